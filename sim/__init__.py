@@ -1,0 +1,3 @@
+"""servicesim: discrete-event simulation of service operations."""
+
+__version__ = "0.1.0"

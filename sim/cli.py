@@ -1,0 +1,3 @@
+"""Command-line interface (placeholder, being built)."""
+def main() -> None:
+    pass

@@ -1,0 +1,89 @@
+"""Records: the facts one replication produced, as columnar numpy arrays.
+
+This is the hand-over point between the model (which writes facts) and metrics
+(which turns facts into KPIs). It imports neither SimPy nor pandas-heavy code, so
+both sides can depend on it.
+
+Tables
+------
+contacts
+    one row per contact (a customer's attempt on one channel, or one department's
+    piece of work after a handoff): see :data:`CONTACT_COLUMNS`.
+pool_time
+    agent-seconds staffed and busy per pool and reporting interval, clipped to the
+    measured window: arrays of shape ``(n_pools, n_intervals)``.
+queue_time
+    time-integrated queue length per channel and reporting interval (contact-seconds),
+    shape ``(n_channels, n_intervals)``, so mean queue length = value / interval.
+
+Codes
+-----
+``channel``, ``intent``, ``segment`` and ``pool`` columns hold small integer codes
+indexing the name tuples carried alongside (``pool = -1``: never reached an agent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Outcome codes of a contact.
+HANDLED = 0      # served to completion by an agent
+ABANDONED = 1    # left the queue before being answered
+BLOCKED = 2      # refused on arrival (queue at capacity)
+OPEN = 3         # still waiting or in service when the replication ended
+TRANSFERRED = 4  # served, then handed off to another pool (the next piece is a new row)
+
+OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred")
+
+#: Column name -> numpy dtype of the contacts table.
+CONTACT_COLUMNS: dict[str, str] = {
+    "contact_id": "int64",     # unique within the replication, in arrival order
+    "journey_id": "int64",     # the customer need this contact belongs to
+    "step": "int16",           # 0 for the first piece of work, +1 for each handoff
+    "channel": "int16",
+    "intent": "int16",
+    "segment": "int16",
+    "pool": "int16",           # pool whose agent answered (-1 if never answered)
+    "arrival_s": "float64",    # time the contact entered the queue (sim clock, s)
+    "answer_s": "float64",     # time an agent picked it up (nan if never)
+    "end_s": "float64",        # completion / abandonment / blocking time (nan if open)
+    "wait_s": "float64",       # queue wait: answer or abandon time - arrival (nan if blocked)
+    "handle_s": "float64",     # time with the agent (nan if not answered / not finished)
+    "outcome": "int8",         # HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED
+    "in_window": "bool",       # arrival within the measured window (after warm-up)
+}
+
+
+@dataclass
+class Records:
+    """Everything one replication recorded, ready for :mod:`sim.metrics`."""
+
+    replication: int
+    warmup_s: float
+    end_s: float
+    interval_s: float
+    start_s: float                      # clock offset of sim time 0 (s after Monday 00:00)
+    channels: tuple[str, ...]
+    intents: tuple[str, ...]
+    segments: tuple[str, ...]
+    pools: tuple[str, ...]
+    sl_target_s: np.ndarray             # per channel code: answer-within target (s)
+    contacts: dict[str, np.ndarray]     # CONTACT_COLUMNS
+    pool_staffed_s: np.ndarray          # (n_pools, n_intervals) agent-seconds on duty
+    pool_busy_s: np.ndarray             # (n_pools, n_intervals) agent-seconds busy
+    queue_area: np.ndarray              # (n_channels, n_intervals) contact-seconds queued
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_contacts(self) -> int:
+        return int(self.contacts["contact_id"].shape[0])
+
+    @property
+    def n_intervals(self) -> int:
+        return int(self.pool_staffed_s.shape[1])
+
+    def interval_starts_s(self) -> np.ndarray:
+        """Sim-clock start of each reporting interval (the first starts at the warm-up)."""
+        return self.warmup_s + self.interval_s * np.arange(self.n_intervals)
