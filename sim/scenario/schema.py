@@ -218,6 +218,8 @@ class Handoff(Model):
     probability: float = Field(ge=0, le=1)
     intents: tuple[Name, ...] | None = None
     """Only for these intents (omitted: all)."""
+    handle_time: Distribution | None = None
+    """Handle time in the receiving pool (omitted: the intent's handle time)."""
 
 
 class Pool(Model):

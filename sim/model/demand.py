@@ -1,0 +1,208 @@
+"""Demand: when contacts arrive, on which channel, for which intent and segment.
+
+Each demand line is a non-homogeneous Poisson process with a piecewise-constant
+rate: the line's mean rate, shaped by an intraday profile, a day-of-week factor
+and (optionally) a daily gamma multiplier for forecast noise. Arrivals are
+generated exactly, one clock day at a time: for each constant-rate piece the count
+is Poisson and the times are uniform within it. All lines of a day are merged into
+one time-ordered batch that the world plays out.
+
+Per-contact attributes that belong to the customer (intent, segment, patience,
+base handle time) are drawn here, in each line's own arrival order and from the
+line's own streams, so two scenarios with the same demand see the same customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.streams import Streams
+from sim.scenario.schema import DemandLine, Profile, Scenario
+from sim.scenario.units import DAY_S
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A demand line resolved against the scenario: codes, mixes and distributions."""
+
+    key: str
+    channel: int
+    rate: float
+    weights: np.ndarray          # profile weights normalised to mean 1
+    profile_interval_s: float
+    day_factors: np.ndarray      # 7 weekday multipliers
+    dispersion: float
+    intent_codes: np.ndarray
+    intent_p: np.ndarray
+    segment_codes: np.ndarray
+    segment_p: np.ndarray
+
+
+@dataclass
+class ArrivalBatch:
+    """Contacts arriving within one clock day, sorted by time."""
+
+    time_s: np.ndarray
+    line: np.ndarray
+    intent: np.ndarray
+    segment: np.ndarray
+    patience_s: np.ndarray       # inf: never abandons
+    handle_s: np.ndarray         # base handle time (before proficiency and concurrency)
+
+    def __len__(self) -> int:
+        return int(self.time_s.shape[0])
+
+
+def _mix(
+    named: str | None, declared: dict, codes: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    if named is not None:
+        return np.array([codes[named]]), np.array([1.0])
+    names = list(declared)
+    if len(names) == 1:
+        return np.array([codes[names[0]]]), np.array([1.0])
+    shares = np.array([declared[n].share or 0.0 for n in names], dtype=float)
+    return np.array([codes[n] for n in names]), shares / shares.sum()
+
+
+def resolve_lines(
+    scenario: Scenario,
+    channel_codes: dict[str, int],
+    intent_codes: dict[str, int],
+    segment_codes: dict[str, int],
+) -> list[LineSpec]:
+    """Resolve every demand line of the scenario into a :class:`LineSpec`."""
+    specs: list[LineSpec] = []
+    seen: dict[str, int] = {}
+    for line in scenario.demand:
+        base = f"{line.channel}|{line.intent or '*'}|{line.segment or '*'}"
+        seen[base] = seen.get(base, 0) + 1
+        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        profile = _profile(line, scenario)
+        weights = np.ones(1) if profile is None else np.asarray(profile.weights, dtype=float)
+        weights = weights / weights.mean()
+        interval = DAY_S if profile is None else profile.interval
+        if scenario.segments:
+            seg_codes, seg_p = _mix(line.segment, scenario.segments, segment_codes)
+        else:
+            seg_codes, seg_p = np.array([0]), np.array([1.0])
+        int_codes, int_p = _mix(line.intent, scenario.intents, intent_codes)
+        specs.append(
+            LineSpec(
+                key=key,
+                channel=channel_codes[line.channel],
+                rate=line.rate,
+                weights=weights,
+                profile_interval_s=interval,
+                day_factors=np.asarray(line.day_factors or (1.0,) * 7, dtype=float),
+                dispersion=line.dispersion,
+                intent_codes=int_codes,
+                intent_p=int_p,
+                segment_codes=seg_codes,
+                segment_p=seg_p,
+            )
+        )
+    return specs
+
+
+def _profile(line: DemandLine, scenario: Scenario) -> Profile | None:
+    if line.profile is None or isinstance(line.profile, Profile):
+        return line.profile
+    return scenario.profiles[line.profile]
+
+
+def rate_pieces(
+    spec: LineSpec, day_start_s: float, day_end_s: float, start_clock_s: float, multiplier: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Piece edges (sim time) and the constant rate on each piece within one clock day."""
+    clock0 = start_clock_s + day_start_s
+    day_index = int(clock0 // DAY_S)
+    midnight_sim = day_index * DAY_S - start_clock_s
+    n = spec.weights.shape[0]
+    edges = midnight_sim + spec.profile_interval_s * np.arange(n + 1)
+    edges = np.clip(edges, day_start_s, day_end_s)
+    rates = spec.rate * spec.weights * spec.day_factors[day_index % 7] * multiplier
+    return edges, rates
+
+
+class Demand:
+    """Generates the arrivals of every demand line, one clock day at a time."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        specs: list[LineSpec],
+        streams: Streams,
+        handle_dists: list,      # per intent code: Distribution
+        patience_dists: dict,    # (channel code, segment code) -> Distribution | None
+        intent_names: tuple[str, ...],
+        segment_names: tuple[str, ...],
+    ) -> None:
+        self.intent_names = intent_names
+        self.segment_names = segment_names
+        self.scenario = scenario
+        self.specs = specs
+        self.streams = streams
+        self.handle_dists = handle_dists
+        self.patience_dists = patience_dists
+        self.start_clock_s = scenario.start
+
+    def day_edges(self, end_s: float) -> list[tuple[float, float]]:
+        """Sim-time windows of each clock day between 0 and ``end_s``."""
+        out = []
+        t = 0.0
+        while t < end_s:
+            clock = self.start_clock_s + t
+            nxt = min(end_s, (np.floor(clock / DAY_S) + 1) * DAY_S - self.start_clock_s)
+            out.append((t, float(nxt)))
+            t = float(nxt)
+        return out
+
+    def batch(self, day_start_s: float, day_end_s: float) -> ArrivalBatch:
+        """All arrivals in ``[day_start_s, day_end_s)``, merged and sorted by time."""
+        parts = [self._line_day(i, s, day_start_s, day_end_s) for i, s in enumerate(self.specs)]
+        time_s = np.concatenate([p[0] for p in parts])
+        order = np.argsort(time_s, kind="stable")
+        cols = [np.concatenate([p[k] for p in parts])[order] for k in range(1, 6)]
+        return ArrivalBatch(time_s[order], *cols)
+
+    def _line_day(
+        self, index: int, spec: LineSpec, day_start_s: float, day_end_s: float
+    ) -> tuple[np.ndarray, ...]:
+        rng = self.streams.get(f"arrivals/{spec.key}")
+        multiplier = 1.0
+        if spec.dispersion > 0:
+            shape = 1.0 / spec.dispersion**2
+            multiplier = float(self.streams.get(f"dispersion/{spec.key}").gamma(shape, 1.0 / shape))
+        edges, rates = rate_pieces(spec, day_start_s, day_end_s, self.start_clock_s, multiplier)
+        lengths = np.diff(edges)
+        counts = rng.poisson(rates * lengths)
+        total = int(counts.sum())
+        starts = np.repeat(edges[:-1], counts)
+        widths = np.repeat(lengths, counts)
+        times = np.sort(starts + widths * rng.random(total))
+        line = np.full(total, index, dtype=np.int32)
+        intent = self._choose(spec.intent_codes, spec.intent_p, total, f"intent-mix/{spec.key}")
+        segment = self._choose(spec.segment_codes, spec.segment_p, total, f"segment-mix/{spec.key}")
+        patience = np.full(total, np.inf)
+        handle = np.empty(total)
+        for code in np.unique(intent):
+            mask = intent == code
+            dist = self.handle_dists[code]
+            handle[mask] = dist.sample(self.streams.get(f"handle/{spec.key}/{self.intent_names[code]}"), int(mask.sum()))
+        for code in np.unique(segment):
+            dist = self.patience_dists.get((spec.channel, int(code)))
+            if dist is not None:
+                mask = segment == code
+                patience[mask] = dist.sample(
+                    self.streams.get(f"patience/{spec.key}/{self.segment_names[code]}"), int(mask.sum())
+                )
+        return times, line, intent, segment, patience, handle
+
+    def _choose(self, codes: np.ndarray, p: np.ndarray, n: int, stream: str) -> np.ndarray:
+        if codes.shape[0] == 1:
+            return np.full(n, codes[0], dtype=np.int16)
+        rng = self.streams.get(stream)
+        return codes[rng.choice(codes.shape[0], size=n, p=p)].astype(np.int16)

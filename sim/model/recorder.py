@@ -1,0 +1,136 @@
+"""The recorder: the model writes facts here, and nothing else.
+
+Contacts are rows in compact typed column buffers (``array.array``), appended when a
+contact arrives and updated in place as it is answered and ends, so no per-contact
+Python object outlives its event. Time-weighted quantities (agents staffed and busy
+per pool, contacts queued per channel) are integrated into per-interval buckets of
+the measured window as they change. :meth:`Recorder.finish` hands everything over
+as :class:`sim.records.Records` numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import numpy as np
+
+from sim.records import CONTACT_COLUMNS, OPEN, Records
+
+NAN = math.nan
+
+#: array.array type codes for the record dtypes.
+_TYPECODES = {"int64": "q", "int16": "h", "int8": "b", "float64": "d", "bool": "b"}
+
+# Outcome while the contact is still in the system (converted to OPEN at the end).
+WAITING = -1
+IN_SERVICE = -2
+
+
+class TimeArea:
+    """Integrates step functions (one per row) over the intervals of the measured window."""
+
+    __slots__ = ("value", "last_t", "area", "t0", "t1", "dt", "n")
+
+    def __init__(self, rows: int, t0: float, t1: float, dt: float) -> None:
+        self.n = max(1, int(math.ceil((t1 - t0) / dt - 1e-9)))
+        self.value = [0.0] * rows
+        self.last_t = [0.0] * rows
+        self.area = np.zeros((rows, self.n))
+        self.t0, self.t1, self.dt = t0, t1, dt
+
+    def change(self, row: int, t: float, delta: float) -> None:
+        """The quantity of ``row`` changes by ``delta`` at time ``t``."""
+        last = self.last_t[row]
+        value = self.value[row]
+        if value and t > self.t0 and last < self.t1:
+            self._add(row, max(last, self.t0), min(t, self.t1), value)
+        self.last_t[row] = t
+        self.value[row] = value + delta
+
+    def _add(self, row: int, a: float, b: float, value: float) -> None:
+        dt, t0 = self.dt, self.t0
+        i = int((a - t0) // dt)
+        area = self.area
+        while a < b:
+            edge = t0 + (i + 1) * dt
+            seg_end = b if b < edge else edge
+            if i < self.n:
+                area[row, i] += value * (seg_end - a)
+            a = seg_end
+            i += 1
+
+    def close(self, t: float) -> np.ndarray:
+        """Integrate every row up to ``t`` and return the areas."""
+        for row in range(len(self.value)):
+            self.change(row, t, 0.0)
+        return self.area
+
+
+class Recorder:
+    """Column buffers for contacts plus time-weighted accumulators."""
+
+    def __init__(
+        self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float
+    ) -> None:
+        self.cols = {name: array(_TYPECODES[dt]) for name, dt in CONTACT_COLUMNS.items()}
+        c = self.cols
+        # Bound appenders and setters for the hot path.
+        self._ids = c["contact_id"]
+        self.journey = c["journey_id"]
+        self.step = c["step"]
+        self.channel = c["channel"]
+        self.intent = c["intent"]
+        self.segment = c["segment"]
+        self.pool = c["pool"]
+        self.arrival = c["arrival_s"]
+        self.answer = c["answer_s"]
+        self.end = c["end_s"]
+        self.wait = c["wait_s"]
+        self.handle = c["handle_s"]
+        self.outcome = c["outcome"]
+        self.in_window = c["in_window"]
+        self.warmup_s = warmup_s
+        self.staffed = TimeArea(n_pools, warmup_s, end_s, interval_s)
+        self.busy = TimeArea(n_pools, warmup_s, end_s, interval_s)
+        self.queued = TimeArea(n_channels, warmup_s, end_s, interval_s)
+
+    def new_contact(
+        self, t: float, journey: int, step: int, channel: int, intent: int, segment: int
+    ) -> int:
+        """Append a contact arriving at ``t``; returns its row (= contact id)."""
+        row = len(self._ids)
+        self._ids.append(row)
+        self.journey.append(journey)
+        self.step.append(step)
+        self.channel.append(channel)
+        self.intent.append(intent)
+        self.segment.append(segment)
+        self.pool.append(-1)
+        self.arrival.append(t)
+        self.answer.append(NAN)
+        self.end.append(NAN)
+        self.wait.append(NAN)
+        self.handle.append(NAN)
+        self.outcome.append(WAITING)
+        self.in_window.append(t >= self.warmup_s)
+        return row
+
+    def finish(self, t_end: float, base: dict) -> Records:
+        """Close the accumulators at ``t_end`` and return the replication's records."""
+        contacts = {
+            name: np.frombuffer(buf, dtype=CONTACT_COLUMNS[name]).copy()
+            if len(buf)
+            else np.zeros(0, dtype=CONTACT_COLUMNS[name])
+            for name, buf in self.cols.items()
+        }
+        outcome = contacts["outcome"]
+        outcome[outcome < 0] = OPEN
+        contacts["in_window"] = contacts["in_window"].astype(bool)
+        return Records(
+            contacts=contacts,
+            pool_staffed_s=self.staffed.close(t_end),
+            pool_busy_s=self.busy.close(t_end),
+            queue_area=self.queued.close(t_end),
+            **base,
+        )
