@@ -1,0 +1,33 @@
+"""Metrics: records -> per-replication KPIs -> statistics over replications.
+
+The model hands over one :class:`~sim.records.Records` per replication. This
+package turns it into figures and never imports SimPy or :mod:`sim.model`:
+
+* :func:`replication_kpis` — tidy KPI frame of one replication (``kpis``);
+* :func:`interval_table` — per-interval figures by channel and pool (``intervals``);
+* :func:`contacts_table` / :func:`journeys_table` — decoded row tables (``tables``);
+* :func:`summarize` / :func:`summary_dict` — mean and CI over replications, and the
+  ``summary.json`` contract (``summary``);
+* :func:`mean_ci` / :func:`paired_ci` / :func:`welch_ci` — the statistics (``stats``).
+"""
+
+from sim.metrics.intervals import interval_table
+from sim.metrics.kpis import kpi_names, replication_kpis
+from sim.metrics.stats import half_width, mean_ci, paired_ci, welch_ci
+from sim.metrics.summary import summarize, summary_dict
+from sim.metrics.tables import concat_tables, contacts_table, journeys_table
+
+__all__ = [
+    "concat_tables",
+    "contacts_table",
+    "half_width",
+    "interval_table",
+    "journeys_table",
+    "kpi_names",
+    "mean_ci",
+    "paired_ci",
+    "replication_kpis",
+    "summarize",
+    "summary_dict",
+    "welch_ci",
+]

@@ -36,35 +36,41 @@ class TimeArea:
         self.n = max(1, int(math.ceil((t1 - t0) / dt - 1e-9)))
         self.value = [0.0] * rows
         self.last_t = [0.0] * rows
-        self.area = np.zeros((rows, self.n))
+        # Plain lists: a Python float add is far cheaper than a numpy item update.
+        self.area = [[0.0] * (self.n + 1) for _ in range(rows)]
         self.t0, self.t1, self.dt = t0, t1, dt
 
     def change(self, row: int, t: float, delta: float) -> None:
         """The quantity of ``row`` changes by ``delta`` at time ``t``."""
         last = self.last_t[row]
         value = self.value[row]
-        if value and t > self.t0 and last < self.t1:
-            self._add(row, max(last, self.t0), min(t, self.t1), value)
         self.last_t[row] = t
         self.value[row] = value + delta
-
-    def _add(self, row: int, a: float, b: float, value: float) -> None:
-        dt, t0 = self.dt, self.t0
+        if not value or t <= self.t0 or last >= self.t1:
+            return
+        t0, dt = self.t0, self.dt
+        a = last if last > t0 else t0
+        b = t if t < self.t1 else self.t1
         i = int((a - t0) // dt)
-        area = self.area
+        edge = t0 + (i + 1) * dt
+        areas = self.area[row]
+        if b <= edge:  # the common case: no interval boundary crossed
+            areas[i] += value * (b - a)
+            return
         while a < b:
-            edge = t0 + (i + 1) * dt
             seg_end = b if b < edge else edge
-            if i < self.n:
-                area[row, i] += value * (seg_end - a)
+            areas[i] += value * (seg_end - a)
             a = seg_end
             i += 1
+            edge = t0 + (i + 1) * dt
 
     def close(self, t: float) -> np.ndarray:
-        """Integrate every row up to ``t`` and return the areas."""
+        """Integrate every row up to ``t`` and return the areas, shape (rows, intervals)."""
         for row in range(len(self.value)):
             self.change(row, t, 0.0)
-        return self.area
+        return np.array([r[: self.n] for r in self.area], dtype=float).reshape(
+            len(self.value), self.n
+        )
 
 
 class Recorder:

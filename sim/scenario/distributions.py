@@ -30,10 +30,6 @@ class _Dist(BaseModel):
     def mean_s(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    @property
-    def cv(self) -> float:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 

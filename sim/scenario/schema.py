@@ -12,9 +12,19 @@ Times are float seconds after validation; rates are contacts per second.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.units import (
@@ -125,6 +135,11 @@ class Profile(Model):
 
 
 def _day_factors(value: Any) -> Any:
+    if isinstance(value, (list, tuple)) and len(value) != 7:
+        raise ValueError(
+            f"day_factors needs 7 values (Mon..Sun) or a mapping like {{Sat: 0.6, Sun: 0.3}}, "
+            f"got {len(value)} values"
+        )
     if isinstance(value, dict):
         out = [1.0] * 7
         for key, factor in value.items():
@@ -269,6 +284,53 @@ class Scenario(Model):
     profiles: dict[Name, Profile] = Field(default_factory=dict)
     demand: tuple[DemandLine, ...] = Field(min_length=1)
     pools: dict[Name, Pool] = Field(min_length=1)
+
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    """The input this scenario was validated from, as the planner wrote it."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler["Scenario"]) -> "Scenario":
+        scenario = handler(data)
+        if isinstance(data, Mapping) and scenario._raw is None:
+            from sim.scenario.fields import to_input
+
+            scenario._raw = copy.deepcopy(to_input(dict(data)))
+        return scenario
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], file: str = "<dict>") -> "Scenario":
+        """Validate a dict as the loader does (fields, then cross-references).
+
+        Raises:
+            ScenarioError: the first problem, worded for a planner.
+        """
+        from sim.scenario.loader import validate
+
+        return validate(data, file=file)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """A copy of the input as the planner wrote it (units as strings).
+
+        Scenarios not built from input (``model_construct``, ``model_copy`` with
+        changes) are written back from their fields.
+        """
+        if self._raw is not None:
+            return copy.deepcopy(self._raw)
+        from sim.scenario.fields import to_input
+
+        out: dict[str, Any] = to_input(self)
+        return out
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> "Scenario":
+        """Copy; with ``update`` the stored input no longer matches, so it is dropped."""
+        new = super().model_copy(update=update, deep=deep)
+        if update:
+            new._raw = None
+        return new
 
     @property
     def end_s(self) -> float:

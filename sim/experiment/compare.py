@@ -1,0 +1,283 @@
+"""Comparing scenarios on common random numbers: is the difference real?
+
+The first scenario is the *baseline*; every other one is a *variant*. All of them
+run the same replication indices with the same seed, so replication ``i`` of every
+variant draws from the same random streams wherever the scenarios' structure
+matches (same arrivals, same handle times, same patience): the replications are
+*paired*. The difference of a KPI between variant and baseline is then estimated
+from the per-replication differences, whose spread is far smaller than that of
+either scenario alone, so real effects show up with few replications.
+
+For each KPI (the whole operation and each channel) the comparison reports each
+scenario's mean and 95% CI, the paired difference to the baseline with its CI,
+and a verdict: ``better`` / ``worse`` when the CI excludes zero, in the KPI's
+direction (lower is better for waits, abandonment, blocking, sojourn and handle
+time; higher for service level and handled contacts); ``higher`` / ``lower`` for
+neutral KPIs such as utilisation; else ``no significant difference``.
+
+Variance reduction: ``independent_half_width / paired_half_width``, where the
+independent half-width is Welch's interval computed from the *same* replications
+treated as unpaired samples. Marginally each scenario's replications are exactly
+an i.i.d. sample like the one an independent seed would give, so Welch's width
+estimates what independent runs would achieve without paying for a second set of
+runs; the ratio squared is the factor of replications CRN saved.
+
+If the scenarios carry different seeds, the baseline's seed is used for all (the
+notes say so), since pairing needs common streams.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
+from sim.experiment.manifest import build_manifest, scenario_fingerprint
+from sim.experiment.progress import Progress, ProgressArg
+from sim.experiment.runner import run_tasks
+from sim.experiment.worker import ReplicationTask
+from sim.scenario.schema import Scenario
+
+LOWER_IS_BETTER = frozenset({
+    "asa_s", "mean_wait_s", "abandon_rate", "blocked_rate", "p_wait", "mean_sojourn_s",
+    "aht_s", "resolution_latency_s", "resolution_latency_s_p50", "resolution_latency_s_p90",
+    "recontact_rate", "effort_score", "cost_total", "cost_per_journey",
+})
+HIGHER_IS_BETTER = frozenset({"service_level", "handled", "fcr", "containment_rate"})
+
+VR_METHOD = (
+    "Welch half-width of the same replications treated as independent samples, "
+    "divided by the paired (CRN) half-width"
+)
+
+COLUMNS = [
+    "group", "member", "kpi", "variant", "scenario", "mean", "ci_low", "ci_high",
+    "diff", "diff_ci_low", "diff_ci_high", "paired_half_width", "independent_half_width",
+    "variance_reduction", "verdict",
+]
+
+
+def verdict(kpi: str, lo: float, hi: float) -> str:
+    """Judge a difference CI ``[lo, hi]`` of ``variant - baseline`` for ``kpi``.
+
+    Returns ``"better"``/``"worse"`` (or ``"higher"``/``"lower"`` for neutral KPIs)
+    when the CI excludes zero, ``"no significant difference"`` when it contains it,
+    and ``"n/a"`` when it is undefined.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "n/a"
+    if lo <= 0.0 <= hi:
+        return "no significant difference"
+    up = lo > 0.0
+    if kpi in LOWER_IS_BETTER:
+        return "worse" if up else "better"
+    if kpi in HIGHER_IS_BETTER:
+        return "better" if up else "worse"
+    return "higher" if up else "lower"
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`: the tidy comparison table and what produced it."""
+
+    scenarios: list[Scenario]
+    labels: list[str]
+    table: pd.DataFrame
+    summaries: list[pd.DataFrame]
+    kpis: list[pd.DataFrame]
+    replications: int
+    wall_s: float
+    notes: list[str] = field(default_factory=list)
+    executor: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> str:
+        return self.labels[0]
+
+    def verdicts(self, group: str = "all") -> pd.DataFrame:
+        """Variant rows of one group: KPI, variant, diff with CI and verdict."""
+        t = self.table
+        rows = t[(t["group"] == group) & (t["variant"] > 0)]
+        return rows[["member", "kpi", "scenario", "diff", "diff_ci_low", "diff_ci_high",
+                     "variance_reduction", "verdict"]].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``compare.json`` document."""
+        return {
+            "baseline": self.labels[0],
+            "variants": self.labels[1:],
+            "scenario_hashes": [scenario_fingerprint(s) for s in self.scenarios],
+            "seed": self.scenarios[0].seed,
+            "replications": self.replications,
+            "common_random_numbers": True,
+            "confidence": 0.95,
+            "variance_reduction_method": VR_METHOD,
+            "notes": list(self.notes),
+            "rows": records_for_json(self.table),
+        }
+
+    def write(self, out_dir: str | Path, command: str | None = None) -> Path:
+        """Write ``compare.csv``, ``compare.parquet``, ``compare.json``, ``manifest.json``."""
+        from sim import io
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        io.write_text_atomic(out / "compare.csv", self.table.to_csv(index=False))
+        io.write_parquet_atomic(out / "compare.parquet", self.table)
+        io.write_json_atomic(out / "compare.json", self.to_dict())
+        files = ["compare.csv", "compare.parquet", "compare.json", "manifest.json"]
+        manifest = build_manifest(
+            self.scenarios[0], kind="compare", replications=self.replications,
+            wall_s=self.wall_s, executor=self.executor, command=command, files=files,
+            extra={"variants": [
+                {"label": lab, "scenario": s.name, "scenario_hash": scenario_fingerprint(s)}
+                for lab, s in zip(self.labels, self.scenarios, strict=True)
+            ], "notes": list(self.notes)},
+        )
+        io.write_json_atomic(out / "manifest.json", manifest)
+        return out
+
+
+def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with NaN/inf replaced by ``None`` (strict JSON)."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                row[k] = None
+            elif isinstance(v, np.generic):
+                row[k] = v.item()
+    return rows
+
+
+def _labels(scenarios: Sequence[Scenario], labels: Sequence[str] | None) -> list[str]:
+    if labels is not None:
+        if len(labels) != len(scenarios):
+            raise ValueError("give one label per scenario")
+        out = list(labels)
+    else:
+        out = [s.name for s in scenarios]
+    if len(set(out)) != len(out):
+        out = [f"{lab} #{i + 1}" for i, lab in enumerate(out)]
+    return out
+
+
+def _wide(kpis: pd.DataFrame) -> pd.DataFrame:
+    """(group, member, kpi) x replication matrix of values."""
+    return kpis.set_index(["group", "member", "kpi", "replication"])["value"].unstack("replication")
+
+
+def compare_table(
+    labels: Sequence[str],
+    kpis: Sequence[pd.DataFrame],
+    summaries: Sequence[pd.DataFrame],
+    groups: Sequence[str] = ("all", "channel"),
+) -> pd.DataFrame:
+    """Build the tidy comparison table from per-variant KPI frames and summaries."""
+    from sim.metrics.stats import paired_ci, welch_ci
+
+    base = summaries[0]
+    keys = base[base["group"].isin(groups)][["group", "member", "kpi"]]
+    wides = [_wide(k) for k in kpis]
+    indexed = [s.set_index(["group", "member", "kpi"]) for s in summaries]
+    nan = float("nan")
+    rows: list[dict[str, Any]] = []
+    for key in keys.itertuples(index=False, name=None):
+        b = wides[0].loc[key].to_numpy(dtype=float)
+        for v, label in enumerate(labels):
+            summ = indexed[v].loc[key] if key in indexed[v].index else None
+            row: dict[str, Any] = dict(zip(("group", "member", "kpi"), key, strict=True))
+            row.update(
+                variant=v, scenario=label,
+                mean=float(summ["mean"]) if summ is not None else nan,
+                ci_low=float(summ["ci_low"]) if summ is not None else nan,
+                ci_high=float(summ["ci_high"]) if summ is not None else nan,
+                diff=nan, diff_ci_low=nan, diff_ci_high=nan, paired_half_width=nan,
+                independent_half_width=nan, variance_reduction=nan, verdict="baseline",
+            )
+            if v > 0:
+                a = (wides[v].loc[key].reindex(wides[0].columns).to_numpy(dtype=float)
+                     if key in wides[v].index else np.full_like(b, nan))
+                d, lo, hi = paired_ci(a, b)
+                _, wlo, whi = welch_ci(a, b)
+                hw, whw = (hi - lo) / 2, (whi - wlo) / 2
+                row.update(diff=d, diff_ci_low=lo, diff_ci_high=hi, paired_half_width=hw,
+                           independent_half_width=whw, variance_reduction=_ratio(whw, hw),
+                           verdict=verdict(key[2], lo, hi))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _ratio(num: float, den: float) -> float:
+    if not (math.isfinite(num) and math.isfinite(den)) or den <= 0:
+        return float("nan")
+    return num / den
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: ProgressArg = False,
+    labels: Sequence[str] | None = None,
+    groups: Sequence[str] = ("all", "channel"),
+) -> Comparison:
+    """Run a baseline and variants on common random numbers and compare their KPIs.
+
+    Parameters
+    ----------
+    scenarios
+        Baseline first, then one or more variants.
+    replications
+        Replications per scenario (default: the baseline's ``replications``); at
+        least 2.
+    executor, workers, scheduler, progress
+        As for :func:`sim.experiment.run`.
+    labels
+        Display names (default: scenario names, numbered if they collide).
+    groups
+        KPI groups to compare (default: the whole operation and by channel).
+
+    Returns
+    -------
+    Comparison
+        The table (one row per group × member × KPI × scenario) and run facts.
+    """
+    if len(scenarios) < 2:
+        raise ValueError("compare needs a baseline and at least one variant")
+    names = _labels(scenarios, labels)
+    seed = scenarios[0].seed
+    notes: list[str] = []
+    runs = [scenarios[0]]
+    for label, s in zip(names[1:], scenarios[1:], strict=True):
+        if s.seed != seed:
+            notes.append(f"'{label}' has seed {s.seed}; run with the baseline's seed {seed} "
+                         "so that all scenarios share common random numbers")
+            s = s.with_changes({"seed": seed})
+        runs.append(s)
+    n = int(replications if replications is not None else scenarios[0].replications)
+    if n < 2:
+        raise ValueError("compare needs at least 2 replications for confidence intervals")
+    started = time.perf_counter()
+    tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=v)
+             for r in range(n) for v, s in enumerate(runs)]
+    session = open_session(executor, workers, scheduler)
+    with session, Progress(progress, "compare: replications", len(tasks)) as bar:
+        outputs = run_tasks(session, tasks, bar)
+    from sim.metrics import summarize
+
+    kpis = [pd.concat([o.kpis for o in outputs if o.tag == v], ignore_index=True)
+            for v in range(len(runs))]
+    summaries = [summarize(k) for k in kpis]
+    table = compare_table(names, kpis, summaries, groups)
+    return Comparison(runs, names, table, summaries, kpis, n,
+                      time.perf_counter() - started, notes, session.describe())

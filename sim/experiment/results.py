@@ -1,0 +1,155 @@
+"""Results of running one scenario: per-replication KPIs, their summary, the tables.
+
+A :class:`Results` is what :func:`sim.experiment.run` returns and what notebooks
+work with. It holds
+
+* ``kpis`` — one row per replication × group × member × KPI (tidy);
+* ``summary`` — mean and 95% Student-t CI per group × member × KPI;
+* ``contacts``, ``intervals``, ``journeys`` — row-level tables stacked over
+  replications (each with a ``replication`` column), when they were kept;
+
+and writes the output contract with :meth:`Results.write`: ``summary.json``,
+``contacts.parquet``, ``journeys.parquet``, ``intervals.parquet``,
+``manifest.json`` and, when the report module provides it, ``report.html``. Every
+file is written atomically (to a temporary name, then renamed), so a reader never
+sees half a file; a table left in the folder by an earlier run but not written by
+this one is removed, so the folder always describes one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.manifest import build_manifest
+from sim.experiment.precision import StoppingReport
+from sim.scenario.schema import Scenario
+
+
+#: Output files a run may skip (tables not kept, no report module yet).
+STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet", "report.html")
+
+
+@dataclass
+class Results:
+    """Everything one experiment on one scenario produced.
+
+    Attributes
+    ----------
+    scenario
+        The scenario as run (after any ``--seed`` / ``--replications`` override).
+    kpis
+        Tidy per-replication KPIs ``[replication, group, member, kpi, value]``.
+    summary
+        ``[group, member, kpi, n, mean, std, ci_low, ci_high, half_width]``.
+    contacts, intervals, journeys
+        Row-level tables over all replications, or ``None`` when not kept.
+    replications
+        Replications run (with sequential stopping: how many it took).
+    wall_s
+        Wall-clock seconds of the run.
+    executor
+        Executor facts (name, workers, ...), for the manifest.
+    stopping
+        The sequential-stopping report when a precision target was given.
+    """
+
+    scenario: Scenario
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+    replications: int
+    wall_s: float
+    contacts: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    journeys: pd.DataFrame | None = None
+    executor: dict[str, Any] = field(default_factory=dict)
+    stopping: StoppingReport | None = None
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The ``summary.json`` document (output contract); identical across executors."""
+        from sim.metrics import summary_dict
+
+        extra = {"stopping": self.stopping.to_dict()} if self.stopping is not None else None
+        return summary_dict(self.summary, self.scenario.name, self.replications, extra=extra)
+
+    def kpi(self, name: str, group: str = "all", member: str = "") -> pd.Series:
+        """One KPI's summary row (mean, ci_low, ci_high, ...), e.g. ``results.kpi("asa_s")``.
+
+        Raises
+        ------
+        KeyError
+            If the KPI (for that group and member) is not in the summary.
+        """
+        s = self.summary
+        mask = (s["group"] == group) & (s["kpi"] == name)
+        if group != "all":
+            mask &= s["member"] == member
+        rows = s[mask]
+        if rows.empty:
+            raise KeyError(f"no KPI {name!r} in group {group!r} {member!r}")
+        return rows.iloc[0]
+
+    def manifest(self, command: str | None = None,
+                 files: list[str] | None = None) -> dict[str, Any]:
+        """The ``manifest.json`` document of this run (see :mod:`sim.experiment.manifest`)."""
+        extra = {"stopping": self.stopping.to_dict()} if self.stopping is not None else None
+        return build_manifest(
+            self.scenario, kind="run", replications=self.replications, wall_s=self.wall_s,
+            executor=self.executor, command=command, files=files, extra=extra,
+        )
+
+    def write(self, out_dir: str | Path, command: str | None = None) -> Path:
+        """Write the output contract into ``out_dir`` (created if needed), atomically.
+
+        Parameters
+        ----------
+        out_dir
+            Output directory.
+        command
+            Command line recorded in the manifest (default: this process's argv).
+
+        Returns
+        -------
+        pathlib.Path
+            The output directory.
+        """
+        from sim import io
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = ["summary.json"]
+        io.write_json_atomic(out / "summary.json", self.summary_dict())
+        tables = {
+            "contacts": self.contacts,
+            "journeys": self.journeys,
+            "intervals": self.intervals,
+        }
+        for name, frame in tables.items():
+            if frame is not None:
+                io.write_parquet_atomic(out / f"{name}.parquet", frame)
+                written.append(f"{name}.parquet")
+        report = _report_writer()
+        if report is not None:
+            written.append("report.html")
+        for stale in STALE_CANDIDATES:
+            if stale not in written:  # left by an earlier run: would not match this one
+                (out / stale).unlink(missing_ok=True)
+        # the manifest goes first so that the report can show it
+        io.write_json_atomic(out / "manifest.json",
+                             self.manifest(command, files=[*written, "manifest.json"]))
+        if report is not None:
+            report(self, out)
+        return out
+
+
+def _report_writer() -> Callable[[Results, Path], Any] | None:
+    """``sim.report.write_run_report`` if the report module offers it (yet), else None."""
+    try:
+        from sim.report import write_run_report  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return write_run_report  # type: ignore[no-any-return]

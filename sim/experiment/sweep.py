@@ -1,0 +1,248 @@
+"""Sweeps: run a scenario over a grid of settings and tabulate the KPIs.
+
+A sweep takes a base scenario and a grid (``{"pools.tier1.size": [40, 45, 50]}``,
+see :mod:`sim.experiment.grid`) and runs every point of the cartesian product with
+the base scenario's seed, so neighbouring points share common random numbers and
+the KPI curves come out smooth.
+
+Sweeps can be long, so they are *resumable*. Each finished point is saved at once
+as one small JSON file, ``OUT/points/<point-id>.json`` (written atomically; the id
+is a hash of the point's settings), holding the point's KPI summary and the base
+scenario hash and replication count it was made with. The tidy table
+``sweep.csv`` / ``sweep.parquet`` / ``sweep.json`` (one row per point × KPI of the
+whole operation, one column per swept setting) is always rebuilt from those files.
+Rerunning with ``resume=True`` skips finished points, after checking they were
+made from the same base scenario and replications (otherwise it refuses, unless
+``resume=False`` starts afresh). Ctrl-C stops at once and leaves every finished
+point on disk; :class:`SweepInterrupted` says how many are done.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.compare import records_for_json
+from sim.experiment.executors import DEFAULT_EXECUTOR, Session, open_session
+from sim.experiment.grid import Point, build_grid, point_id
+from sim.experiment.manifest import build_manifest, scenario_fingerprint
+from sim.experiment.progress import Progress, ProgressArg
+from sim.scenario.schema import Scenario
+
+POINTS_DIR = "points"
+TABLE_COLUMNS = ["point_id", "kpi", "n", "mean", "ci_low", "ci_high", "half_width"]
+
+
+class SweepError(ValueError):
+    """A sweep that cannot start (e.g. the output holds points of another scenario)."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep; finished points are saved. ``done`` of ``total`` finished."""
+
+    def __init__(self, done: int, total: int, out_dir: Path) -> None:
+        self.done, self.total, self.out_dir = done, total, out_dir
+        super().__init__(
+            f"sweep interrupted: {done} of {total} points done and saved in {out_dir}; "
+            "run the same sweep again to resume"
+        )
+
+
+def run_point(
+    scenario: Scenario, replications: int, session: Session, progress: ProgressArg = False
+) -> pd.DataFrame:
+    """Run one grid point and return its KPI summary (all groups)."""
+    from sim.experiment.runner import run
+
+    results = run(scenario, replications, session=session, progress=progress,
+                  keep_contacts=False, keep_intervals=False)
+    return results.summary
+
+
+def _point_files(points_dir: Path) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path in sorted(points_dir.glob("*.json")):
+        try:
+            found[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # unreadable: not finished, will be rerun
+    return found
+
+
+def _check_existing(existing: dict[str, dict[str, Any]], base_hash: str, n: int,
+                    points_dir: Path) -> None:
+    foreign = [d for d in existing.values()
+               if d.get("base_hash") != base_hash or d.get("replications") != n]
+    if foreign:
+        d = foreign[0]
+        raise SweepError(
+            f"{points_dir} holds {len(foreign)} finished point(s) made from a different base "
+            f"scenario or replication count (scenario hash {str(d.get('base_hash'))[:12]}, "
+            f"{d.get('replications')} replications; this sweep: {base_hash[:12]}, {n}); "
+            "use --fresh to discard them or choose another --out"
+        )
+
+
+def point_table(points: Sequence[Point], saved: Mapping[str, dict[str, Any]],
+                group: str = "all") -> pd.DataFrame:
+    """The tidy sweep table of the finished points, in grid order.
+
+    One row per point × KPI of ``group`` with ``mean``, ``ci_low``, ``ci_high``,
+    ``n``, ``half_width``, plus one column per swept setting (named by its path).
+    """
+    paths = list(points[0]) if points else []
+    frames = []
+    for p in points:
+        data = saved.get(point_id(p))
+        if data is None:
+            continue
+        s = pd.DataFrame(data["summary"])
+        s = s[s["group"] == group]
+        rows = pd.DataFrame({"point_id": point_id(p), "kpi": s["kpi"].to_numpy()})
+        for col in TABLE_COLUMNS[2:]:
+            rows[col] = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
+        for path in paths:
+            rows.insert(len(rows.columns) - len(TABLE_COLUMNS), path, [p[path]] * len(rows))
+        frames.append(rows)
+    if not frames:
+        return pd.DataFrame(columns=[*paths, *TABLE_COLUMNS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_table(out: Path, table: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.json`` atomically."""
+    from sim import io
+
+    io.write_text_atomic(out / "sweep.csv", table.to_csv(index=False))
+    io.write_parquet_atomic(out / "sweep.parquet", table)
+    io.write_json_atomic(out / "sweep.json", {**meta, "rows": records_for_json(table)})
+
+
+def sweep(
+    scenario: Scenario,
+    grid: Mapping[str, Sequence[Any] | str],
+    out_dir: str | Path,
+    replications: int | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = True,
+    progress: ProgressArg = False,
+    command: str | None = None,
+    on_point: Callable[[Point, pd.DataFrame], Any] | None = None,
+) -> pd.DataFrame:
+    """Run the scenario at every point of a grid; save points as they finish.
+
+    Parameters
+    ----------
+    scenario
+        The base scenario; each point changes the settings named in ``grid``.
+    grid
+        ``{dotted path: values}``; values may be a list or a ``--set`` string such
+        as ``"40:60:5"``.
+    out_dir
+        Output directory (``points/``, ``sweep.csv``, ``sweep.parquet``,
+        ``sweep.json``, ``manifest.json``).
+    replications
+        Replications per point (default: the scenario's).
+    executor, workers, scheduler, progress
+        As for :func:`sim.experiment.run`; one executor session serves all points.
+    resume
+        Skip points already finished in ``out_dir``; ``False`` discards them first.
+    command
+        Command line for the manifest.
+    on_point
+        Called with ``(point, summary)`` after each point is saved.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy table (see :func:`point_table`).
+
+    Raises
+    ------
+    SweepError
+        If ``out_dir`` holds points of another base scenario or replication count
+        and ``resume`` is true.
+    SweepInterrupted
+        On Ctrl-C, after saving the table of the points finished so far.
+    sim.scenario.ScenarioError
+        If a grid value makes an invalid scenario (checked before anything runs).
+    """
+    from sim import io
+
+    points = build_grid(grid)
+    variants = [scenario.with_changes(p) for p in points]  # fail fast on bad values
+    n = int(replications if replications is not None else scenario.replications)
+    base_hash = scenario_fingerprint(scenario)
+    out = Path(out_dir)
+    points_dir = out / POINTS_DIR
+    points_dir.mkdir(parents=True, exist_ok=True)
+    existing = _point_files(points_dir)
+    if resume:
+        _check_existing(existing, base_hash, n, points_dir)
+    else:
+        for pid in existing:
+            (points_dir / f"{pid}.json").unlink(missing_ok=True)
+        existing = {}
+    saved = {pid: d for pid, d in existing.items()}
+    todo = [(p, s) for p, s in zip(points, variants, strict=True) if point_id(p) not in saved]
+    meta = {"scenario": scenario.name, "base_hash": base_hash, "seed": scenario.seed,
+            "replications": n, "grid": {k: list(v) for k, v in _grid_lists(points).items()},
+            "points": len(points)}
+    started = time.perf_counter()
+    session = open_session(executor, workers, scheduler)
+    try:
+        with session, Progress(progress, "sweep", len(todo) * n) as bar:
+            for p, s in todo:
+                bar.describe(f"sweep {len(saved) - len(existing) + 1}/{len(todo)}")
+                summary = run_point(s, n, session, _forward(bar))
+                pid = point_id(p)
+                data = {"point_id": pid, "params": p, "base_hash": base_hash,
+                        "scenario_hash": scenario_fingerprint(s), "replications": n,
+                        "seed": s.seed, "summary": records_for_json(summary)}
+                io.write_json_atomic(points_dir / f"{pid}.json", data)
+                saved[pid] = data
+                if on_point is not None:
+                    on_point(p, summary)
+    except KeyboardInterrupt:
+        done = sum(point_id(p) in saved for p in points)
+        write_table(out, point_table(points, saved), {**meta, "done": done})
+        raise SweepInterrupted(done, len(points), out) from None
+    table = point_table(points, saved)
+    write_table(out, table, {**meta, "done": len(points)})
+    files = ["sweep.csv", "sweep.parquet", "sweep.json", "manifest.json", f"{POINTS_DIR}/"]
+    manifest = build_manifest(
+        scenario, kind="sweep", replications=n, wall_s=time.perf_counter() - started,
+        executor=session.describe(), command=command, files=files,
+        extra={"grid": meta["grid"], "points": len(points), "points_run": len(todo),
+               "points_resumed": len(points) - len(todo)},
+    )
+    io.write_json_atomic(out / "manifest.json", manifest)
+    return table
+
+
+def _grid_lists(points: Sequence[Point]) -> dict[str, list[Any]]:
+    lists: dict[str, list[Any]] = {}
+    for p in points:
+        for k, v in p.items():
+            if v not in lists.setdefault(k, []):
+                lists[k].append(v)
+    return lists
+
+
+def _forward(bar: Progress) -> Callable[[int, int], None]:
+    """A per-point progress callback that advances the sweep-wide bar."""
+    last = [0]
+
+    def advance(done: int, total: int) -> None:
+        if done > last[0]:
+            bar.advance(done - last[0])
+            last[0] = done
+
+    return advance

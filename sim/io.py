@@ -1,0 +1,216 @@
+"""Atomic, deterministic output files.
+
+Every output of a run is written atomically: the bytes go to a temporary file in
+the destination directory, are flushed and fsynced, and the temporary file is then
+renamed over the destination with :func:`os.replace` (atomic on POSIX and
+Windows within one filesystem). A reader therefore sees either the old file or the
+complete new one, never half of it; a failure mid-write leaves the old file intact
+and no temporary file behind.
+
+Writers are deterministic: the same object gives the same bytes (JSON keeps the
+insertion order of keys; parquet stores no index and no timestamps), so reruns of
+a seeded scenario can be compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "safe_output_path",
+    "write_bytes_atomic",
+    "write_json_atomic",
+    "write_parquet_atomic",
+    "write_text_atomic",
+]
+
+PathLike = str | os.PathLike[str]
+
+#: Mode of newly created output files (an existing file keeps its mode).
+DEFAULT_FILE_MODE = 0o644
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist the rename itself (best effort; not possible on every platform)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; missing parent directories are created.
+    data : bytes
+        The complete content.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    dest = Path(path)
+    parent = dest.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = dest.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = DEFAULT_FILE_MODE
+    tmp = tempfile.NamedTemporaryFile(
+        mode="wb", dir=parent, prefix=f".{dest.name}.", suffix=".tmp", delete=False
+    )
+    tmp_path = Path(tmp.name)
+    try:
+        with tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_path, mode)
+        os.replace(tmp_path, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+    _fsync_dir(parent)
+    return dest
+
+
+def write_text_atomic(path: PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (no newline translation).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+    text : str
+        The complete content.
+    encoding : str, default "utf-8"
+        Text encoding.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    return write_bytes_atomic(path, text.encode(encoding))
+
+
+def write_json_atomic(path: PathLike, obj: Any) -> Path:
+    """Write ``obj`` as strict JSON (indent 2, key order kept, trailing newline).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+    obj : Any
+        JSON-serialisable object; NaN or infinity raise ``ValueError`` (and nothing
+        is written).
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    text = json.dumps(obj, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return write_text_atomic(path, text)
+
+
+def parquet_bytes(df: pd.DataFrame, compression: str = "zstd") -> bytes:
+    """Serialise ``df`` to parquet bytes, deterministically and without its index.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame; its index is dropped.
+    compression : str, default "zstd"
+        Parquet codec.
+
+    Returns
+    -------
+    bytes
+        The parquet file. Identical frames give identical bytes (no timestamps are
+        stored; only the pyarrow version appears in the metadata).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression=compression)
+    return buf.getvalue()
+
+
+def write_parquet_atomic(path: PathLike, df: pd.DataFrame, compression: str = "zstd") -> Path:
+    """Write ``df`` as a parquet file atomically (see :func:`parquet_bytes`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+    df : pandas.DataFrame
+        The frame; its index is not stored.
+    compression : str, default "zstd"
+        Parquet codec.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    return write_bytes_atomic(path, parquet_bytes(df, compression))
+
+
+def safe_output_path(out_dir: PathLike, name: PathLike) -> Path:
+    """Join ``name`` to ``out_dir``, refusing names that would escape it.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The output directory.
+    name : str or os.PathLike
+        A relative file name, possibly with subdirectories (``"plots/wait.png"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir / name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is empty, absolute, contains a ``..`` component, or resolves
+        (through symlinks) outside ``out_dir``.
+    """
+    raw = os.fspath(name)
+    rel = Path(raw)
+    if not raw or rel == Path(".") or rel.is_absolute() or rel.anchor:
+        raise ValueError(f"output name must be a relative file name, got {raw!r}")
+    if any(part == ".." for part in rel.parts) or "\\.." in raw or "..\\" in raw:
+        raise ValueError(f"output name must not contain '..', got {raw!r}")
+    base = Path(out_dir)
+    dest = base / rel
+    base_resolved = base.resolve()
+    dest_resolved = dest.resolve()
+    if dest_resolved == base_resolved or not dest_resolved.is_relative_to(base_resolved):
+        raise ValueError(f"output name {raw!r} escapes the output directory {os.fspath(base)!r}")
+    return dest

@@ -1,0 +1,321 @@
+"""Per-replication KPIs: the facts of one :class:`~sim.records.Records`, as figures.
+
+The result is a tidy frame with one row per ``(group, member, kpi)``:
+
+* ``group == "all"`` (``member == ""``) — the whole operation;
+* ``"channel"``, ``"segment"``, ``"intent"`` — customer KPIs split by the channel,
+  segment and intent of the customer's contact (every name of the records appears,
+  with ``offered == 0`` and NaN ratios when it received nothing);
+* ``"pool"`` — agent-side KPIs of each pool.
+
+Which contacts count
+--------------------
+Only contacts whose arrival lies in the measured window (``in_window``) count.
+Customer KPIs use *customer contacts*, the ``step == 0`` rows; rows with
+``step > 0`` are internal handoff pieces. Pool KPIs use every row (any step) an
+agent of that pool answered. Contacts still *open* at the end have an unknown fate:
+they are left out of the service-level denominator and of the journey sojourn.
+
+Definitions (times in seconds)
+------------------------------
+offered
+    customer contacts.
+handled
+    contacts served by an agent (outcome handled or transferred).
+abandon_rate, blocked_rate
+    abandoned / offered, blocked / offered.
+p_wait
+    share of queued contacts (answered or abandoned) whose wait was > 0.
+asa_s
+    mean wait of answered contacts.
+mean_wait_s
+    mean wait of answered or abandoned contacts (abandoned: up to abandonment).
+service_level
+    contacts answered within their channel's target / (offered - open), both over
+    non-open contacts of channels that have a target (NaN target: not counted).
+utilization
+    busy / staffed agent-seconds (``all``: over all pools).
+staffed_agents_mean, busy_agents_mean
+    staffed / busy agent-seconds divided by the window length (``all``: summed
+    over pools).
+mean_sojourn_s
+    mean over completed journeys (first contact in window, no piece open, last
+    piece handled) of last end - first arrival, over all handoff steps.
+aht_s
+    mean handle time of finished, served contacts.
+
+Adding KPIs
+-----------
+Each KPI family is one function ``family(ctx, group) -> {kpi: values per member}``
+listed in :data:`FAMILIES`; it returns ``{}`` for groups it does not apply to. Add
+the names to :data:`KPI_ORDER` (display order) and the function to ``FAMILIES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics._journeys import JourneyFold, fold_journeys
+from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
+
+__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "kpi_names", "replication_kpis"]
+
+#: Groups of the tidy frame, in output order.
+GROUPS: tuple[str, ...] = ("all", "channel", "pool", "segment", "intent")
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent"})
+
+#: Every KPI name this module produces, in display order.
+KPI_ORDER: tuple[str, ...] = (
+    "offered",
+    "handled",
+    "abandon_rate",
+    "blocked_rate",
+    "p_wait",
+    "asa_s",
+    "mean_wait_s",
+    "service_level",
+    "utilization",
+    "mean_sojourn_s",
+    "aht_s",
+    "staffed_agents_mean",
+    "busy_agents_mean",
+)
+
+
+def kpi_names() -> list[str]:
+    """KPI names in a stable display order.
+
+    Returns
+    -------
+    list of str
+        The contract KPIs first (``offered`` .. ``aht_s``), then the pool staffing
+        figures ``staffed_agents_mean`` and ``busy_agents_mean``.
+    """
+    return list(KPI_ORDER)
+
+
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Elementwise ``num / den`` as float, NaN where ``den == 0``."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+class KpiContext:
+    """Masks and group codes of one replication, shared by the KPI families.
+
+    Parameters
+    ----------
+    records : Records
+        One replication's facts.
+    """
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        c = records.contacts
+        self.outcome = np.asarray(c["outcome"])
+        self.wait_s = np.asarray(c["wait_s"], dtype=float)
+        self.handle_s = np.asarray(c["handle_s"], dtype=float)
+        self.in_window = np.asarray(c["in_window"], dtype=bool)
+        self.step = np.asarray(c["step"])
+        self.channel = np.asarray(c["channel"], dtype=np.int64)
+        self.pool = np.asarray(c["pool"], dtype=np.int64)
+        self.answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
+        self.served = (self.outcome == HANDLED) | (self.outcome == TRANSFERRED)
+        self.abandoned = self.outcome == ABANDONED
+        self.blocked = self.outcome == BLOCKED
+        self.open = self.outcome == OPEN
+        self.queued = self.answered | self.abandoned
+        self.finished_served = self.served & ~np.isnan(self.handle_s)
+        self.customer = self.in_window & (self.step == 0)
+        self.pool_rows = self.in_window & (self.pool >= 0)
+        self.window_s = float(records.end_s - records.warmup_s)
+
+    def names(self, group: str) -> tuple[str, ...]:
+        """Member names of ``group`` in code order (``("",)`` for ``"all"``)."""
+        if group == "all":
+            return ("",)
+        r = self.records
+        return {"channel": r.channels, "pool": r.pools, "segment": r.segments,
+                "intent": r.intents}[group]
+
+    def codes(self, group: str) -> np.ndarray:
+        """Member code of every contact row for ``group`` (``pool``: -1 = none)."""
+        if group == "all":
+            return np.zeros(self.records.n_contacts, dtype=np.int64)
+        return np.asarray(self.records.contacts[group], dtype=np.int64)
+
+    def rows(self, group: str) -> np.ndarray:
+        """Rows counted for ``group``: customer contacts, or pool-answered rows."""
+        return self.pool_rows if group == "pool" else self.customer
+
+    def count(self, group: str, mask: np.ndarray) -> np.ndarray:
+        """Number of counted rows per member that satisfy ``mask``."""
+        sel = self.rows(group) & mask
+        return np.bincount(self.codes(group)[sel], minlength=len(self.names(group))).astype(
+            float
+        )
+
+    def mean(self, group: str, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` per member over counted rows satisfying ``mask``."""
+        sel = self.rows(group) & mask & ~np.isnan(values)
+        codes = self.codes(group)[sel]
+        n = len(self.names(group))
+        return ratio(np.bincount(codes, weights=values[sel], minlength=n),
+                     np.bincount(codes, minlength=n))
+
+    @cached_property
+    def journeys(self) -> JourneyFold:
+        """The journeys of this replication (computed once)."""
+        return fold_journeys(self.records)
+
+    def pool_time(self, group: str) -> tuple[np.ndarray, np.ndarray]:
+        """Staffed and busy agent-seconds per member (``all``: summed over pools)."""
+        staffed = np.asarray(self.records.pool_staffed_s, dtype=float).sum(axis=1)
+        busy = np.asarray(self.records.pool_busy_s, dtype=float).sum(axis=1)
+        if group == "all":
+            return np.array([staffed.sum()]), np.array([busy.sum()])
+        return staffed, busy
+
+
+Family = Callable[[KpiContext, str], dict[str, np.ndarray]]
+
+
+def volume_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``offered``, ``abandon_rate``, ``blocked_rate`` (customer groups)."""
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    offered = ctx.count(group, np.ones_like(ctx.customer))
+    return {
+        "offered": offered,
+        "abandon_rate": ratio(ctx.count(group, ctx.abandoned), offered),
+        "blocked_rate": ratio(ctx.count(group, ctx.blocked), offered),
+    }
+
+
+def handled_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``handled`` and ``aht_s`` (customer groups and pools)."""
+    return {
+        "handled": ctx.count(group, ctx.served),
+        "aht_s": ctx.mean(group, ctx.finished_served, ctx.handle_s),
+    }
+
+
+def waiting_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``asa_s`` (all groups); ``p_wait`` and ``mean_wait_s`` (customer groups)."""
+    out = {"asa_s": ctx.mean(group, ctx.answered, ctx.wait_s)}
+    if group in CUSTOMER_GROUPS:
+        waited = ctx.queued & (ctx.wait_s > 0)
+        out["p_wait"] = ratio(ctx.count(group, waited), ctx.count(group, ctx.queued))
+        out["mean_wait_s"] = ctx.mean(group, ctx.queued, ctx.wait_s)
+    return out
+
+
+def service_level_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``service_level`` (customer groups); open contacts and untargeted channels excluded."""
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    target = np.asarray(ctx.records.sl_target_s, dtype=float)
+    row_target = target[ctx.channel] if target.size else np.full(ctx.channel.shape, np.nan)
+    eligible = ~ctx.open & ~np.isnan(row_target)
+    with np.errstate(invalid="ignore"):
+        within = ctx.answered & (ctx.wait_s <= row_target)
+    return {
+        "service_level": ratio(ctx.count(group, eligible & within),
+                               ctx.count(group, eligible)),
+    }
+
+
+def sojourn_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``mean_sojourn_s`` over completed journeys, by the first contact's member."""
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    j = ctx.journeys
+    n = len(ctx.names(group))
+    codes = ctx.codes(group)[j.first_row][j.completed]
+    return {
+        "mean_sojourn_s": ratio(
+            np.bincount(codes, weights=j.sojourn_s[j.completed], minlength=n),
+            np.bincount(codes, minlength=n),
+        )
+    }
+
+
+def utilization_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``utilization``, ``staffed_agents_mean``, ``busy_agents_mean`` (all, pools)."""
+    if group not in ("all", "pool"):
+        return {}
+    staffed, busy = ctx.pool_time(group)
+    window = np.full(staffed.shape, ctx.window_s if ctx.window_s > 0 else 0.0)
+    return {
+        "utilization": ratio(busy, staffed),
+        "staffed_agents_mean": ratio(staffed, window),
+        "busy_agents_mean": ratio(busy, window),
+    }
+
+
+#: The KPI families, applied to every group; each returns only what applies to it.
+FAMILIES: list[Family] = [
+    volume_kpis,
+    handled_kpis,
+    waiting_kpis,
+    service_level_kpis,
+    utilization_kpis,
+    sojourn_kpis,
+]
+
+
+def _group_frame(ctx: KpiContext, group: str) -> pd.DataFrame:
+    values: dict[str, np.ndarray] = {}
+    for family in FAMILIES:
+        values.update(family(ctx, group))
+    unknown = set(values) - set(KPI_ORDER)
+    if unknown:
+        raise RuntimeError(f"KPI(s) {sorted(unknown)} missing from KPI_ORDER")
+    names = ctx.names(group)
+    kpis = [k for k in KPI_ORDER if k in values]
+    if not names or not kpis:
+        return pd.DataFrame(columns=["group", "member", "kpi", "value"])
+    # member-major: every KPI of a member together
+    stacked = np.stack([np.asarray(values[k], dtype=float) for k in kpis], axis=1)
+    return pd.DataFrame(
+        {
+            "group": group,
+            "member": np.repeat(np.asarray(names, dtype=object), len(kpis)),
+            "kpi": np.tile(np.asarray(kpis, dtype=object), len(names)),
+            "value": stacked.ravel(),
+        }
+    )
+
+
+def replication_kpis(records: Records) -> pd.DataFrame:
+    """Compute every KPI of one replication as a tidy frame.
+
+    Parameters
+    ----------
+    records : Records
+        One replication's facts, as produced by the model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``replication`` (int), ``group``, ``member``, ``kpi`` (str) and
+        ``value`` (float; counts are floats too, undefined ratios NaN). Rows are
+        ordered by group (:data:`GROUPS`), member (code order of the records) and
+        KPI (:func:`kpi_names`).
+    """
+    ctx = KpiContext(records)
+    frames = [_group_frame(ctx, g) for g in GROUPS]
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out.insert(0, "replication", np.int64(records.replication))
+    out["replication"] = out["replication"].astype(np.int64)
+    out["value"] = out["value"].astype(float)
+    for col in ("group", "member", "kpi"):
+        out[col] = out[col].astype(object)
+    return out

@@ -1,0 +1,167 @@
+"""Cross-reference checks between the sections of a validated scenario.
+
+Pydantic checks each field on its own; these checks look across sections: a demand
+line naming a channel, intent, segment or profile that is not declared; a pool
+serving an unknown channel or skilled in an unknown intent; overflow or handoffs
+to an unknown pool (or to itself); demand that no pool can serve; intent and
+segment shares that do not add up to one. All problems are collected, the first
+(in file order) is raised as a :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
+from sim.scenario.schema import LIVE_KINDS, Scenario
+
+Locate = Callable[[Sequence[str | int]], int | None]
+
+SHARE_TOLERANCE = 1e-6
+
+
+def _no_lines(parts: Sequence[str | int]) -> int | None:
+    return None
+
+
+def check(scenario: Scenario, locate: Locate | None = None, *, file: str | None = None) -> None:
+    """Raise :class:`ScenarioError` for the first cross-reference problem, if any.
+
+    Args:
+        scenario: A scenario that passed field validation.
+        locate: Maps a path (``("pools", "tier1", "size")``) to its line, or None.
+        file: The scenario file, for the error message.
+    """
+    issues = find_issues(scenario, locate or _no_lines)
+    if issues:
+        raise_issues(issues, file)
+
+
+def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
+    """Every cross-reference problem in ``scenario``."""
+    out: list[Issue] = []
+
+    rank = 0
+
+    def add(parts: Sequence[str | int], msg: str) -> None:
+        out.append(Issue(format_path(parts), locate(parts), msg, rank))
+
+    _check_demand_refs(scenario, add)
+    _check_pools(scenario, add)
+    _check_shares(scenario, add)
+    rank = 1  # consequences: reported after any unknown name they may stem from
+    _check_servable(scenario, add)
+    return out
+
+
+Add = Callable[[Sequence[str | int], str], None]
+
+
+def _unknown(what: str, name: str, known: Iterable[str], section: str) -> str:
+    known = list(known)
+    if not known:
+        return f"unknown {what} '{name}': no {section} are declared"
+    hint = did_you_mean(name, known)
+    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
+
+
+def _check_demand_refs(sc: Scenario, add: Add) -> None:
+    for i, line in enumerate(sc.demand):
+        if line.channel not in sc.channels:
+            add(("demand", i, "channel"),
+                _unknown("channel", line.channel, sc.channels, "channels"))
+        if line.intent is not None and line.intent not in sc.intents:
+            add(("demand", i, "intent"), _unknown("intent", line.intent, sc.intents, "intents"))
+        if line.segment is not None:
+            if not sc.segments:
+                add(
+                    ("demand", i, "segment"),
+                    f"names segment '{line.segment}' but the scenario declares no 'segments'; "
+                    "declare it under 'segments' or remove 'segment' here",
+                )
+            elif line.segment not in sc.segments:
+                add(("demand", i, "segment"),
+                    _unknown("segment", line.segment, sc.segments, "segments"))
+        if isinstance(line.profile, str) and line.profile not in sc.profiles:
+            add(("demand", i, "profile"),
+                _unknown("profile", line.profile, sc.profiles, "profiles"))
+
+
+def _check_pools(sc: Scenario, add: Add) -> None:
+    for name, pool in sc.pools.items():
+        for j, ch in enumerate(pool.channels):
+            if ch not in sc.channels:
+                add(("pools", name, "channels", j),
+                    _unknown("channel", ch, sc.channels, "channels"))
+        for intent in pool.skills or {}:
+            if intent not in sc.intents:
+                add(("pools", name, "skills", intent),
+                    _unknown("intent", intent, sc.intents, "intents"))
+        targets: list[tuple[tuple[str | int, ...], str]] = []
+        if pool.overflow is not None:
+            targets.append((("pools", name, "overflow", "to"), pool.overflow.to))
+        for k, handoff in enumerate(pool.handoffs):
+            targets.append((("pools", name, "handoffs", k, "to"), handoff.to))
+            for m, intent in enumerate(handoff.intents or ()):
+                if intent not in sc.intents:
+                    add(("pools", name, "handoffs", k, "intents", m),
+                        _unknown("intent", intent, sc.intents, "intents"))
+        for parts, to in targets:
+            if to == name:
+                add(parts, f"pool '{name}' cannot pass contacts to itself")
+            elif to not in sc.pools:
+                add(parts, _unknown("pool", to, sc.pools, "pools"))
+        total = sum(h.probability for h in pool.handoffs if h.intents is None)
+        if total > 1 + SHARE_TOLERANCE:
+            add(("pools", name, "handoffs"),
+                f"handoff probabilities add up to {total:g}; they can add up to at most 1")
+
+
+def _check_shares(sc: Scenario, add: Add) -> None:
+    sections = (("intents", "intent", sc.intents), ("segments", "segment", sc.segments))
+    for section, noun, items in sections:
+        shares = {n: item.share for n, item in items.items()}
+        given = {n: s for n, s in shares.items() if s is not None}
+        if given and len(given) < len(shares):
+            missing = [n for n in shares if shares[n] is None]
+            add((section, missing[0]),
+                f"some {section} have a 'share' and this one does not; give a share for "
+                f"every {noun} or for none (missing for: {', '.join(missing)})")
+        elif given:
+            total = sum(given.values())
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                add((section,),
+                    f"{noun} shares add up to {total:g}; they must add up to 1 ("
+                    + ", ".join(f"{n} {s:g}" for n, s in given.items()) + ")")
+        if len(items) > 1 and not given:
+            for i, line in enumerate(sc.demand):
+                if getattr(line, noun) is None:
+                    add(("demand", i),
+                        f"this demand line names no {noun} and there are {len(items)} {section}; "
+                        f"name one with '{noun}:' or give every {noun} a 'share'")
+                    break
+
+
+def _check_servable(sc: Scenario, add: Add) -> None:
+    for i, line in enumerate(sc.demand):
+        channel = sc.channels.get(line.channel)
+        if channel is None or channel.kind not in LIVE_KINDS:
+            continue
+        if line.intent is not None:
+            if line.intent not in sc.intents:
+                continue
+            intents = [line.intent]
+        else:
+            intents = [n for n, it in sc.intents.items() if it.share is None or it.share > 0]
+        pools = [p for p in sc.pools.values() if line.channel in p.channels]
+        for intent in intents:
+            if not any(p.skills is None or intent in p.skills for p in pools):
+                where = ("demand", i, "intent") if line.intent is not None else ("demand", i)
+                if not pools:
+                    msg = f"no pool serves channel '{line.channel}'; add it to a pool's 'channels'"
+                else:
+                    names = ", ".join(n for n, p in sc.pools.items() if line.channel in p.channels)
+                    msg = (f"no pool can serve intent '{intent}' on channel '{line.channel}': "
+                           f"add '{intent}' to the skills of a pool serving it ({names})")
+                add(where, msg)
+                break

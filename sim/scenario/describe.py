@@ -1,0 +1,147 @@
+"""A one-screen, plain-text summary of what a scenario describes.
+
+``servicesim validate FILE`` prints it so a planner can check that the file says
+what they meant: run settings, channels, demand per hour with the offered load in
+Erlangs (arrival rate x mean handle time), intents, segments and pools.
+"""
+
+from __future__ import annotations
+
+from sim.scenario.schema import LIVE_KINDS, DemandLine, Pool, Scenario
+from sim.scenario.units import DAY_S, WEEK_S, format_clock, format_duration
+
+
+def _dist(d: object) -> str:
+    if d is None:
+        return "none"
+    name = str(getattr(d, "dist", "?"))
+    mean = format_duration(float(getattr(d, "mean_s", 0.0)))
+    cv = getattr(d, "cv", None)
+    if name in ("exponential", "deterministic") or cv is None:
+        return f"{name} mean {mean}"
+    return f"{name} mean {mean} cv {float(cv):.2f}"
+
+
+def _per_hour(rate_per_s: float) -> str:
+    per_h = rate_per_s * 3600.0
+    return f"{per_h:,.1f}/h" if per_h < 100 else f"{per_h:,.0f}/h"
+
+
+def _intent_mix(sc: Scenario, line: DemandLine) -> dict[str, float]:
+    """Intent -> share of this line's contacts."""
+    if line.intent is not None:
+        return {line.intent: 1.0} if line.intent in sc.intents else {}
+    if len(sc.intents) == 1:
+        return {next(iter(sc.intents)): 1.0}
+    shares = {n: it.share or 0.0 for n, it in sc.intents.items()}
+    total = sum(shares.values()) or 1.0
+    return {n: s / total for n, s in shares.items()}
+
+
+def offered_load(sc: Scenario, line: DemandLine) -> float:
+    """Mean offered load of a demand line in Erlangs (week-average rate x mean handle time)."""
+    factor = sum(line.day_factors) / 7 if line.day_factors is not None else 1.0
+    mix = _intent_mix(sc, line)
+    aht = sum(share * sc.intents[n].handle_time.mean_s for n, share in mix.items())
+    return line.rate * factor * aht
+
+
+def _on_duty_range(pool: Pool) -> tuple[int, int]:
+    """Fewest and most agents on duty over the week (15-minute steps)."""
+    if pool.size is not None:
+        return pool.size, pool.size
+    if pool.schedule is not None:
+        return min(pool.schedule.headcount), max(pool.schedule.headcount)
+    step = 900.0
+    counts = [0] * int(WEEK_S // step)
+    for shift in pool.shifts or ():
+        length = (shift.end - shift.start) % DAY_S or DAY_S
+        for day in shift.day_indices:
+            t0 = day * DAY_S + shift.start
+            k = 0
+            while k * step < length:
+                counts[int(((t0 + k * step) % WEEK_S) // step)] += shift.agents
+                k += 1
+    return min(counts), max(counts)
+
+
+def _staffing(pool: Pool) -> str:
+    lo, hi = _on_duty_range(pool)
+    if pool.size is not None:
+        return f"{pool.size} agents"
+    how = (f"schedule ({format_duration(pool.schedule.interval)} intervals)"
+           if pool.schedule is not None else f"{len(pool.shifts or ())} shift(s)")
+    return f"{lo}-{hi} agents on duty, {how}"
+
+
+def describe(scenario: Scenario) -> str:
+    """Return a plain-text summary of ``scenario`` (about one screen)."""
+    sc = scenario
+    out = [f"Scenario: {sc.name}"]
+    if sc.description:
+        out.append(f"  {sc.description.strip().splitlines()[0]}")
+    out.append(
+        f"  run: {format_duration(sc.horizon)} measured after {format_duration(sc.warmup)} "
+        f"warm-up; {sc.replications} replications; seed {sc.seed}; "
+        f"starts {format_clock(0.0, sc.start)}"
+    )
+    out.append("Channels")
+    w = max(len(n) for n in sc.channels)
+    for name, ch in sc.channels.items():
+        if ch.kind not in LIVE_KINDS:
+            out.append(f"  {name:<{w}}  {ch.kind}")
+            continue
+        queue = "unlimited queue" if ch.queue_capacity is None else f"queue {ch.queue_capacity}"
+        patience = "never abandon" if ch.patience is None else f"patience {_dist(ch.patience)}"
+        extra = f", {ch.max_concurrency} chats at once" if ch.max_concurrency > 1 else ""
+        out.append(f"  {name:<{w}}  {ch.kind:<12} SL target {format_duration(ch.sl_target_s)}; "
+                   f"{patience}; {queue}{extra}")
+    out.append("Demand (mean rate over the day; load = rate x mean handle time)")
+    load_by_channel: dict[str, float] = {}
+    for i, line in enumerate(sc.demand):
+        channel = sc.channels.get(line.channel)
+        live = channel is not None and channel.kind in LIVE_KINDS
+        load = offered_load(sc, line) if live else 0.0
+        if live:
+            load_by_channel[line.channel] = load_by_channel.get(line.channel, 0.0) + load
+        intent = line.intent or ("mix" if len(sc.intents) > 1 else next(iter(sc.intents)))
+        segment = line.segment or ("mix" if len(sc.segments) > 1 else "default")
+        shape = []
+        if line.profile is not None:
+            shape.append(f"profile {line.profile if isinstance(line.profile, str) else 'inline'}")
+        if line.day_factors is not None:
+            shape.append("day factors")
+        tail = f"  ({', '.join(shape)})" if shape else ""
+        what = f"load {load:.1f} Erlangs" if live else "no agent load"
+        out.append(f"  [{i}] {line.channel} / {intent} / {segment}: {_per_hour(line.rate)}, "
+                   f"{what}{tail}")
+    if load_by_channel:
+        out.append("Offered load by channel: " + ", ".join(
+            f"{ch} {load:.1f} Erlangs" for ch, load in load_by_channel.items()))
+    out.append("Intents")
+    w = max(len(n) for n in sc.intents)
+    for name, intent in sc.intents.items():
+        share = "" if intent.share is None else f"; share {intent.share:g}"
+        out.append(f"  {name:<{w}}  handle time {_dist(intent.handle_time)}{share}")
+    if sc.segments:
+        out.append("Segments")
+        w = max(len(n) for n in sc.segments)
+        for name, seg in sc.segments.items():
+            share = "" if seg.share is None else f"; share {seg.share:g}"
+            out.append(f"  {name:<{w}}  priority {seg.priority}{share}")
+    out.append("Pools")
+    w = max(len(n) for n in sc.pools)
+    for name, pool in sc.pools.items():
+        skills = "all intents" if pool.skills is None else ", ".join(
+            n if p == 1 else f"{n} x{p:g}" for n, p in pool.skills.items())
+        extras = []
+        if pool.overflow is not None:
+            extras.append(f"overflow to {pool.overflow.to} after "
+                          f"{format_duration(pool.overflow.after)}")
+        if pool.handoffs:
+            extras.append("handoffs to " + ", ".join(
+                f"{h.to} ({h.probability:.0%})" for h in pool.handoffs))
+        tail = f"; {'; '.join(extras)}" if extras else ""
+        out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
+                   f"skills {skills}{tail}")
+    return "\n".join(out)

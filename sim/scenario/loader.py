@@ -1,0 +1,106 @@
+"""Loading a scenario file: YAML text in, a validated frozen :class:`Scenario` out.
+
+The pipeline is the same for files, text and dicts: safe YAML reading (with the
+line of every field), pydantic field validation, then cross-reference checks.
+Every problem becomes a one-line :class:`ScenarioError` naming the file, line and
+field path, worded for the planner who wrote the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario.checks import check
+from sim.scenario.errors import ScenarioError, parse_path, raise_issues
+from sim.scenario.messages import bool_issues, translate
+from sim.scenario.schema import Scenario
+from sim.scenario.yamlread import Lines, decode, parse
+
+_REQUIRED = "name, horizon, channels, intents, demand and pools"
+
+
+class Locator:
+    """Maps a field path to the line it was written on (the nearest enclosing key)."""
+
+    def __init__(self, lines: Lines | None = None) -> None:
+        self.lines: Lines = dict(lines or {})
+
+    def __call__(self, path: Sequence[str | int] | str) -> int | None:
+        parts = tuple(parse_path(path) if isinstance(path, str) else path)
+        for n in range(len(parts), -1, -1):
+            line = self.lines.get(parts[:n])
+            if line is not None:
+                return line
+        return None
+
+
+def load(path: str | os.PathLike[str]) -> Scenario:
+    """Read, validate and cross-check the scenario file at ``path``.
+
+    Raises:
+        ScenarioError: the first problem found (``.all_errors`` lists them all).
+    """
+    file = os.fspath(path)
+    try:
+        data = Path(file).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=file) from None
+    except IsADirectoryError:
+        raise ScenarioError("this is a folder, not a scenario file", file=file) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file ({exc.strerror})", file=file) from None
+    return load_text(data, file=file)
+
+
+def load_text(text: str | bytes, file: str = "<string>") -> Scenario:
+    """Validate scenario YAML given as text (or UTF-8 bytes).
+
+    Raises:
+        ScenarioError: the first problem found (``.all_errors`` lists them all).
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = decode(bytes(text), file)
+    data, lines = parse(text, file)
+    if data is None:
+        raise ScenarioError(
+            f"the file is empty; a scenario needs at least {_REQUIRED}", file=file, line=1
+        )
+    if not isinstance(data, dict):
+        what = "a list" if isinstance(data, list) else f"the single value {data!r}"
+        raise ScenarioError(
+            f"the top level must be a mapping of settings ('name: ...', 'horizon: ...'), "
+            f"got {what}",
+            file=file,
+            line=lines.get((), 1),
+        )
+    return validate(data, file=file, lines=lines)
+
+
+def validate(data: Mapping[str, Any], file: str = "<dict>", lines: Lines | None = None) -> Scenario:
+    """Validate plain data: pydantic field checks, then cross-reference checks.
+
+    Args:
+        data: The scenario as plain dicts and lists, units as strings.
+        file: Shown in error messages.
+        lines: Line of each field path, when the data came from a file.
+    """
+    locate = Locator(lines)
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            "a scenario must be a mapping of settings ('name: ...', 'horizon: ...')", file=file
+        )
+    flagged = bool_issues(Scenario, data, locate)
+    if flagged:
+        raise_issues(flagged, file)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise_issues(translate(exc.errors(), Scenario, data, locate), file)
+    check(scenario, locate, file=file)
+    return scenario
+

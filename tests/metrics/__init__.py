@@ -1,0 +1,1 @@
+"""Tests of sim.metrics and sim.io."""

@@ -1,0 +1,219 @@
+"""Every KPI of the story, against a hand computation (see conftest.py)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.metrics import kpi_names, replication_kpis
+from sim.metrics.kpis import GROUPS, KPI_ORDER
+from sim.records import ABANDONED, HANDLED, OPEN, TRANSFERRED
+
+from .conftest import STORY, make_records
+
+NAN = float("nan")
+
+# Customer KPIs. Offered in window, step 0: B C0 D E F L0 G0 J H I (A is before warm-up).
+ALL = {
+    "offered": 10,
+    "handled": 6,                        # B C0 F L0 G0 J (H still open)
+    "abandon_rate": 1 / 10,              # D
+    "blocked_rate": 1 / 10,              # E
+    "p_wait": 6 / 8,                     # queued B C0 D F L0 G0 J H; waited: B C0 D G0 J H
+    "asa_s": (5 + 30 + 0 + 0 + 80 + 600 + 10) / 7,
+    "mean_wait_s": (5 + 30 + 45 + 0 + 0 + 80 + 600 + 10) / 8,
+    "service_level": 3 / 7,              # non-open with a target: B C0 D E F L0 G0; in: B F L0
+    "aht_s": (100 + 120 + 300 + 50 + 150 + 60) / 6,
+    "mean_sojourn_s": (105 + 370 + 300 + 200 + 660) / 5,
+    "utilization": 1400 / 4500,
+    "staffed_agents_mean": 4500 / 1500,
+    "busy_agents_mean": 1400 / 1500,
+}
+CHANNEL = {
+    "phone": {"offered": 6, "handled": 3, "abandon_rate": 1 / 6, "blocked_rate": 1 / 6,
+              "p_wait": 4 / 5, "asa_s": 45 / 4, "mean_wait_s": 90 / 5, "service_level": 2 / 5,
+              "aht_s": 270 / 3, "mean_sojourn_s": (105 + 370 + 200) / 3},
+    "chat": {"offered": 3, "handled": 2, "abandon_rate": 0, "blocked_rate": 0, "p_wait": 1 / 2,
+             "asa_s": 40, "mean_wait_s": 40, "service_level": 1 / 2, "aht_s": 225,
+             "mean_sojourn_s": 300},
+    "email": {"offered": 1, "handled": 1, "abandon_rate": 0, "blocked_rate": 0, "p_wait": 1,
+              "asa_s": 600, "mean_wait_s": 600, "service_level": NAN, "aht_s": 60,
+              "mean_sojourn_s": 660},
+    "video": {"offered": 0, "handled": 0, "abandon_rate": NAN, "blocked_rate": NAN,
+              "p_wait": NAN, "asa_s": NAN, "mean_wait_s": NAN, "service_level": NAN,
+              "aht_s": NAN, "mean_sojourn_s": NAN},
+}
+SEGMENT = {
+    "retail": {"offered": 6, "handled": 4, "abandon_rate": 0, "blocked_rate": 1 / 6,
+               "p_wait": 4 / 5, "asa_s": 695 / 5, "mean_wait_s": 695 / 5,
+               "service_level": 2 / 4, "aht_s": 360 / 4, "mean_sojourn_s": 965 / 3},
+    "vip": {"offered": 4, "handled": 2, "abandon_rate": 1 / 4, "blocked_rate": 0,
+            "p_wait": 2 / 3, "asa_s": 15, "mean_wait_s": 25, "service_level": 1 / 3,
+            "aht_s": 210, "mean_sojourn_s": 335},
+    "smb": {"offered": 0, "handled": 0, "abandon_rate": NAN, "blocked_rate": NAN,
+            "p_wait": NAN, "asa_s": NAN, "mean_wait_s": NAN, "service_level": NAN,
+            "aht_s": NAN, "mean_sojourn_s": NAN},
+}
+INTENT = {
+    "billing": {"offered": 6, "handled": 3, "abandon_rate": 1 / 6, "blocked_rate": 1 / 6,
+                "p_wait": 1.0, "asa_s": 695 / 4, "mean_wait_s": 740 / 5,
+                "service_level": 1 / 4, "aht_s": 310 / 3, "mean_sojourn_s": 765 / 2},
+    "tech": {"offered": 4, "handled": 3, "abandon_rate": 0, "blocked_rate": 0,
+             "p_wait": 1 / 3, "asa_s": 10, "mean_wait_s": 10, "service_level": 2 / 3,
+             "aht_s": 470 / 3, "mean_sojourn_s": 290},
+}
+# Pools: every row (any step, in window) an agent of the pool answered.
+POOL = {
+    "front": {"handled": 6, "asa_s": 125 / 7, "aht_s": 820 / 6, "utilization": 900 / 3000,
+              "staffed_agents_mean": 2, "busy_agents_mean": 900 / 1500},
+    "back": {"handled": 3, "asa_s": 630 / 3, "aht_s": 300 / 3, "utilization": 500 / 1500,
+             "staffed_agents_mean": 1, "busy_agents_mean": 500 / 1500},
+    "idle": {"handled": 0, "asa_s": NAN, "aht_s": NAN, "utilization": NAN,
+             "staffed_agents_mean": 0, "busy_agents_mean": 0},
+}
+EXPECTED = {"channel": CHANNEL, "segment": SEGMENT, "intent": INTENT, "pool": POOL}
+
+
+def as_dict(frame: pd.DataFrame, group: str) -> dict[str, dict[str, float]]:
+    sub = frame[frame["group"] == group]
+    return {m: dict(zip(g["kpi"], g["value"], strict=True)) for m, g in
+            sub.groupby("member", sort=False)}
+
+
+def assert_kpis(actual: dict[str, float], expected: dict[str, float]) -> None:
+    assert list(actual) == [k for k in KPI_ORDER if k in expected], "KPI set or order differs"
+    for k, v in expected.items():
+        if math.isnan(v):
+            assert math.isnan(actual[k]), k
+        else:
+            assert actual[k] == pytest.approx(v, rel=1e-12), k
+
+
+def test_all_group(story):
+    got = as_dict(replication_kpis(story), "all")
+    assert list(got) == [""]
+    assert_kpis(got[""], ALL)
+
+
+@pytest.mark.parametrize("group", ["channel", "segment", "intent", "pool"])
+def test_breakdowns(story, group):
+    got = as_dict(replication_kpis(story), group)
+    assert list(got) == list(EXPECTED[group]), "every name in code order"
+    for member, expected in EXPECTED[group].items():
+        assert_kpis(got[member], expected)
+
+
+def test_frame_shape_and_types(story):
+    df = replication_kpis(make_records(replication=7))
+    assert list(df.columns) == ["replication", "group", "member", "kpi", "value"]
+    assert (df["replication"] == 7).all() and df["replication"].dtype == np.int64
+    assert df["value"].dtype == np.float64
+    assert list(dict.fromkeys(df["group"])) == list(GROUPS)
+    assert not df.duplicated(["group", "member", "kpi"]).any()
+    assert set(df["kpi"]) <= set(kpi_names())
+
+
+def test_shares_within_unit_interval(story):
+    df = replication_kpis(story)
+    shares = df[df["kpi"].isin(["abandon_rate", "blocked_rate", "p_wait", "service_level",
+                                "utilization"])]["value"].dropna()
+    assert ((shares >= 0) & (shares <= 1)).all()
+
+
+def test_kpi_names_display_order():
+    names = kpi_names()
+    assert names[:11] == ["offered", "handled", "abandon_rate", "blocked_rate", "p_wait",
+                          "asa_s", "mean_wait_s", "service_level", "utilization",
+                          "mean_sojourn_s", "aht_s"]
+    assert len(set(names)) == len(names)
+    names.append("x")
+    assert "x" not in kpi_names(), "callers get a copy"
+
+
+def test_no_contacts_no_staff():
+    r = make_records(rows=[])
+    r.pool_staffed_s = np.zeros((3, 0))
+    r.pool_busy_s = np.zeros((3, 0))
+    r.queue_area = np.zeros((4, 0))
+    got = as_dict(replication_kpis(r), "all")[""]
+    assert got["offered"] == 0 and got["handled"] == 0
+    assert all(math.isnan(v) for k, v in got.items() if k not in ("offered", "handled",
+                                                                 "staffed_agents_mean",
+                                                                 "busy_agents_mean"))
+
+
+def test_open_journey_piece_excludes_journey_from_sojourn():
+    # C's second piece still in service at the end: journey C no longer counts.
+    rows = [r if r[0] != "C1" else r[:9] + (NAN, 20, NAN, OPEN, True) for r in STORY]
+    got = as_dict(replication_kpis(make_records(rows)), "all")[""]
+    assert got["mean_sojourn_s"] == pytest.approx((105 + 300 + 200 + 660) / 4)
+    # and its first piece still counts as handled
+    assert got["handled"] == 6
+
+
+def test_transfer_without_follow_up_is_not_a_completed_journey():
+    rows = [r for r in STORY if r[0] != "C1"]
+    got = as_dict(replication_kpis(make_records(rows)), "all")[""]
+    assert got["mean_sojourn_s"] == pytest.approx((105 + 300 + 200 + 660) / 4)
+
+
+def _reference_sojourn(rows: list[tuple]) -> float:
+    """Loop-based oracle for mean_sojourn_s."""
+    journeys: dict[int, list[tuple]] = {}
+    for r in rows:
+        journeys.setdefault(r[1], []).append(r)
+    values = []
+    for pieces in journeys.values():
+        first, last = pieces[0], pieces[-1]
+        if not (first[13] and first[2] == 0):
+            continue
+        if any(p[12] == OPEN for p in pieces) or last[12] != HANDLED:
+            continue
+        values.append(max(p[9] for p in pieces) - min(p[7] for p in pieces))
+    return float(np.mean(values)) if values else NAN
+
+
+def test_sojourn_matches_loop_oracle_on_random_chains():
+    rng = np.random.default_rng(2024)
+    rows: list[tuple] = []
+    t = 600.0
+    for j in range(300):
+        t += rng.exponential(20)
+        arrival = t
+        for step in range(int(rng.integers(1, 4))):
+            wait = rng.exponential(15)
+            handle = rng.exponential(100)
+            u = rng.random()
+            outcome = ABANDONED if u < 0.1 else (OPEN if u < 0.15 else None)
+            last_step = step == 2 or rng.random() < 0.5
+            if outcome is None:
+                outcome = HANDLED if last_step else TRANSFERRED
+            served_s = 0.0 if outcome == ABANDONED else handle
+            end = NAN if outcome == OPEN else arrival + wait + served_s
+            answer = NAN if outcome == ABANDONED else arrival + wait
+            rows.append(("x", j, step, "phone", "billing", "retail",
+                         None if outcome == ABANDONED else "front", arrival, answer, end, wait,
+                         NAN if outcome in (ABANDONED, OPEN) else handle, outcome,
+                         bool(j % 7)))
+            if outcome != TRANSFERRED:
+                break
+            arrival = end
+    rows.sort(key=lambda r: r[7])  # contact ids follow arrival order
+    expected = _reference_sojourn(rows)
+    assert not math.isnan(expected)
+    got = as_dict(replication_kpis(make_records(rows)), "all")[""]
+    assert got["mean_sojourn_s"] == pytest.approx(expected, rel=1e-12)
+
+
+
+def test_metrics_never_imports_simpy_or_model():
+    code = ("import sys, sim.metrics, sim.io; "
+            "bad = [m for m in sys.modules if m == 'simpy' or m.startswith('simpy.') "
+            "or m.startswith('sim.model')]; print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
