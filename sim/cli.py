@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "sim.commands.validate",
     "sim.commands.experiments",
     "sim.commands.erlang",
+    "sim.commands.staff",
 )
 
 

@@ -44,6 +44,10 @@ __all__ = ["ErlangAResult", "QueueTooLongError", "erlang_a_distribution", "erlan
 _LOG_CUTOFF = 40.0
 #: Largest queue length the truncated chain may need before we give up.
 _MAX_QUEUE_STATES = 1 << 23
+_TOO_LONG = (
+    "Erlang A needs an impractically long queue: the patience is very long "
+    "for this overload; add agents or shorten the patience"
+)
 
 
 class QueueTooLongError(ValueError):
@@ -99,7 +103,9 @@ def _log_stationary(lam: float, mu: float, servers: int, theta: float) -> np.nda
     log_low = k * math.log(lam / mu) - gammaln(k + 1.0)
     c = servers * mu
     peak_j = max(0.0, (lam - c) / theta)  # queue terms grow while n mu + j theta < lambda
-    m = int(peak_j + 64 + 12.0 * math.sqrt(lam / theta))
+    if peak_j >= _MAX_QUEUE_STATES:
+        raise QueueTooLongError(_TOO_LONG)
+    m = min(int(peak_j + 64 + 12.0 * math.sqrt(lam / theta)), _MAX_QUEUE_STATES)
     while True:
         j = np.arange(1, m + 1, dtype=float)
         log_q = log_low[-1] + np.cumsum(math.log(lam) - np.log(c + j * theta))
@@ -108,12 +114,9 @@ def _log_stationary(lam: float, mu: float, servers: int, theta: float) -> np.nda
             above = np.nonzero(log_q >= floor)[0]
             keep = int(above[-1]) + 1 if above.size else 0
             return np.concatenate([log_low, log_q[:keep]])
-        m *= 2
-        if m > _MAX_QUEUE_STATES:
-            raise QueueTooLongError(
-                "Erlang A needs an impractically long queue: the patience is very long "
-                "for this overload; add agents or shorten the patience"
-            )
+        if m >= _MAX_QUEUE_STATES:
+            raise QueueTooLongError(_TOO_LONG)
+        m = min(2 * m, _MAX_QUEUE_STATES)
 
 
 def erlang_a_distribution(

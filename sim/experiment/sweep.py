@@ -15,12 +15,18 @@ Rerunning with ``resume=True`` skips finished points, after checking they were
 made from the same base scenario and replications (otherwise it refuses, unless
 ``resume=False`` starts afresh). Ctrl-C stops at once and leaves every finished
 point on disk; :class:`SweepInterrupted` says how many are done.
+
+All replications of all remaining points go to one executor session in
+point-major order, so a large cluster is kept busy even when each point has
+fewer replications than there are workers; a point is summarised and saved as
+soon as its last replication returns.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,10 +34,12 @@ from typing import Any
 import pandas as pd
 
 from sim.experiment.compare import records_for_json
-from sim.experiment.executors import DEFAULT_EXECUTOR, Session, open_session
+from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
 from sim.experiment.grid import Point, build_grid, point_id
 from sim.experiment.manifest import build_manifest, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
+from sim.experiment.runner import summarize_outputs
+from sim.experiment.worker import ReplicationOutput, ReplicationTask, run_replication
 from sim.scenario.schema import Scenario
 
 POINTS_DIR = "points"
@@ -51,17 +59,6 @@ class SweepInterrupted(KeyboardInterrupt):
             f"sweep interrupted: {done} of {total} points done and saved in {out_dir}; "
             "run the same sweep again to resume"
         )
-
-
-def run_point(
-    scenario: Scenario, replications: int, session: Session, progress: ProgressArg = False
-) -> pd.DataFrame:
-    """Run one grid point and return its KPI summary (all groups)."""
-    from sim.experiment.runner import run
-
-    results = run(scenario, replications, session=session, progress=progress,
-                  keep_contacts=False, keep_intervals=False)
-    return results.summary
 
 
 def _point_files(points_dir: Path) -> dict[str, dict[str, Any]]:
@@ -104,7 +101,8 @@ def point_table(points: Sequence[Point], saved: Mapping[str, dict[str, Any]],
         s = pd.DataFrame(data["summary"])
         s = s[s["group"] == group]
         rows = pd.DataFrame({"point_id": point_id(p), "kpi": s["kpi"].to_numpy()})
-        for col in TABLE_COLUMNS[2:]:
+        rows["n"] = pd.to_numeric(s["n"]).to_numpy(dtype="int64")
+        for col in TABLE_COLUMNS[3:]:
             rows[col] = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
         for path in paths:
             rows.insert(len(rows.columns) - len(TABLE_COLUMNS), path, [p[path]] * len(rows))
@@ -157,7 +155,8 @@ def sweep(
     command
         Command line for the manifest.
     on_point
-        Called with ``(point, summary)`` after each point is saved.
+        Called with ``(point, summary)`` after each point is saved (in completion
+        order).
 
     Returns
     -------
@@ -196,18 +195,30 @@ def sweep(
             "replications": n, "grid": {k: list(v) for k, v in _grid_lists(points).items()},
             "points": len(points)}
     started = time.perf_counter()
+    # Point-major task order: points finish roughly in grid order, and a point's
+    # replications run side by side with the next point's, so no worker idles
+    # while a point waits for its last replication.
+    tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=i)
+             for i, (_, s) in enumerate(todo) for r in range(n)]
+    pending: dict[int, list[ReplicationOutput]] = defaultdict(list)
     session = open_session(executor, workers, scheduler)
     try:
-        with session, Progress(progress, "sweep", len(todo) * n) as bar:
-            for p, s in todo:
-                bar.describe(f"sweep {len(saved) - len(existing) + 1}/{len(todo)}")
-                summary = run_point(s, n, session, _forward(bar))
+        with session, Progress(progress, f"sweep: 0/{len(todo)} points", len(tasks)) as bar:
+            for output in session.imap_unordered(run_replication, tasks):
+                bar.advance()
+                pending[output.tag].append(output)
+                if len(pending[output.tag]) < n:
+                    continue
+                p, s = todo[output.tag]
+                _, summary = summarize_outputs(sorted(pending.pop(output.tag),
+                                                      key=lambda o: o.replication))
                 pid = point_id(p)
                 data = {"point_id": pid, "params": p, "base_hash": base_hash,
                         "scenario_hash": scenario_fingerprint(s), "replications": n,
                         "seed": s.seed, "summary": records_for_json(summary)}
                 io.write_json_atomic(points_dir / f"{pid}.json", data)
                 saved[pid] = data
+                bar.describe(f"sweep: {len(saved) - len(existing)}/{len(todo)} points")
                 if on_point is not None:
                     on_point(p, summary)
     except KeyboardInterrupt:
@@ -234,15 +245,3 @@ def _grid_lists(points: Sequence[Point]) -> dict[str, list[Any]]:
             if v not in lists.setdefault(k, []):
                 lists[k].append(v)
     return lists
-
-
-def _forward(bar: Progress) -> Callable[[int, int], None]:
-    """A per-point progress callback that advances the sweep-wide bar."""
-    last = [0]
-
-    def advance(done: int, total: int) -> None:
-        if done > last[0]:
-            bar.advance(done - last[0])
-            last[0] = done
-
-    return advance

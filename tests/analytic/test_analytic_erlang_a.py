@@ -17,7 +17,7 @@ import pytest
 from scipy.linalg import expm
 
 from sim.analytic.erlang import erlang_b, erlang_c_metrics
-from sim.analytic.erlang_a import erlang_a_distribution, erlang_a_metrics
+from sim.analytic.erlang_a import QueueTooLongError, erlang_a_distribution, erlang_a_metrics
 
 
 def brute_force_stationary(lam, mu, n, theta, size):
@@ -165,3 +165,17 @@ def test_no_demand_and_bad_input():
         erlang_a_metrics(1.0, 60.0, 3, -5.0, 20.0)
     with pytest.raises(ValueError):
         erlang_a_metrics(1.0, 0.0, 3, 5.0, 20.0)
+
+
+def test_no_agents_everyone_abandons():
+    m = erlang_a_metrics(1 / 60, 60.0, 0, 45.0, 20.0)
+    assert m.p_abandon == pytest.approx(1.0)
+    assert m.mean_wait_s == pytest.approx(45.0)  # everyone waits out their patience
+    assert math.isnan(m.asa_s) and m.service_level == 0.0
+
+
+def test_overload_with_near_infinite_patience_is_refused_quickly():
+    start = time.perf_counter()
+    with pytest.raises(QueueTooLongError, match="patience"):
+        erlang_a_metrics(1.0, 300.0, 200, 1e9, 20.0)
+    assert time.perf_counter() - start < 1.0

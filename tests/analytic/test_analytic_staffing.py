@@ -137,3 +137,10 @@ def test_all_targets_at_once_and_no_demand():
 def test_unreachable_within_cap_raises():
     with pytest.raises(ValueError, match="not met"):
         required_agents(1.0, 300, "asa_s<=0.000001", max_agents=310)
+
+
+def test_search_survives_overloaded_probes_with_huge_patience():
+    # Bisection probes far below the load; with near-infinite patience those states
+    # cannot be solved and count as "not met"; the answer approaches Erlang C's.
+    n_a = required_agents(1.0, 300, "service_level>=0.8 @20s", patience_mean_s=1e9)
+    assert n_a == required_agents(1.0, 300, "service_level>=0.8 @20s")

@@ -19,61 +19,90 @@ from .conftest import tiny
 sweep_mod = importlib.import_module("sim.experiment.sweep")
 
 GRID = {"pools.agents.size": [48, 50, 52], "channels.phone.service_level_target": ["20s", "30s"]}
+REPS = 2
 
 
 @pytest.fixture
 def base():
-    return tiny(replications=2, horizon="30min", warmup="10min")
+    return tiny(replications=REPS, horizon="30min", warmup="10min")
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Count point runs; optionally raise KeyboardInterrupt after ``limit`` of them."""
-    state = {"runs": [], "limit": None}
-    real = sweep_mod.run_point
+    """Count replication runs (in-process executors); optionally Ctrl-C at call ``stop``."""
+    state = {"runs": [], "stop": None}
+    real = sweep_mod.run_replication
 
-    def run_point(scenario, replications, session, progress=False):
-        if state["limit"] is not None and len(state["runs"]) >= state["limit"]:
+    def run_replication(task):
+        if state["stop"] is not None and len(state["runs"]) + 1 >= state["stop"]:
             raise KeyboardInterrupt
-        state["runs"].append((scenario.pools["agents"].size,
-                              scenario.channels["phone"].service_level_target))
-        return real(scenario, replications, session, progress)
+        s = task.scenario
+        state["runs"].append((s.pools["agents"].size,
+                              s.channels["phone"].service_level_target, task.replication))
+        return real(task)
 
-    monkeypatch.setattr(sweep_mod, "run_point", run_point)
+    monkeypatch.setattr(sweep_mod, "run_replication", run_replication)
     return state
+
+
+def _stamps(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (out / "points").glob("*.json")}
 
 
 def test_interrupted_then_resumed_equals_uninterrupted(base, counted, tmp_path: Path) -> None:
     full = sweep(base, GRID, tmp_path / "full", executor="serial")
-    assert len(counted["runs"]) == 6
+    assert len(counted["runs"]) == 6 * REPS
     counted["runs"].clear()
 
+    # Ctrl-C in the middle of the 5th point: 4 points finished, the 5th half run
     out = tmp_path / "resumed"
-    counted["limit"] = 4
+    counted["stop"] = 4 * REPS + 2
     with pytest.raises(SweepInterrupted) as info:
         sweep(base, GRID, out, executor="serial")
     assert isinstance(info.value, KeyboardInterrupt)
     assert (info.value.done, info.value.total) == (4, 6)
     assert "4 of 6 points done" in str(info.value)
-    assert len(list((out / "points").glob("*.json"))) == 4
+    before = _stamps(out)
+    assert len(before) == 4
     partial = pd.read_csv(out / "sweep.csv")  # the finished points are readable
     assert partial["point_id"].nunique() == 4
-    finished = list(counted["runs"])
+    finished = {run[:2] for run in counted["runs"][: 4 * REPS]}
 
-    counted["limit"] = None
-    counted["runs"].clear()
+    # resume on another executor: only the 2 missing points run, finished files untouched
     resumed = sweep(base, GRID, out, executor="processes", workers=2)
-    assert len(counted["runs"]) == 2
-    assert not set(counted["runs"]) & set(finished)  # no finished point rerun
+    after = _stamps(out)
+    assert len(after) == 6
+    assert {k: after[k] for k in before} == before
     pd.testing.assert_frame_equal(resumed, full)
     assert (out / "sweep.csv").read_bytes() == (tmp_path / "full" / "sweep.csv").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["points_run"] == 2 and manifest["points_resumed"] == 4
 
+    counted["stop"] = None
     counted["runs"].clear()
     again = sweep(base, GRID, out, executor="serial")  # everything done: nothing runs
     assert counted["runs"] == []
     pd.testing.assert_frame_equal(again, full)
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["points_resumed"] == 6 and manifest["kind"] == "sweep"
+    assert len(finished) == 4
+
+
+def test_interrupt_between_points_via_callback(base, counted, tmp_path: Path) -> None:
+    seen = []
+
+    def on_point(point, summary):
+        seen.append(point)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted, match="2 of 6 points"):
+        sweep(base, GRID, tmp_path, executor="serial", on_point=on_point)
+    counted["runs"].clear()
+    sweep(base, GRID, tmp_path, executor="serial")
+    rerun = {run[:2] for run in counted["runs"]}
+    assert len(rerun) == 4
+    assert not rerun & {(p["pools.agents.size"], float(p["channels.phone.service_level_target"]
+                                                       .rstrip("s"))) for p in seen}
 
 
 def test_table_layout_and_outputs(base, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from .helpers import all_kpis, assert_close_to_truth, base, build, pick
 
 @pytest.mark.parametrize(
     "agents, rate_per_min, horizon",
-    [(10, 7.0, "150h"), (50, 45.0, "30h"), (20, 19.0, "300h")],
+    [(10, 7.0, "150h"), (50, 45.0, "60h"), (20, 19.0, "300h")],
     ids=["rho0.70", "rho0.90", "rho0.95"],
 )
 def test_mmc_matches_erlang_c(agents, rate_per_min, horizon, request):

@@ -1,0 +1,1 @@
+"""Performance benchmarks (run them; they are not timed tests)."""

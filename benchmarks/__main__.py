@@ -1,0 +1,3 @@
+from benchmarks.engine import main
+
+main()

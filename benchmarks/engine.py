@@ -1,0 +1,102 @@
+"""Engine speed: servicesim against a bare SimPy M/M/c+M model, in one process.
+
+Run ``python -m benchmarks.engine`` (or ``python -m benchmarks``). It prints
+contacts simulated per second for
+
+1. a bare SimPy M/M/c model with exponential patience, written here as compactly as
+   SimPy allows (a Resource, one generator process per customer, ``AnyOf`` for the
+   patience race) — the least any SimPy model can cost;
+2. servicesim on the equivalent one-pool voice scenario;
+
+and the ratio 2/1. Both run the same offered load for the same simulated time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import simpy
+
+from sim.model import simulate
+from sim.scenario.schema import Scenario
+
+RATE_PER_S = 45 / 60
+AHT_S = 60.0
+PATIENCE_S = 120.0
+AGENTS = 50
+
+
+def bare_simpy(horizon_s: float, seed: int = 1) -> int:
+    """A bare SimPy M/M/c+M model; returns the number of customers generated."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=AGENTS)
+    counts = {"arrived": 0, "served": 0, "abandoned": 0}
+
+    def customer(env: simpy.Environment):
+        patience = rng.exponential(PATIENCE_S)
+        with agents.request() as req:
+            result = yield req | env.timeout(patience)
+            if req in result:
+                yield env.timeout(rng.exponential(AHT_S))
+                counts["served"] += 1
+            else:
+                counts["abandoned"] += 1
+
+    def source(env: simpy.Environment):
+        while True:
+            yield env.timeout(rng.exponential(1 / RATE_PER_S))
+            counts["arrived"] += 1
+            env.process(customer(env))
+
+    env.process(source(env))
+    env.run(until=horizon_s)
+    return counts["arrived"]
+
+
+def servicesim_scenario(horizon_s: float) -> Scenario:
+    """The same M/M/c+M system as a servicesim scenario."""
+    return Scenario.model_validate({
+        "name": "benchmark one-pool voice",
+        "horizon": f"{horizon_s}s",
+        "warmup": "0s",
+        "replications": 1,
+        "seed": 1,
+        "channels": {"phone": {"kind": "voice",
+                               "patience": {"dist": "exponential", "mean": f"{PATIENCE_S}s"}}},
+        "demand": [{"channel": "phone", "rate": f"{RATE_PER_S * 3600}/h"}],
+        "intents": {"general": {"handle_time": {"dist": "exponential", "mean": f"{AHT_S}s"}}},
+        "pools": {"agents": {"size": AGENTS, "channels": ["phone"]}},
+    })
+
+
+def timed(fn, *args) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    n = fn(*args)
+    return time.perf_counter() - t0, n
+
+
+def main(horizon_h: float = 100.0, repeats: int = 3) -> dict[str, float]:
+    horizon_s = horizon_h * 3600
+    scenario = servicesim_scenario(horizon_s)
+    bare, ours = [], []
+    for _ in range(repeats):  # interleave to share the machine's state fairly
+        dt, n = timed(bare_simpy, horizon_s)
+        bare.append(n / dt)
+        dt, n = timed(lambda: simulate(scenario, 0).n_contacts)
+        ours.append(n / dt)
+    result = {
+        "bare_simpy_contacts_per_s": max(bare),
+        "servicesim_contacts_per_s": max(ours),
+    }
+    result["ratio"] = result["servicesim_contacts_per_s"] / result["bare_simpy_contacts_per_s"]
+    print(f"contacts per replication: {int(RATE_PER_S * horizon_s):,} (M/M/{AGENTS}+M, rho 0.9)")
+    print(f"bare SimPy M/M/c+M : {result['bare_simpy_contacts_per_s']:>10,.0f} contacts/s")
+    print(f"servicesim one pool: {result['servicesim_contacts_per_s']:>10,.0f} contacts/s")
+    print(f"ratio servicesim / bare SimPy: {result['ratio']:.2f}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
