@@ -1,4 +1,4 @@
-"""``servicesim erlang RATE AHT``: quick staffing answers from the Erlang formulas.
+"""``servicesim erlang --rate RATE --aht AHT``: quick staffing answers from the Erlang formulas.
 
 A planner's back-of-the-envelope before (or instead of) a simulation: for an
 arrival rate and a handle time, how busy are the agents, how many callers wait,
@@ -19,7 +19,7 @@ HELP = """Staffing from the Erlang formulas, without simulating.
 
 Give the arrival rate and the average handle time, e.g.
 
-  servicesim erlang 45/min 3min --agents 150
+  servicesim erlang --rate 45/min --aht 3min --agents 150
 
 Without --agents a range of head counts around the number needed for the
 targets is shown (default target: 80% of contacts answered within 20s).
@@ -52,10 +52,10 @@ def _fail(message: str) -> typer.Exit:
 
 def erlang(
     rate: Annotated[
-        str, typer.Argument(metavar="RATE", help="Arrival rate, e.g. '45/min', '1200/h'.")
+        str, typer.Option("--rate", "-r", help="Arrival rate, e.g. '45/min', '1200/h'.")
     ],
     aht: Annotated[
-        str, typer.Argument(metavar="AHT", help="Average handle time, e.g. '180s', '3min'.")
+        str, typer.Option("--aht", "-a", help="Average handle time, e.g. '180s', '3min'.")
     ],
     agents: Annotated[
         int | None,

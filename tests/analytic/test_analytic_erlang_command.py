@@ -26,7 +26,7 @@ def run(*args: str):
 
 
 def test_range_around_required_count():
-    result = run("100/30min", "3min")
+    result = run("--rate", "100/30min", "--aht", "3min")
     assert result.exit_code == 0, result.output
     assert "10.00" in result.stdout  # offered load in Erlangs
     assert "68.2%" in result.stdout  # P(wait) with 11 agents
@@ -35,7 +35,7 @@ def test_range_around_required_count():
 
 def test_given_agents_patience_and_targets():
     result = run(
-        "45/min", "3min", "--agents", "140", "--patience", "2min",
+        "--rate", "45/min", "--aht", "3min", "--agents", "140", "--patience", "2min",
         "-t", "service_level>=0.8 @20s", "-t", "abandon_rate<=3%",
     )
     assert result.exit_code == 0, result.output
@@ -45,7 +45,7 @@ def test_given_agents_patience_and_targets():
 
 
 def test_within_changes_the_service_level_column():
-    result = run("100/30min", "3min", "-n", "14", "--within", "30s")
+    result = run("--rate", "100/30min", "--aht", "3min", "-n", "14", "--within", "30s")
     assert result.exit_code == 0, result.output
     assert "@30s" in result.stdout
 
@@ -58,11 +58,11 @@ def test_help_speaks_planner():
 
 def test_bad_input_is_one_error_line_and_exit_2():
     for args in (
-        ["45", "3min"],
-        ["45/min", "three minutes"],
-        ["45/min", "3min", "-t", "speed>=3"],
-        ["45/min", "3min", "--agents", "0"],
-        ["45/min", "3min", "--patience", "soon"],
+        ["--rate", "45", "--aht", "3min"],
+        ["--rate", "45/min", "--aht", "three minutes"],
+        ["--rate", "45/min", "--aht", "3min", "-t", "speed>=3"],
+        ["--rate", "45/min", "--aht", "3min", "--agents", "0"],
+        ["--rate", "45/min", "--aht", "3min", "--patience", "soon"],
     ):
         result = run(*args)
         assert result.exit_code == 2, args

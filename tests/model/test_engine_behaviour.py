@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.metrics import interval_table
+from sim.invariants import check_kpis, check_records
+from sim.metrics import interval_table, replication_kpis
 from sim.model import simulate
 from sim.model.staffing import headcount_steps
 from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED
@@ -86,18 +87,8 @@ def test_shifts_become_headcount_steps_net_of_shrinkage():
 
 
 def _invariants(rec):
-    c = rec.contacts
-    out = c["outcome"]
-    assert set(np.unique(out)) <= {HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED}
-    answered = ~np.isnan(c["answer_s"])
-    assert (c["answer_s"][answered] >= c["arrival_s"][answered]).all()
-    assert (c["wait_s"][~np.isnan(c["wait_s"])] >= 0).all()
-    done = ~np.isnan(c["end_s"])
-    assert (c["end_s"][done] >= c["arrival_s"][done]).all()
-    assert (np.diff(c["arrival_s"][c["step"] == 0]) >= 0).all()      # time never goes back
-    assert (rec.pool_busy_s <= rec.pool_staffed_s + 1e-6).all()
-    assert np.isnan(c["end_s"][out == OPEN]).all()
-    assert (c["pool"][out == HANDLED] >= 0).all()
+    check_records(rec)
+    check_kpis(replication_kpis(rec))
 
 
 def _rich_scenario(**over):

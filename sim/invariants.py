@@ -1,0 +1,64 @@
+"""Invariants every replication must satisfy; any test (or a cautious user) can check them.
+
+``check_records(records)`` raises :class:`InvariantError` naming the first broken
+rule: every contact accounted for, no negative waits or durations, times that never
+go backwards, busy agents never above those on duty, shares within [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
+
+_OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED)
+
+
+class InvariantError(AssertionError):
+    """A replication broke a rule that no correct simulation can break."""
+
+
+def _require(ok: bool, rule: str) -> None:
+    if not ok:
+        raise InvariantError(rule)
+
+
+def check_records(rec: Records) -> None:
+    """Check the conservation and sanity rules on one replication's records."""
+    c = rec.contacts
+    out = c["outcome"]
+    n = rec.n_contacts
+    _require(np.isin(out, _OUTCOMES).all(), "every contact ends handled, abandoned, blocked, "
+             "transferred or open")
+    _require(sum(int((out == k).sum()) for k in _OUTCOMES) == n, "every contact accounted for")
+    _require(np.array_equal(c["contact_id"], np.arange(n)), "contact ids are 0..n-1")
+    arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
+    _require(bool((np.diff(arrival[c["step"] == 0]) >= 0).all()), "arrival times never go back")
+    _require(bool(((arrival >= 0) & (arrival <= rec.end_s)).all()), "arrivals within the run")
+    answered = ~np.isnan(answer)
+    _require(bool((answer[answered] >= arrival[answered]).all()), "answered after arrival")
+    done = ~np.isnan(end)
+    _require(bool((end[done] >= arrival[done]).all()), "ended after arrival")
+    _require(bool((end[done] <= rec.end_s + 1e-9).all()), "ended within the run")
+    wait = c["wait_s"][~np.isnan(c["wait_s"])]
+    _require(bool((wait >= 0).all()), "no negative waits")
+    handle = c["handle_s"][~np.isnan(c["handle_s"])]
+    _require(bool((handle >= 0).all()), "no negative handle times")
+    _require(bool(np.isnan(end[out == OPEN]).all()), "open contacts have no end")
+    _require(bool((c["pool"][(out == HANDLED) | (out == TRANSFERRED)] >= 0).all()),
+             "handled contacts name the pool that answered")
+    _require(bool(np.isnan(answer[(out == BLOCKED)]).all()), "blocked contacts were never answered")
+    _require(int((out == TRANSFERRED).sum()) == int((c["step"] > 0).sum()),
+             "each handoff piece follows one transfer")
+    _require(bool((rec.pool_busy_s <= rec.pool_staffed_s + 1e-6).all()),
+             "busy agents never exceed agents on duty")
+    _require(bool((rec.pool_busy_s >= -1e-9).all() and (rec.queue_area >= -1e-9).all()),
+             "time-weighted quantities are non-negative")
+
+
+def check_kpis(kpis) -> None:  # noqa: ANN001 - a tidy pandas frame
+    """Shares (rates, levels, utilisation) lie within [0, 1]."""
+    shares = kpis[kpis.kpi.isin(["abandon_rate", "blocked_rate", "p_wait", "service_level",
+                                 "utilization", "recontact_rate", "fcr", "containment_rate"])]
+    values = shares.value.dropna()
+    _require(bool(((values >= -1e-12) & (values <= 1 + 1e-12)).all()), "KPI shares within [0, 1]")

@@ -1,0 +1,210 @@
+"""Numbers for people: KPI labels, units and formatting shared by plots and pages.
+
+Every KPI has a *kind* that decides how it is shown: ``share`` (a rate shown as a
+percentage), ``seconds`` (a time shown as a human duration such as ``3.5 min``),
+``count``, ``score`` (effort, 1 to 7) or ``money``. KPIs not listed in
+:data:`KPI_INFO` get a kind from their name (``*_s`` is a time, ``*_rate`` a
+share), so KPIs added later are still shown sensibly.
+
+Confidence intervals are *displayed* clipped to the possible range of the KPI
+(a share cannot exceed 100%, a time cannot be negative); the files keep the raw
+Student-t bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = [
+    "HEADLINE_KPIS",
+    "KPI_INFO",
+    "KpiInfo",
+    "fmt_ci",
+    "fmt_diff",
+    "fmt_duration",
+    "fmt_value",
+    "kpi_info",
+    "label",
+]
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    """How a KPI is named and shown.
+
+    Attributes
+    ----------
+    label
+        Plain-language name, e.g. ``"Service level"``.
+    kind
+        ``"share"``, ``"seconds"``, ``"count"``, ``"score"``, ``"money"`` or ``"number"``.
+    meaning
+        One sentence a council member understands.
+    """
+
+    label: str
+    kind: str
+    meaning: str = ""
+
+
+KPI_INFO: dict[str, KpiInfo] = {
+    "resolution_latency_s": KpiInfo(
+        "Resolution latency", "seconds", "Time from a customer's first contact to resolution."),
+    "resolution_latency_s_p50": KpiInfo(
+        "Resolution latency (median)", "seconds", "Half of the needs are resolved faster."),
+    "resolution_latency_s_p90": KpiInfo(
+        "Resolution latency (90th pct.)", "seconds", "9 in 10 needs are resolved faster."),
+    "recontact_rate": KpiInfo(
+        "Recontact rate", "share", "Share of customer needs that took a repeat contact."),
+    "fcr": KpiInfo("First-contact resolution", "share", "Share of needs resolved at once."),
+    "containment_rate": KpiInfo(
+        "Containment rate", "share", "Share handled by self-service or bot alone."),
+    "effort_score": KpiInfo(
+        "Customer effort", "score", "1 = effortless ... 7 = very hard work for the customer."),
+    "service_level": KpiInfo(
+        "Service level", "share", "Share of contacts answered within the channel's target."),
+    "abandon_rate": KpiInfo(
+        "Abandonment", "share", "Share of contacts that hung up or left before an answer."),
+    "blocked_rate": KpiInfo(
+        "Blocked", "share", "Share of contacts refused because the queue was full."),
+    "p_wait": KpiInfo("Had to wait", "share", "Share of queued contacts that waited at all."),
+    "asa_s": KpiInfo("Average speed of answer", "seconds",
+                     "Mean wait of the contacts that were answered."),
+    "mean_wait_s": KpiInfo("Mean wait", "seconds",
+                           "Mean wait of all queued contacts, including those who gave up."),
+    "utilization": KpiInfo("Agent utilisation", "share",
+                           "Share of staffed agent time spent handling contacts."),
+    "mean_sojourn_s": KpiInfo("Time in the system", "seconds",
+                              "Mean time from arrival to the end of the last piece of work."),
+    "aht_s": KpiInfo("Average handle time", "seconds", "Mean time an agent spends per contact."),
+    "offered": KpiInfo("Contacts offered", "count", "Customer contacts that arrived."),
+    "handled": KpiInfo("Contacts handled", "count", "Contacts served by an agent."),
+    "staffed_agents_mean": KpiInfo("Agents on duty (mean)", "number",
+                                   "Average number of agents staffed."),
+    "busy_agents_mean": KpiInfo("Agents busy (mean)", "number",
+                                "Average number of agents handling contacts."),
+    "cost_total": KpiInfo("Total cost", "money", "Staff cost over the measured period."),
+    "cost_per_journey": KpiInfo("Cost per journey", "money", "Staff cost per customer need."),
+}
+
+#: KPIs of the run report's headline, in order (those present are shown).
+HEADLINE_KPIS: tuple[str, ...] = (
+    "resolution_latency_s", "recontact_rate", "fcr", "effort_score", "service_level",
+    "abandon_rate", "asa_s", "utilization", "mean_sojourn_s", "offered", "handled",
+)
+
+DASH = "\u2013"  # en dash for ranges
+MINUS = "\u2212"
+
+
+def kpi_info(kpi: str) -> KpiInfo:
+    """The :class:`KpiInfo` of ``kpi``, guessed from its name when not listed."""
+    if kpi in KPI_INFO:
+        return KPI_INFO[kpi]
+    pretty = kpi.replace("_", " ").strip().capitalize()
+    if kpi.endswith("_s") or "_s_p" in kpi:
+        return KpiInfo(pretty.removesuffix(" s"), "seconds")
+    if kpi.endswith(("_rate", "_share")):
+        return KpiInfo(pretty, "share")
+    return KpiInfo(pretty, "number")
+
+
+def label(kpi: str) -> str:
+    """Plain-language name of a KPI."""
+    return kpi_info(kpi).label
+
+
+def _finite(x: object) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_duration(seconds: float) -> str:
+    """A time for humans: ``'8.6 s'``, ``'45 s'``, ``'3.5 min'``, ``'2.4 h'``, ``'1.5 d'``."""
+    if not _finite(seconds):
+        return DASH
+    s = float(seconds)
+    sign = MINUS if s < 0 else ""
+    s = abs(s)
+    if s < 10:
+        return f"{sign}{s:.1f} s"
+    if s < 120:
+        return f"{sign}{s:.0f} s"
+    if s < 7200:
+        return f"{sign}{s / 60:.1f} min"
+    if s < 2 * 86400:
+        return f"{sign}{s / 3600:.1f} h"
+    return f"{sign}{s / 86400:.1f} d"
+
+
+def _number(x: float) -> str:
+    a = abs(x)
+    text = f"{a:,.0f}" if a >= 100 else f"{a:.1f}" if a >= 10 else f"{a:.2f}"
+    return (MINUS if x < 0 else "") + text
+
+
+def fmt_value(kpi: str, x: object) -> str:
+    """Format one value of ``kpi`` (``'71.4%'``, ``'45 s'``, ``'1,220'``); ``'–'`` if missing."""
+    if not _finite(x):
+        return DASH
+    v = float(x)  # type: ignore[arg-type]
+    kind = kpi_info(kpi).kind
+    if kind == "share":
+        return f"{v * 100:.1f}%".replace("-", MINUS)
+    if kind == "seconds":
+        return fmt_duration(v)
+    if kind == "count":
+        return _number(v) if abs(v) < 100 else f"{v:,.0f}".replace("-", MINUS)
+    if kind == "score":
+        return f"{v:.2f}".replace("-", MINUS)
+    if kind == "money":
+        return _number(v)
+    return _number(v)
+
+
+def _clip(kpi: str, lo: float, hi: float) -> tuple[float, float]:
+    """Clip CI bounds to the KPI's possible range (display only)."""
+    kind = kpi_info(kpi).kind
+    if kind in ("seconds", "count", "money"):
+        lo, hi = max(lo, 0.0), max(hi, 0.0)
+    elif kind == "share":
+        lo, hi = min(max(lo, 0.0), 1.0), min(max(hi, 0.0), 1.0)
+    elif kind == "score":
+        lo, hi = min(max(lo, 1.0), 7.0), min(max(hi, 1.0), 7.0)
+    return lo, hi
+
+
+def fmt_ci(kpi: str, lo: object, hi: object, clip: bool = True) -> str:
+    """A 95% CI as ``'62.1%–80.3%'`` (clipped to the possible range); ``'–'`` if undefined."""
+    if not (_finite(lo) and _finite(hi)):
+        return "n/a"
+    a, b = float(lo), float(hi)  # type: ignore[arg-type]
+    if clip:
+        a, b = _clip(kpi, a, b)
+    return f"{fmt_value(kpi, a)}{DASH}{fmt_value(kpi, b)}"
+
+
+def fmt_diff(kpi: str, d: object) -> str:
+    """A signed difference: ``'+2.1 pp'`` for shares (percentage points), ``'−12 s'``."""
+    if not _finite(d):
+        return DASH
+    v = float(d)  # type: ignore[arg-type]
+    sign = "+" if v > 0 else MINUS if v < 0 else "\u00b1"
+    kind = kpi_info(kpi).kind
+    if kind == "share":
+        return f"{sign}{abs(v) * 100:.1f} pp"
+    if kind == "seconds":
+        return sign + fmt_duration(abs(v))
+    if kind == "score":
+        return f"{sign}{abs(v):.2f}"
+    return sign + _number(abs(v))
+
+
+def fmt_diff_ci(kpi: str, lo: object, hi: object) -> str:
+    """A CI of a difference, both bounds signed: ``'−3.2 pp to +0.4 pp'``."""
+    if not (_finite(lo) and _finite(hi)):
+        return "n/a"
+    return f"{fmt_diff(kpi, lo)} to {fmt_diff(kpi, hi)}"
