@@ -1,0 +1,259 @@
+"""The comparison report: what changed, and what it does, with uncertainty.
+
+For a baseline and one or more variants run on common random numbers
+(:func:`sim.experiment.compare`), the page shows: the verdicts in words; the
+scenario fields that differ (dotted paths, old → new); for every variant the KPIs
+side by side with the paired difference, its 95% CI and the verdict (whole
+operation and by channel); the figures; how the model and the comparison work;
+the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.report.compare_plots import fig_differences, fig_intraday_overlay, fig_variant_kpis, \
+    fig_waits_by_channel
+from sim.report.format import fmt_diff, fmt_diff_ci, fmt_value, label
+from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
+    table, value_ci, verdict_html
+from sim.report.method import model_html
+from sim.report.plots import Plot
+
+__all__ = ["build_compare_html", "compare_figures", "scenario_diff", "write_compare_report"]
+
+_MISSING = object()
+PLOT_KEYS = ("differences", "kpis", "waits", "intraday")
+
+
+def _lookup(data: Any, parts: list[str]) -> Any:
+    for p in parts:
+        if isinstance(data, dict) and p in data:
+            data = data[p]
+        elif isinstance(data, list) and p.isdigit() and int(p) < len(data):
+            data = data[int(p)]
+        else:
+            return _MISSING
+    return data
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING or value is None:
+        return "(not set)"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _diff(a: Any, b: Any, path: list[str], out: list[list[str]]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in dict.fromkeys([*a, *b]):
+            _diff(a.get(key, _MISSING), b.get(key, _MISSING), [*path, str(key)], out)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _diff(x, y, [*path, str(i)], out)
+    elif a is _MISSING and b is None or b is _MISSING and a is None:
+        return
+    elif a != b:
+        out.append(path)
+
+
+def scenario_diff(old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """The fields that differ between two scenarios: ``(dotted path, old, new)``.
+
+    Differences are found on the validated values (``model_dump(mode="json")``, so
+    ``60s`` and ``1min`` are equal); values are shown as the planner wrote them
+    where the input is known (``scenario.raw``), else as validated (seconds).
+    """
+    a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
+    paths: list[list[str]] = []
+    _diff(a, b, [], paths)
+    raw_a = getattr(old, "raw", a)
+    raw_b = getattr(new, "raw", b)
+    rows = []
+    for p in paths:
+        va, vb = _lookup(raw_a, p), _lookup(raw_b, p)
+        if va is _MISSING and vb is _MISSING or va == vb:
+            va, vb = _lookup(a, p), _lookup(b, p)
+        rows.append((".".join(p), _show(va), _show(vb)))
+    return rows
+
+
+def _diff_html(comparison: Any) -> str:
+    base = comparison.scenarios[0]
+    parts = []
+    for lab, sc in zip(comparison.labels[1:], comparison.scenarios[1:], strict=True):
+        rows = scenario_diff(base, sc)
+        caption = f"'{lab}' compared with baseline '{comparison.labels[0]}'"
+        if not rows:
+            parts.append(f"<p>{esc(caption)}: no scenario field differs.</p>")
+            continue
+        parts.append(table(caption, ["Setting (path)", "Baseline", "Variant"],
+                           [[f"<code>{esc(p)}</code>", esc(o), esc(n)] for p, o, n in rows]))
+    return "".join(parts)
+
+
+def _verdict_words(comparison: Any) -> str:
+    t = comparison.table
+    items = []
+    for v, lab in enumerate(comparison.labels[1:], start=1):
+        rows = t[(t["group"] == "all") & (t["variant"] == v)]
+        by: dict[str, list[str]] = {}
+        for r in rows.itertuples():
+            by.setdefault(str(r.verdict), []).append(label(str(r.kpi)))
+        bits = [f"<strong>{esc(word)}</strong> on {esc(', '.join(kpis))}"
+                for word, kpis in sorted(by.items(), key=lambda kv: _ORDER.get(kv[0], 9))]
+        items.append(f"<li>'{esc(lab)}' against baseline '{esc(comparison.labels[0])}': "
+                     + "; ".join(bits) + ".</li>")
+    return ("<p>A verdict says <em>better</em> or <em>worse</em> only when the 95% confidence "
+            "interval of the difference excludes zero; <em>higher</em>/<em>lower</em> for "
+            "KPIs that are neither good nor bad in themselves (such as utilisation).</p>\n"
+            "<ul>\n" + "\n".join(items) + "\n</ul>")
+
+
+_ORDER = {"better": 0, "worse": 1, "higher": 2, "lower": 3, "no significant difference": 4}
+
+
+def variant_table(comparison: Any, variant: int, group: str = "all", member: str = "") -> str:
+    """KPIs of baseline and one variant with the paired difference and verdict."""
+    t = comparison.table
+    sel = (t["group"] == group)
+    if group != "all":
+        sel &= t["member"].astype(str) == member
+    base = t[sel & (t["variant"] == 0)].set_index("kpi")
+    rows = t[sel & (t["variant"] == variant)]
+    body = []
+    for r in rows.itertuples():
+        k = str(r.kpi)
+        b = base.loc[k] if k in base.index else None
+        vr = r.variance_reduction
+        body.append([
+            esc(label(k)),
+            value_ci(fmt_value(k, b["mean"]) if b is not None else "–",
+                     _ci(k, b["ci_low"], b["ci_high"]) if b is not None else ""),
+            value_ci(fmt_value(k, r.mean), _ci(k, r.ci_low, r.ci_high)),
+            value_ci(fmt_diff(k, r.diff), fmt_diff_ci(k, r.diff_ci_low, r.diff_ci_high)),
+            verdict_html(str(r.verdict)),
+            esc(f"{vr:.1f}×") if isinstance(vr, float) and math.isfinite(vr) else "&ndash;",
+        ])
+    where = "whole operation" if group == "all" else f"{group} {member}"
+    caption = (f"'{comparison.labels[variant]}' vs baseline '{comparison.labels[0]}', "
+               f"{where}: mean (95% CI) and paired difference (95% CI)")
+    cols = ["KPI", comparison.labels[0], comparison.labels[variant], "Difference",
+            "Verdict", "CI narrower by pairing"]
+    return table(caption, cols, body, numeric=[False, True, True, True, False, True])
+
+
+def _ci(kpi: str, lo: Any, hi: Any) -> str:
+    from sim.report.format import fmt_ci
+
+    return "95% CI " + fmt_ci(kpi, lo, hi)
+
+
+def compare_figures(comparison: Any) -> list[Plot]:
+    """The figures of a comparison report that the data supports."""
+    specs = [
+        ("differences", "Differences to the baseline", fig_differences,
+         "Each marker is a paired difference as a percentage of the baseline value; whiskers "
+         "are 95% confidence intervals. Whiskers that cross the zero line: no significant "
+         "difference."),
+        ("kpis", "Key KPIs per scenario", fig_variant_kpis,
+         "Means over replications; whiskers are 95% confidence intervals of each scenario."),
+        ("waits", "Waits per channel and scenario", fig_waits_by_channel,
+         "Average speed of answer; whiskers are 95% confidence intervals."),
+        ("intraday", "Service level over the day, per scenario", fig_intraday_overlay,
+         "Service level of all channels per reporting interval, mean over replications."),
+    ]
+    out = []
+    for key, title, fn, caption in specs:
+        fig = fn(comparison)
+        if fig is not None:
+            out.append(Plot(key, title, caption, fig))
+    return out
+
+
+def _scenarios_table(comparison: Any) -> str:
+    from sim.experiment.manifest import scenario_fingerprint
+
+    rows = []
+    for v, (lab, sc) in enumerate(zip(comparison.labels, comparison.scenarios, strict=True)):
+        rows.append([esc(lab), "baseline" if v == 0 else "variant", esc(sc.name),
+                     esc(sc.description or "–"), f"<code>{esc(scenario_fingerprint(sc)[:12])}"
+                                                   "</code>"])
+    return table("Scenarios compared", ["Label", "Role", "Scenario name", "Description",
+                                        "Hash"], rows)
+
+
+def build_compare_html(comparison: Any, manifest: dict[str, Any] | None = None,
+                       plots: list[Plot] | None = None) -> str:
+    """The comparison report page as a string (see :func:`write_compare_report`)."""
+    base = comparison.scenarios[0]
+    plots = compare_figures(comparison) if plots is None else plots
+    manifest = manifest if manifest is not None else _manifest(comparison)
+    notes = "".join(f"<p class=\"callout\"><strong>Note:</strong> {esc(n)}</p>"
+                    for n in comparison.notes)
+    body = [
+        section("verdicts", "What the change does", _verdict_words(comparison) + notes),
+        section("scenarios", "What changed", _scenarios_table(comparison) + _diff_html(comparison)),
+    ]
+    detail = []
+    channels = list(dict.fromkeys(
+        comparison.table.loc[comparison.table["group"] == "channel", "member"].astype(str)))
+    for v in range(1, len(comparison.labels)):
+        detail.append(variant_table(comparison, v))
+        if len(channels) > 1:
+            for ch in channels:
+                detail.append(variant_table(comparison, v, "channel", ch))
+    body.append(section("kpis", "KPIs side by side", "".join(detail)))
+    if plots:
+        body.append(section("figures", "Figures", "".join(
+            f"<h3>{esc(p.title)}</h3>" + figure_html(p.title, p.caption, p.figure.png,
+                                                     p.figure.alt) for p in plots)))
+    versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else None
+    body.append(section("method", "How this model works",
+                        model_html(base, comparison.replications, "compare", versions)))
+    body.append(section("manifest", "Manifest: what produced this report",
+                        manifest_html(manifest)))
+    title = "Comparison: " + " vs ".join(comparison.labels)
+    return page(title, "\n".join(body), kind="servicesim comparison report",
+                subtitle=f"{comparison.replications} paired replications per scenario, "
+                         "common random numbers",
+                description=base.description,
+                footer="<p>servicesim comparison report. Self-contained: loads nothing, "
+                       "runs no scripts.</p>")
+
+
+def _manifest(comparison: Any) -> dict[str, Any]:
+    from sim.experiment.manifest import build_manifest, scenario_fingerprint
+
+    return build_manifest(
+        comparison.scenarios[0], kind="compare", replications=comparison.replications,
+        wall_s=comparison.wall_s, executor=dict(comparison.executor),
+        extra={"variants": [{"label": lab, "scenario": s.name,
+                             "scenario_hash": scenario_fingerprint(s)}
+                            for lab, s in zip(comparison.labels, comparison.scenarios,
+                                              strict=True)]})
+
+
+def write_compare_report(comparison: Any, out_dir: str | Path) -> Path:
+    """Write ``report.html`` and ``plots/compare_*.png`` for a comparison.
+
+    The manifest shown is ``out_dir/manifest.json`` when present, else one built
+    from the comparison. Returns the path of ``report.html``.
+    """
+    from sim import io
+    from sim.report.run_report import write_plots
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plots = compare_figures(comparison)
+    write_plots(out, plots, "compare_", PLOT_KEYS)
+    manifest = load_manifest(out) or _manifest(comparison)
+    html_text = build_compare_html(comparison, manifest, plots)
+    return io.write_text_atomic(out / "report.html", html_text)
+

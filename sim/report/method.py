@@ -1,0 +1,201 @@
+""""How this model works": a plain-language account of the model behind a report.
+
+Written in the spirit of the STRESS-DES checklist (Monks et al., 2019,
+*Strengthening the reporting of empirical simulation studies*): what the model
+is for, its logic (arrivals, routing, abandonment, staffing), the data it was
+given (the scenario in brief), how the experiment was run (warm-up,
+replications, confidence intervals, random-number streams), what it leaves out,
+and how it was implemented. The text adapts to the scenario: overflow, handoffs,
+skills, segments' priorities, queue limits and schedules are only mentioned when
+the scenario uses them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.report.format import fmt_duration
+from sim.report.html import esc
+
+__all__ = ["model_html"]
+
+LIVE = ("voice", "chat", "email")
+
+
+def _ul(items: list[str]) -> str:
+    return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items if i) + "\n</ul>\n"
+
+
+def _arrivals(sc: Any) -> str:
+    lines = list(sc.demand)
+    per_h = sum(float(d.rate) for d in lines) * 3600
+    shaped = any(d.profile is not None for d in lines)
+    days = any(d.day_factors is not None for d in lines)
+    noisy = any(getattr(d, "dispersion", 0) for d in lines)
+    text = (f"<strong>Arrivals.</strong> Customers arrive at random, independently of one "
+            f"another (a Poisson process), on {len(lines)} demand line(s) with a mean of "
+            f"{per_h:,.0f} contacts per hour in all.")
+    if shaped:
+        text += " An intraday profile makes some times of day busier than others."
+    else:
+        text += " The rate is the same at every time of day (no intraday profile)."
+    if days:
+        text += " Day factors make some weekdays busier than others."
+    if noisy:
+        text += (" Each day's volume is also scaled by a random factor, so forecast error is "
+                 "part of the uncertainty.")
+    text += (" Each contact carries a reason (intent), which sets how long an agent needs"
+             + (", and a customer segment" if sc.segments else "") + ".")
+    return text
+
+
+def _routing(sc: Any) -> str:
+    pools = sc.pools.values()
+    text = ("<strong>Routing.</strong> A new contact goes to the agent who has been idle "
+            "longest among the teams (pools) that serve its channel and reason. When nobody is "
+            "free it waits in a queue; a freed agent takes the waiting contact with, in "
+            "order, a live channel before e-mail"
+            + (", the highest segment priority" if sc.segments else "")
+            + " and the longest wait.")
+    if any(p.skills for p in pools):
+        text += (" Skills limit which reasons a team may serve, and a team's proficiency "
+                 "scales its handle times.")
+    if any(p.overflow for p in pools):
+        text += (" Overflow: after waiting a set time, a contact may also be answered by a "
+                 "second team.")
+    if any(p.handoffs for p in pools):
+        text += (" Handoffs: after handling, a contact may be passed to another team with a "
+                 "given probability; the next piece of work queues there (without "
+                 "abandoning) and the journey ends when the last piece is done.")
+    if any(sc.channels[c].kind == "chat" and sc.channels[c].max_concurrency > 1
+           for c in sc.channels):
+        text += " Chat agents may hold several chats at once."
+    return text
+
+
+def _abandonment(sc: Any) -> str:
+    live = [(n, c) for n, c in sc.channels.items() if c.kind in LIVE]
+    patient = [n for n, c in live if c.patience is not None]
+    capped = [n for n, c in live if c.queue_capacity is not None]
+    text = "<strong>Abandonment.</strong> "
+    if patient or any(getattr(s, "patience", None) for s in sc.segments.values()):
+        text += ("Each waiting customer has a patience drawn at random; if the wait outlasts "
+                 "it, they give up (abandon). ")
+        if patient:
+            text += f"Channels with impatient customers: {esc(', '.join(patient))}. "
+    never = [n for n, c in live if c.patience is None]
+    if never:
+        text += f"Customers on {esc(', '.join(never))} wait as long as it takes. "
+    if capped:
+        text += (f"Queues on {esc(', '.join(capped))} have a limit; contacts beyond it are "
+                 "refused (blocked). ")
+    return text
+
+
+def _staffing(sc: Any) -> str:
+    kinds = {("size" if p.size is not None else "schedule" if p.schedule is not None
+              else "shifts") for p in sc.pools.values()}
+    text = f"<strong>Staffing.</strong> {len(sc.pools)} team(s) of agents. "
+    if kinds == {"size"}:
+        text += "Every team has a fixed number of agents on duty all the time."
+    else:
+        text += ("Headcount follows the schedules or shifts given; an agent whose shift ends "
+                 "finishes the contact in hand first.")
+        if any(s.shrinkage for p in sc.pools.values() for s in (p.shifts or ())):
+            text += " Shrinkage (breaks, training, absence) reduces the agents on duty."
+    return text
+
+
+def _experiment(sc: Any, replications: int, kind: str) -> str:
+    items = [
+        f"<strong>Warm-up.</strong> Every replication starts empty and runs "
+        f"{fmt_duration(sc.warmup)} before measuring starts; that warm-up is discarded, so "
+        f"the figures describe a system already in its typical state. The measured period "
+        f"is {fmt_duration(sc.horizon)}.",
+        f"<strong>Replications and uncertainty.</strong> The model was run {replications} "
+        f"times (replications) with different random draws derived from seed {sc.seed}. "
+        "Each replication gives one value of every KPI; the report shows their mean and a 95% "
+        "confidence interval (Student t). A wide interval means the estimate is uncertain "
+        "and more replications would narrow it. Intervals are shown clipped to what is "
+        "possible (a share stays between 0% and 100%).",
+        "<strong>Reproducibility.</strong> Every source of randomness (arrivals of each "
+        "demand line, handle times, patience, handoffs) has its own random-number stream, "
+        "so the same scenario file and seed give identical results.",
+    ]
+    if kind == "compare":
+        items.append(
+            "<strong>Comparisons.</strong> Baseline and variants meet the same simulated "
+            "customers (common random numbers): replication i of every variant uses the same "
+            "streams. Differences are estimated replication by replication (paired), which "
+            "shows real effects with few replications. A difference is called better or "
+            "worse only when its 95% confidence interval excludes zero.")
+    if kind == "sweep":
+        items.append(
+            "<strong>Sweeps.</strong> Every point of the grid is run with the same seed, so "
+            "neighbouring points share random numbers and the curves come out smooth.")
+    return _ul(items)
+
+
+LEFT_OUT = [
+    "Agents of a team are interchangeable apart from skills: no individual speed, learning, "
+    "fatigue or mistakes.",
+    "Handle times do not depend on how busy the operation is (no rushing at peaks).",
+    "Staff follow their schedules exactly; absence appears only through shrinkage.",
+    "Work beyond the contacts themselves (after-contact work not in the handle time, "
+    "outbound calls, meetings) is not modelled.",
+    "Demand follows the stated rates and profiles; it does not react to long waits.",
+]
+
+
+def _left_out(sc: Any) -> str:
+    items = list(LEFT_OUT)
+    if getattr(sc, "recontact", None) is None:
+        items.append("Customers who give up or are not resolved do not come back later "
+                     "(no recontacts in this scenario).")
+    if getattr(sc, "backstage", None) in (None, {}, ()):
+        items.append("Back-office systems and their outages are not part of this scenario.")
+    if not any(p.cost_per_hour for p in sc.pools.values()):
+        items.append("Costs are not modelled (no cost per agent hour given).")
+    return _ul([esc(i) for i in items])
+
+
+def model_html(scenario: Any, replications: int, kind: str = "run",
+               versions: dict[str, Any] | None = None) -> str:
+    """The "How this model works" section body for a scenario.
+
+    Parameters
+    ----------
+    scenario
+        The scenario simulated (for a comparison or sweep: the baseline / base).
+    replications
+        Replications per scenario.
+    kind
+        ``"run"``, ``"compare"`` or ``"sweep"`` (adds the relevant method note).
+    versions
+        Library versions from the manifest, for the implementation note.
+    """
+    from sim.scenario import describe
+
+    sc = scenario
+    parts = [
+        "<p>This report comes from a <em>discrete-event simulation</em>: a computer model "
+        "that plays every customer contact through the operation one event at a time "
+        "(arrival, answer, end of service, giving up) and records what happens. Its "
+        "purpose is to show what a design or staffing choice does to waiting, service level, "
+        "abandonment and agent workload before it is tried for real.</p>",
+        "<h3>The model's logic</h3>",
+        _ul([_arrivals(sc), _routing(sc), _abandonment(sc), _staffing(sc)]),
+        "<h3>How the experiment was run</h3>",
+        _experiment(sc, replications, kind),
+        "<h3>What the model leaves out</h3>",
+        _left_out(sc),
+        "<h3>The scenario in brief</h3>",
+        f"<pre>{esc(describe(sc))}</pre>",
+    ]
+    v = versions or {}
+    impl = ("Implemented in Python with the SimPy discrete-event library"
+            + (f" (servicesim {v.get('servicesim')}, SimPy {v.get('simpy')}, "
+               f"Python {v.get('python')})" if v else "")
+            + "; the manifest at the foot of this page identifies the exact scenario and run.")
+    parts.append(f"<h3>Implementation</h3>\n<p>{esc(impl)}</p>")
+    return "\n".join(parts)

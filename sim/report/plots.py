@@ -1,0 +1,370 @@
+"""Figures of a run report: the day, the agents, the waits, and where the time goes.
+
+Each ``fig_*`` function takes a :class:`~sim.experiment.results.Results` and returns
+a :class:`~sim.report._plotting.Figure` — ``(png_bytes, alt_text)`` — or ``None``
+when the data it needs is absent (a run without the interval table, a model
+without segments' effort KPIs, no outages). The alt text is a real text
+alternative: it states the numbers a sighted reader would take from the plot.
+
+Interval figures show, for every reporting interval, the mean over replications,
+labelled by clock time (``Mon 09:30``), never by raw simulation seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.report._plotting import HATCHES, OKABE_ITO, Figure, clock_ticks, new_figure, \
+    series_style, to_png
+from sim.report.format import fmt_duration, fmt_value, label
+from sim.report.stages import latency_sample, stage_breakdown
+
+__all__ = [
+    "Plot",
+    "fig_intraday",
+    "fig_latency",
+    "fig_outages",
+    "fig_segments",
+    "fig_stages",
+    "fig_utilization",
+    "interval_means",
+    "run_figures",
+]
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A figure with its place in a report: file stem, heading and caption."""
+
+    key: str
+    title: str
+    caption: str
+    figure: Figure
+
+
+def interval_means(intervals: pd.DataFrame | None, scope: str) -> pd.DataFrame:
+    """Mean over replications of every interval column, per ``(name, interval)``.
+
+    Returns an empty frame when there is no interval table or no row of ``scope``.
+    The ``clock`` and ``start_s`` of each interval are kept.
+    """
+    if intervals is None or intervals.empty or "scope" not in intervals:
+        return pd.DataFrame()
+    rows = intervals[intervals["scope"].astype(str) == scope].copy()
+    if rows.empty:
+        return pd.DataFrame()
+    rows["name"] = rows["name"].astype(str)
+    numeric = [c for c in rows.columns if c not in ("replication", "interval", "scope", "name",
+                                                    "clock") and
+               pd.api.types.is_numeric_dtype(rows[c])]
+    g = rows.groupby(["name", "interval"], sort=False)
+    out = g[numeric].mean()
+    out["clock"] = g["clock"].first() if "clock" in rows else ""
+    out["replications"] = g["replication"].nunique() if "replication" in rows else 1
+    out = out.reset_index()
+    order = {n: i for i, n in enumerate(dict.fromkeys(rows["name"]))}
+    return out.sort_values(["name", "interval"], key=lambda s: s.map(order) if s.name == "name"
+                           else s).reset_index(drop=True)
+
+
+def _extremes(frame: pd.DataFrame, col: str, fmt: Any) -> tuple[str, str] | None:
+    """``('<max> at <clock>', '<min> at <clock>')`` of one series, or None if all NaN."""
+    values = frame[col].to_numpy(dtype=float)
+    if values.size == 0 or np.all(np.isnan(values)):
+        return None
+    hi, lo = int(np.nanargmax(values)), int(np.nanargmin(values))
+    clock = frame["clock"].to_numpy()
+    return (f"{fmt(values[hi])} at {clock[hi]}", f"{fmt(values[lo])} at {clock[lo]}")
+
+
+def _interval_words(results: Any) -> str:
+    minutes = float(getattr(results.scenario, "interval", 1800.0)) / 60
+    return f"{minutes:g}-minute interval"
+
+
+def _n_reps(means: pd.DataFrame) -> int:
+    return int(means["replications"].max()) if "replications" in means and len(means) else 0
+
+
+def fig_intraday(results: Any) -> Figure | None:
+    """Offered contacts, service level and mean queue length per channel over the day."""
+    m = interval_means(getattr(results, "intervals", None), "channel")
+    if m.empty:
+        return None
+    panels = [("offered", "Offered contacts", lambda v: f"{v:,.0f}"),
+              ("service_level", "Service level (%)", lambda v: fmt_value("service_level", v)),
+              ("queue_length_mean", "Mean queue length", lambda v: f"{v:.1f}")]
+    panels = [p for p in panels if p[0] in m]
+    if not panels:
+        return None
+    fig, axes = new_figure(9.5, 2.6 * len(panels) + 0.6, nrows=len(panels), sharex=True)
+    axes = np.atleast_1d(axes)
+    words: list[str] = []
+    for ax, (col, title, fmt) in zip(axes, panels, strict=True):
+        parts = []
+        for i, (name, rows) in enumerate(m.groupby("name", sort=False)):
+            y = rows[col].to_numpy(dtype=float) * (100.0 if col == "service_level" else 1.0)
+            ax.plot(rows["interval"], y, label=name, linewidth=1.6, markersize=3.5,
+                    markevery=max(1, len(y) // 24), **series_style(i))
+            ext = _extremes(rows, col, fmt)
+            if ext is not None:
+                if col == "service_level":
+                    parts.append(f"{name} lowest {ext[1]}, highest {ext[0]}")
+                else:
+                    parts.append(f"{name} highest {ext[0]}, lowest {ext[1]}")
+        ax.set_ylabel(title)
+        if col == "service_level":
+            ax.set_ylim(0, 105)
+        else:
+            ax.set_ylim(bottom=0)
+        words.append(f"{title.replace(' (%)', '')}: " + "; ".join(parts) + ".")
+    first = m[m["name"] == m["name"].iloc[0]]
+    clock_ticks(axes[-1], list(first["interval"]), list(first["clock"]))
+    axes[0].legend(title="Channel", fontsize=9, loc="upper right")
+    axes[-1].set_xlabel("Start of interval (clock time)")
+    png = to_png(fig)
+    alt = (f"Three stacked line charts by channel, one point per {_interval_words(results)} "
+           f"(mean of {_n_reps(m)} replications). " + " ".join(words))
+    return Figure(png, alt)
+
+
+def fig_utilization(results: Any) -> Figure | None:
+    """Agent utilisation of every pool over the day."""
+    m = interval_means(getattr(results, "intervals", None), "pool")
+    if m.empty or "utilization" not in m:
+        return None
+    fig, ax = new_figure(9.5, 3.6)
+    parts = []
+    for i, (name, rows) in enumerate(m.groupby("name", sort=False)):
+        y = rows["utilization"].to_numpy(dtype=float) * 100
+        ax.plot(rows["interval"], y, label=name, linewidth=1.6, markersize=3.5,
+                markevery=max(1, len(y) // 24), **series_style(i))
+        ext = _extremes(rows, "utilization", lambda v: fmt_value("utilization", v))
+        overall = _summary_value(results, "pool", name, "utilization")
+        if ext is not None:
+            parts.append(f"{name} averages {fmt_value('utilization', overall)}, highest "
+                         f"{ext[0]}, lowest {ext[1]}")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("Busy share of staffed time (%)")
+    ax.set_xlabel("Start of interval (clock time)")
+    first = m[m["name"] == m["name"].iloc[0]]
+    clock_ticks(ax, list(first["interval"]), list(first["clock"]))
+    ax.legend(title="Pool", fontsize=9, loc="lower right")
+    alt = (f"Line chart of agent utilisation by pool per {_interval_words(results)} "
+           f"(mean of {_n_reps(m)} replications): " + "; ".join(parts) + ".")
+    return Figure(to_png(fig), alt)
+
+
+def _summary_value(results: Any, group: str, member: str, kpi: str) -> float:
+    s = getattr(results, "summary", None)
+    if s is None or s.empty:
+        return float("nan")
+    rows = s[(s["group"] == group) & (s["member"].astype(str) == member) & (s["kpi"] == kpi)]
+    return float(rows["mean"].iloc[0]) if len(rows) else float("nan")
+
+
+def fig_latency(results: Any) -> Figure | None:
+    """Histogram of resolution latency (journeys) or of time in the system (contacts)."""
+    sample = latency_sample(results)
+    if sample is None:
+        return None
+    values, what = sample
+    p50, p90, p99 = np.percentile(values, [50, 90, 99])
+    mean = float(values.mean())
+    shown = values[values <= p99] if p99 > 0 else values
+    fig, ax = new_figure(9.5, 3.6)
+    ax.hist(shown / 60.0, bins=50, color=OKABE_ITO[0], edgecolor="white", linewidth=0.4)
+    marks = [("median", p50, "--", "#000000"), ("mean", mean, "-", OKABE_ITO[1]),
+             ("90th percentile", p90, ":", "#5b2a86")]
+    for name, x, ls, colour in marks:
+        ax.axvline(x / 60.0, color=colour, linestyle=ls, linewidth=2.2,
+                   label=f"{name} {fmt_duration(x)}")
+    ax.set_xlabel("Minutes")
+    ax.set_ylabel("Number of journeys" if "journey" in what or "resolution" in what
+                  else "Number of contacts")
+    ax.legend(fontsize=9)
+    alt = (f"Histogram of {what} for {values.size:,} completed cases over all replications: "
+           f"median {fmt_duration(p50)}, mean {fmt_duration(mean)}, 90th percentile "
+           f"{fmt_duration(p90)}, longest {fmt_duration(float(values.max()))}. The longest 1% "
+           f"(above {fmt_duration(p99)}) are left out of the plot so the bulk stays readable.")
+    return Figure(to_png(fig), alt)
+
+
+def fig_stages(results: Any) -> Figure | None:
+    """Where the time goes: mean time per completed journey in each stage."""
+    stages = stage_breakdown(results)
+    if stages is None or stages.empty:
+        return None
+    fig, ax = new_figure(9.5, 0.55 * len(stages) + 1.6)
+    y = np.arange(len(stages))[::-1]
+    top = int(stages["seconds"].to_numpy().argmax())
+    for i, row in enumerate(stages.itertuples()):
+        ax.barh(y[i], row.seconds / 60.0, color=OKABE_ITO[1] if i == top else OKABE_ITO[0],
+                hatch="//" if i == top else "", edgecolor="white")
+        tag = "  ← bottleneck" if i == top else ""
+        ax.text(row.seconds / 60.0, y[i], f" {fmt_duration(row.seconds)} ({row.share:.0%}){tag}",
+                va="center", fontsize=9.5)
+    ax.set_yticks(y, list(stages["stage"]))
+    ax.set_xlabel("Mean minutes per completed journey")
+    ax.set_xlim(0, stages["seconds"].max() / 60.0 * 1.45)
+    ax.grid(axis="y", visible=False)
+    total = float(stages["seconds"].sum())
+    parts = "; ".join(f"{r.stage} {fmt_duration(r.seconds)} ({r.share:.0%})"
+                      for r in stages.itertuples())
+    alt = (f"Bar chart of the mean time a completed journey spends in each stage, "
+           f"{fmt_duration(total)} in all: {parts}. The largest stage, the bottleneck, is "
+           f"'{stages['stage'].iloc[top]}'.")
+    return Figure(to_png(fig), alt)
+
+
+SEGMENT_KPIS: tuple[str, ...] = ("effort_score", "recontact_rate", "fcr")
+
+
+def fig_segments(results: Any) -> Figure | None:
+    """Customer effort and recontacts by segment, with 95% CIs (when the KPIs exist)."""
+    s = getattr(results, "summary", None)
+    if s is None or s.empty:
+        return None
+    seg = s[s["group"] == "segment"]
+    kpis = [k for k in SEGMENT_KPIS if k in set(seg["kpi"]) and seg[seg["kpi"] == k]["mean"]
+            .notna().any()]
+    if not kpis:
+        return None
+    fig, axes = new_figure(4.0 * len(kpis) + 1.0, 3.4, ncols=len(kpis))
+    axes = np.atleast_1d(axes)
+    words = []
+    for ax, kpi in zip(axes, kpis, strict=True):
+        rows = seg[seg["kpi"] == kpi]
+        names = [str(n) for n in rows["member"]]
+        scale = 100.0 if kpi != "effort_score" else 1.0
+        mean = rows["mean"].to_numpy(dtype=float) * scale
+        lo = np.clip(mean - rows["ci_low"].to_numpy(dtype=float) * scale, 0, None)
+        hi = np.clip(rows["ci_high"].to_numpy(dtype=float) * scale - mean, 0, None)
+        ys = np.arange(len(names))[::-1]
+        for i in range(len(names)):
+            ax.barh(ys[i], mean[i], color=OKABE_ITO[i % 7], hatch=HATCHES[i % len(HATCHES)],
+                    edgecolor="white", xerr=[[np.nan_to_num(lo[i])], [np.nan_to_num(hi[i])]],
+                    capsize=4, error_kw={"ecolor": "#222222"})
+        ax.set_yticks(ys, names)
+        ax.set_title(label(kpi) + (" (%)" if scale == 100 else " (1–7)"))
+        ax.grid(axis="y", visible=False)
+        words.append(f"{label(kpi)}: " + ", ".join(
+            f"{n} {fmt_value(kpi, v)}" for n, v in zip(names, rows["mean"], strict=True)))
+    alt = ("Bar charts by customer segment with 95% confidence intervals. "
+           + "; ".join(words) + ".")
+    return Figure(to_png(fig), alt)
+
+
+def _outage_frame(results: Any) -> pd.DataFrame | None:
+    """Outages as ``[replication, system, start_s, end_s]``, from results or intervals."""
+    out = getattr(results, "outages", None)
+    if isinstance(out, pd.DataFrame) and not out.empty and {"start_s", "end_s"} <= set(out):
+        name_col = next((c for c in ("system", "name", "backstage", "channel") if c in out), None)
+        frame = pd.DataFrame({
+            "replication": out["replication"] if "replication" in out else 0,
+            "system": out[name_col].astype(str) if name_col else "system",
+            "start_s": out["start_s"].astype(float),
+            "end_s": out["end_s"].astype(float),
+        })
+        return frame
+    return None
+
+
+def fig_outages(results: Any) -> Figure | None:
+    """Outage timeline: when each backstage system was down, per replication."""
+    frame = _outage_frame(results)
+    if frame is None:
+        return _fig_outage_flags(results)
+    start = float(getattr(results.scenario, "start", 0.0))
+    from sim.scenario.units import format_clock
+
+    systems = list(dict.fromkeys(frame["system"]))
+    reps = sorted(frame["replication"].unique())
+    fig, ax = new_figure(9.5, 0.5 * len(systems) * min(len(reps), 6) + 1.6)
+    ticks, names = [], []
+    row = 0
+    for si, system in enumerate(systems):
+        for r in reps[:6]:
+            sel = frame[(frame["system"] == system) & (frame["replication"] == r)]
+            spans = [(a / 3600.0, (b - a) / 3600.0) for a, b in zip(sel["start_s"], sel["end_s"],
+                                                                   strict=True)]
+            ax.broken_barh(spans, (row - 0.4, 0.8), facecolors=OKABE_ITO[si % 7],
+                           hatch=HATCHES[si % len(HATCHES)], edgecolor="white")
+            ticks.append(row)
+            names.append(f"{system} (rep. {r})")
+            row += 1
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("Hours since the start of the simulation")
+    dur = frame["end_s"] - frame["start_s"]
+    parts = []
+    for system in systems:
+        sel = frame[frame["system"] == system]
+        first = sel.sort_values("start_s").iloc[0]
+        parts.append(f"{system}: {len(sel)} outage(s) in {sel['replication'].nunique()} "
+                     f"replication(s), {fmt_duration(float(dur[sel.index].sum()))} down in all, "
+                     f"first at {format_clock(float(first['start_s']), start)}")
+    alt = "Timeline of backstage outages (bars are periods of outage). " + "; ".join(parts) + "."
+    return Figure(to_png(fig), alt)
+
+
+def _fig_outage_flags(results: Any) -> Figure | None:
+    """Share of replications with an outage per interval, from an interval flag column."""
+    iv = getattr(results, "intervals", None)
+    if iv is None or iv.empty:
+        return None
+    col = next((c for c in iv.columns if c.startswith("outage") or c in ("down", "in_outage")),
+               None)
+    if col is None:
+        return None
+    rows = iv[iv[col].notna()]
+    if rows.empty or not (rows[col].astype(float) > 0).any():
+        return None
+    m = rows.assign(flag=rows[col].astype(float) > 0).groupby(
+        ["name", "interval"], sort=False).agg(flag=("flag", "mean"), clock=("clock", "first"))
+    m = m.reset_index()
+    fig, ax = new_figure(9.5, 3.0)
+    parts = []
+    for i, (name, r) in enumerate(m.groupby("name", sort=False)):
+        ax.step(r["interval"], r["flag"] * 100, where="post", label=str(name), **series_style(i))
+        hit = r[r["flag"] > 0]
+        parts.append(f"{name}: outage in {len(hit)} interval(s), first at "
+                     f"{hit['clock'].iloc[0]}" if len(hit) else f"{name}: no outage")
+    first = m[m["name"] == m["name"].iloc[0]]
+    clock_ticks(ax, list(first["interval"]), list(first["clock"]))
+    ax.set_ylabel("Replications with an outage (%)")
+    ax.legend(fontsize=9)
+    alt = "Outage timeline by interval. " + "; ".join(parts) + "."
+    return Figure(to_png(fig), alt)
+
+
+def run_figures(results: Any) -> list[Plot]:
+    """Every figure of a run report that the results can support, in page order."""
+    from sim.report.stages import bottleneck_text
+
+    plots: list[Plot] = []
+    specs = [
+        ("intraday", "The day, interval by interval", fig_intraday,
+         "Offered contacts, service level and mean queue length per channel; each point is "
+         "the mean over replications of one reporting interval."),
+        ("utilization", "Agent utilisation over the day", fig_utilization,
+         "Share of staffed agent time spent handling contacts, per pool and interval."),
+        ("latency", "How long customers take to get an answer", fig_latency,
+         "Distribution over all completed cases of all replications."),
+        ("stages", "Where the time goes", fig_stages, None),
+        ("segments", "Effort and recontacts by segment", fig_segments,
+         "Bars are means over replications; whiskers are 95% confidence intervals."),
+        ("outages", "Outages", fig_outages,
+         "When backstage systems were down."),
+    ]
+    for key, title, fn, caption in specs:
+        fig = fn(results)
+        if fig is None:
+            continue
+        if caption is None:
+            caption = bottleneck_text(stage_breakdown(results))
+        plots.append(Plot(key, title, caption, fig))
+    return plots

@@ -1,0 +1,184 @@
+"""The run report: one self-contained page describing one scenario's results.
+
+Sections, top to bottom: the headline KPIs with their 95% confidence intervals;
+tables by channel, pool, segment and intent; the figures (the day interval by
+interval, utilisation, the latency distribution, where the time goes, effort and
+recontacts by segment, outages); how the model works; the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.report.format import HEADLINE_KPIS, fmt_ci, fmt_value, kpi_info, label
+from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
+    table, value_ci
+from sim.report.method import model_html
+from sim.report.plots import Plot, run_figures
+
+__all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]
+
+CUSTOMER_KPIS = ["offered", "handled", "service_level", "abandon_rate", "blocked_rate",
+                 "asa_s", "mean_sojourn_s", "resolution_latency_s", "recontact_rate", "fcr",
+                 "effort_score"]
+#: KPIs shown in each breakdown table (those present are shown).
+GROUP_KPIS: dict[str, list[str]] = {
+    "channel": CUSTOMER_KPIS,
+    "pool": ["handled", "utilization", "asa_s", "aht_s", "staffed_agents_mean",
+             "busy_agents_mean", "cost_total"],
+    "segment": CUSTOMER_KPIS,
+    "intent": [*CUSTOMER_KPIS, "aht_s"],
+}
+GROUP_TITLES = {"channel": "By channel", "pool": "By team (pool)", "segment": "By segment",
+                "intent": "By contact reason (intent)"}
+
+#: File names of the run report's figures (so stale ones can be removed).
+PLOT_KEYS = ("intraday", "utilization", "latency", "stages", "segments", "outages")
+
+
+#: KPIs left out of a table when they are zero everywhere (e.g. no queue limits).
+HIDE_WHEN_ZERO = frozenset({"blocked_rate", "cost_total"})
+
+
+def _present(summary: pd.DataFrame, group: str, kpis: list[str]) -> list[str]:
+    rows = summary[(summary["group"] == group) & summary["mean"].notna()]
+    have = set(rows["kpi"])
+    nonzero = set(rows.loc[rows["mean"] != 0, "kpi"])
+    return [k for k in kpis if k in have and (k not in HIDE_WHEN_ZERO or k in nonzero)]
+
+
+def headline_html(summary: pd.DataFrame, replications: int) -> str:
+    """Cards of the headline KPIs (whole operation) with 95% CIs."""
+    rows = summary[summary["group"] == "all"].set_index("kpi")
+    cards = []
+    for kpi in _present(summary, "all", list(HEADLINE_KPIS)):
+        r = rows.loc[kpi]
+        info = kpi_info(kpi)
+        cards.append(
+            f"<div data-kpi=\"{esc(kpi)}\"><dt>{esc(info.label)}</dt>"
+            f"<dd class=\"value\">{esc(fmt_value(kpi, r['mean']))}</dd>"
+            f"<dd class=\"ci\">95% CI {esc(fmt_ci(kpi, r['ci_low'], r['ci_high']))}</dd>"
+            f"<dd class=\"meaning\">{esc(info.meaning)}</dd></div>")
+    if not cards:
+        return "<p>No KPIs were computed.</p>"
+    return (f"<p>Whole operation, mean of {replications} replications with the 95% confidence "
+            "interval (the range that contains the true long-run value with 95% "
+            "confidence).</p>\n<dl class=\"kpis\">\n" + "\n".join(cards) + "\n</dl>")
+
+
+def group_table(summary: pd.DataFrame, group: str) -> str:
+    """A breakdown table: one row per member, one column per KPI (mean and CI)."""
+    kpis = _present(summary, group, GROUP_KPIS.get(group, []))
+    rows = summary[summary["group"] == group]
+    if not kpis or rows.empty:
+        return ""
+    members = list(dict.fromkeys(str(m) for m in rows["member"]))
+    idx = rows.assign(member=rows["member"].astype(str)).set_index(["member", "kpi"])
+    body = []
+    for m in members:
+        cells = [esc(m)]
+        for k in kpis:
+            if (m, k) in idx.index:
+                r = idx.loc[(m, k)]
+                cells.append(value_ci(fmt_value(k, r["mean"]), fmt_ci(k, r["ci_low"],
+                                                                      r["ci_high"])))
+            else:
+                cells.append("&ndash;")
+        body.append(cells)
+    name = {"pool": "Pool", "intent": "Intent"}.get(group, group.capitalize())
+    caption = f"{GROUP_TITLES[group]}: mean with 95% confidence interval below"
+    return table(caption, [name, *(label(k) for k in kpis)], body,
+                 numeric=[False, *([True] * len(kpis))])
+
+
+def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
+                   plots: list[Plot] | None = None) -> str:
+    """The run report page as a string.
+
+    Parameters
+    ----------
+    results
+        A :class:`sim.experiment.results.Results`.
+    manifest
+        The run's manifest (default: ``results.manifest()``).
+    plots
+        Pre-rendered figures (default: :func:`sim.report.plots.run_figures`).
+    """
+    sc = results.scenario
+    summary = results.summary
+    if manifest is None:
+        manifest = results.manifest()
+    if plots is None:
+        plots = run_figures(results)
+    body = [section("headline", "Headline results", headline_html(summary,
+                                                                    results.replications))]
+    tables = "".join(group_table(summary, g) for g in ("channel", "pool", "segment", "intent"))
+    if tables:
+        body.append(section("breakdown", "Results by channel, team, segment and reason", tables))
+    if plots:
+        figs = "".join(f"<h3>{esc(p.title)}</h3>\n"
+                       + figure_html(p.title, p.caption, p.figure.png, p.figure.alt)
+                       for p in plots)
+        body.append(section("figures", "Figures", figs))
+    stopping = getattr(results, "stopping", None)
+    if stopping is not None and hasattr(stopping, "to_dict"):
+        body.append(section("stopping", "Precision reached",
+                            f"<pre>{esc(stopping.to_dict())}</pre>"))
+    versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else None
+    body.append(section("method", "How this model works",
+                        model_html(sc, results.replications, "run", versions)))
+    body.append(section("manifest", "Manifest: what produced this report",
+                        manifest_html(manifest)))
+    footer = ("<p>servicesim run report. Self-contained: this page loads nothing from "
+              "anywhere else and runs no scripts.</p>")
+    return page(f"Simulation report: {sc.name}", "\n".join(body), kind="servicesim run report",
+                subtitle=f"{results.replications} replications of {_window(sc)}",
+                description=sc.description, footer=footer)
+
+
+def _window(sc: Any) -> str:
+    from sim.report.format import fmt_duration
+    from sim.scenario.units import format_clock
+
+    return (f"{fmt_duration(sc.horizon)} measured from "
+            f"{format_clock(sc.warmup, sc.start)}, after {fmt_duration(sc.warmup)} of warm-up")
+
+
+def write_plots(out: Path, plots: list[Plot], prefix: str, known: tuple[str, ...]) -> list[str]:
+    """Write ``plots`` as ``out/plots/<prefix><key>.png``; remove stale ones of ``known``."""
+    from sim import io
+
+    written = []
+    for p in plots:
+        name = f"{prefix}{p.key}.png"
+        io.write_bytes_atomic(out / "plots" / name, p.figure.png)
+        written.append(name)
+    for key in known:
+        name = f"{prefix}{key}.png"
+        if name not in written:
+            (out / "plots" / name).unlink(missing_ok=True)
+    return written
+
+
+def write_run_report(results: Any, out_dir: str | Path) -> Path:
+    """Write ``report.html`` and ``plots/*.png`` for a run into ``out_dir``.
+
+    The manifest shown is ``out_dir/manifest.json`` when it exists (so the page
+    shows the command recorded there), else ``results.manifest()``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``report.html``.
+    """
+    from sim import io
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(out) or results.manifest()
+    plots = run_figures(results)
+    write_plots(out, plots, "", PLOT_KEYS)
+    return io.write_text_atomic(out / "report.html", build_run_html(results, manifest, plots))

@@ -1,0 +1,158 @@
+"""Where the time goes: latency samples and the stage decomposition of a journey.
+
+A customer's time in the system is split into *stages*. When the journeys table
+carries stage columns (``stage_<name>_s``, one per stage, written by richer models)
+they are used as they are. Otherwise the time is decomposed from the contact
+rows: for every pool, the wait in its queue and the time with its agents, summed
+over the pieces of work of each completed journey (a handoff adds a piece) and
+averaged over completed journeys. Whatever is left between the sum of the
+stages and the mean time in the system (gaps between pieces) is shown as
+"Other". The largest stage is the *bottleneck*.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.report.format import fmt_duration
+
+__all__ = ["bottleneck_text", "latency_sample", "stage_breakdown"]
+
+
+def _frame(results: Any, name: str) -> pd.DataFrame | None:
+    frame = getattr(results, name, None)
+    return frame if isinstance(frame, pd.DataFrame) and not frame.empty else None
+
+
+def _customer_handled(contacts: pd.DataFrame) -> pd.Series:
+    """Mask of step-0, in-window contacts served to completion."""
+    mask = contacts["outcome"].astype(str) == "handled"
+    if "step" in contacts:
+        mask &= contacts["step"] == 0
+    if "in_window" in contacts:
+        mask &= contacts["in_window"].astype(bool)
+    return mask
+
+
+def latency_sample(results: Any) -> tuple[np.ndarray, str] | None:
+    """Per-case times for the latency histogram, and what they measure.
+
+    Uses, in order of preference: ``journeys.resolution_latency_s``; the time in
+    the system of completed journeys (``journeys.sojourn_s``); or ``end_s -
+    arrival_s`` of handled customer contacts. Returns ``None`` when none exists.
+    """
+    journeys = _frame(results, "journeys")
+    if journeys is not None and "resolution_latency_s" in journeys:
+        v = journeys["resolution_latency_s"].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            return v, "resolution latency (first contact to resolution)"
+    if journeys is not None and "sojourn_s" in journeys:
+        rows = journeys[journeys["completed"].astype(bool)] if "completed" in journeys \
+            else journeys
+        v = rows["sojourn_s"].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            return v, "time in the system per journey (first arrival to end of last step)"
+    contacts = _frame(results, "contacts")
+    if contacts is not None and {"end_s", "arrival_s", "outcome"} <= set(contacts):
+        rows = contacts[_customer_handled(contacts)]
+        v = (rows["end_s"] - rows["arrival_s"]).to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            return v, "time in the system per contact (arrival to end of service)"
+    return None
+
+
+def _from_stage_columns(journeys: pd.DataFrame) -> pd.DataFrame | None:
+    cols = [c for c in journeys.columns if c.startswith("stage_") and c.endswith("_s")]
+    if not cols:
+        return None
+    rows = journeys[journeys["completed"].astype(bool)] if "completed" in journeys else journeys
+    means = rows[cols].astype(float).mean()
+    names = [c[len("stage_"):-len("_s")].replace("_", " ").strip().capitalize() for c in cols]
+    return pd.DataFrame({"stage": names, "seconds": means.to_numpy(dtype=float)})
+
+
+def _pool_stages(rows: pd.DataFrame, n_journeys: int) -> pd.DataFrame:
+    """Queue and service seconds per pool, summed over ``rows``, per journey."""
+    pool = rows["pool"].astype(str)
+    wait = rows["wait_s"].astype(float).fillna(0.0)
+    handle = rows["handle_s"].astype(float).fillna(0.0)
+    data = pd.DataFrame({"pool": pool, "wait": wait, "handle": handle})
+    sums = data.groupby("pool", sort=False)[["wait", "handle"]].sum()
+    cats = rows["pool"].cat.categories if isinstance(rows["pool"].dtype,
+                                                     pd.CategoricalDtype) else sums.index
+    out = []
+    for name in [str(c) for c in cats if str(c) in sums.index]:
+        out.append((f"Queue for {name}", sums.loc[name, "wait"] / n_journeys))
+        out.append((f"Service by {name}", sums.loc[name, "handle"] / n_journeys))
+    return pd.DataFrame(out, columns=["stage", "seconds"])
+
+
+def _from_contacts(contacts: pd.DataFrame, journeys: pd.DataFrame | None) -> pd.DataFrame | None:
+    need = {"pool", "wait_s", "handle_s", "outcome"}
+    if not need <= set(contacts):
+        return None
+    if (journeys is not None and {"journey_id", "completed", "replication"} <= set(journeys)
+            and {"journey_id", "replication"} <= set(contacts)):
+        done = journeys.loc[journeys["completed"].astype(bool), ["replication", "journey_id"]]
+        if done.empty:
+            return None
+        rows = contacts.merge(done, on=["replication", "journey_id"], how="inner")
+        rows = rows[rows["pool"].notna()]
+        stages = _pool_stages(rows, len(done))
+        if "sojourn_s" in journeys:
+            total = float(journeys.loc[journeys["completed"].astype(bool), "sojourn_s"].mean())
+            rest = total - float(stages["seconds"].sum())
+            if np.isfinite(rest) and rest > max(1.0, 0.01 * total):
+                stages.loc[len(stages)] = ["Other (between steps)", rest]
+        return stages
+    rows = contacts[_customer_handled(contacts) & contacts["pool"].notna()]
+    if rows.empty:
+        return None
+    return _pool_stages(rows, len(rows))
+
+
+def stage_breakdown(results: Any) -> pd.DataFrame | None:
+    """Mean seconds per completed journey in each stage, in flow order.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``stage``, ``seconds`` and ``share`` (of the total), stages with no
+        time left out; ``None`` when neither journeys nor contacts were kept.
+    """
+    journeys = _frame(results, "journeys")
+    contacts = _frame(results, "contacts")
+    stages = _from_stage_columns(journeys) if journeys is not None else None
+    if stages is None and contacts is not None:
+        stages = _from_contacts(contacts, journeys)
+    if stages is None:
+        return None
+    stages = stages[np.isfinite(stages["seconds"]) & (stages["seconds"] > 0)]
+    if stages.empty:
+        return None
+    stages = stages.reset_index(drop=True)
+    stages["share"] = stages["seconds"] / stages["seconds"].sum()
+    return stages
+
+
+def bottleneck_text(stages: pd.DataFrame | None) -> str:
+    """One sentence naming the largest stage, e.g. for a figure caption."""
+    if stages is None or stages.empty:
+        return "No completed journeys to decompose."
+    top = stages.loc[stages["seconds"].idxmax()]
+    total = float(stages["seconds"].sum())
+    text = (f"Bottleneck (largest stage): {top['stage']}, {fmt_duration(float(top['seconds']))} "
+            f"of the {fmt_duration(total)} a completed journey takes on average "
+            f"({float(top['share']):.0%}).")
+    queues = stages[stages["stage"].str.startswith("Queue")]
+    if len(queues) and queues["seconds"].idxmax() != stages["seconds"].idxmax():
+        q = queues.loc[queues["seconds"].idxmax()]
+        text += (f" The longest wait is {str(q['stage']).lower()}: "
+                 f"{fmt_duration(float(q['seconds']))} per journey.")
+    return text
