@@ -45,15 +45,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from sim.analytic.staffing import KPIS, Target, parse_target, required_agents
+from sim.analytic.staffing import Target, parse_target, required_agents
 from sim.experiment.executors import open_session
 from sim.experiment.runner import run
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S, WEEKDAYS, format_clock
 
-__all__ = ["Goal", "StaffingError", "StaffingPlan", "parse_goal", "staff", "write_scenario"]
-
-_WITHIN_SET = ("service_level",)
+__all__ = ["Goal", "StaffingError", "StaffingPlan", "goal_columns", "parse_goal", "staff",
+           "write_scenario"]
 
 
 class StaffingError(ValueError):
@@ -68,12 +67,8 @@ class Goal:
     channel_default: bool = False
 
     def __str__(self) -> str:
-        return f"{str(self.target).split(' @')[0]} @channel target" if self.channel_default \
-            else str(self.target)
-
-    def within(self, channel_target_s: float) -> float:
-        """The answer-within time for a contact of a channel with the given target."""
-        return channel_target_s if self.channel_default else float(self.target.within_s or 0)
+        text = str(self.target)
+        return f"{text.split(' @')[0]} @channel target" if self.channel_default else text
 
 
 def parse_goal(value: Goal | Target | str) -> Goal:
@@ -96,7 +91,8 @@ def parse_goal(value: Goal | Target | str) -> Goal:
         return Goal(parse_target(f"{value} @0s"), channel_default=True)
 
 
-def _columns(goals: Sequence[Goal]) -> list[str]:
+def goal_columns(goals: Sequence[Goal]) -> list[str]:
+    """Table column of each goal: its KPI, with ``@time`` when a KPI appears twice."""
     kpis = [g.target.kpi for g in goals]
     return [g.target.kpi if kpis.count(g.target.kpi) == 1
             else f"{g.target.kpi}@{'channel' if g.channel_default else f'{g.target.within_s:g}s'}"
@@ -178,18 +174,22 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
     return z
 
 
-def _erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Sequence[Goal],
-                   days: Sequence[int], model: str) -> np.ndarray:
-    """Erlang head count per (weekday, interval); weekdays not in ``days`` stay 0."""
+def erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Sequence[Goal],
+                  days: Sequence[int], model: str = "auto") -> np.ndarray:
+    """Erlang head count per (weekday, interval) of :func:`pool_loads`; other days stay 0.
+
+    ``model="auto"``: Erlang A with the pool's mean patience (abandonment rates
+    averaged over its contacts) where customers abandon, else Erlang C; ``"c"``:
+    always Erlang C, and abandon_rate targets are left to the simulation.
+    """
     within = min(s.channels[c].sl_target_s for c in s.pools[pool].channels)
     out = np.zeros(load["rate"].shape, dtype=np.int64)
-    memo: dict[tuple[float, float, float], int] = {}
+    memo: dict[tuple[float, ...], int] = {}
     for d in days:
         for k in range(out.shape[1]):
-            lam, a, th = (float(load[x][d, k]) for x in ("rate", "work", "theta"))
-            key = (round(lam, 12), round(a, 12), round(th, 12))
+            key = tuple(round(float(load[x][d, k]), 12) for x in ("rate", "work", "theta"))
             if key not in memo:
-                memo[key] = _erlang_one(lam, a, th, goals, within, model)
+                memo[key] = _erlang_one(*key, goals, within, model)
             out[d, k] = memo[key]
     return out
 
@@ -199,7 +199,7 @@ def _erlang_one(lam: float, a: float, theta: float, goals: Sequence[Goal], withi
     if lam <= 0 or a <= 0:
         return 0
     patience = lam / theta if theta > 0 and model == "auto" else None
-    counts = [math.floor(a) + 1]
+    counts = [math.floor(a) + 1 if patience is None else 1]  # Erlang C needs a stable queue
     for g in goals:
         if g.target.kpi == "abandon_rate" and patience is None:
             continue  # no formula: nobody abandons in Erlang C (the simulation judges it)
@@ -255,8 +255,8 @@ class _Judge:
                 key = (c["replication"].iat[i], c["journey_id"].iat[i], int(step[i]))
                 owners[i] = self.handoff_to.get(prev.get(key) or "", ())
         slot, group = self._slot(arrival)
-        sl_target = np.array([self.s.channels[x].sl_target_s for x in chan]) if len(c) else \
-            np.zeros(0)
+        sl_target = pd.Series(chan).map({n: ch.sl_target_s for n, ch in self.s.channels.items()})
+        sl_target = sl_target.to_numpy(float)
         cols: dict[str, Any] = {"owner": owners, "replication": c["replication"].to_numpy(),
                                 "group": group, "slot": slot, "offered": np.ones(len(c))}
         queued = answered | waiting | (outcome == "abandoned")
@@ -297,7 +297,7 @@ class _Judge:
                 sums[f"n{j}"], sums[f"d{j}"] = sums["b"], sums["s"]
         reps = max(1, int(res.replications))
         out: dict[str, pd.Series] = {}
-        for j, (g, col) in enumerate(zip(self.goals, _columns(self.goals))):
+        for j, (g, col) in enumerate(zip(self.goals, goal_columns(self.goals))):
             with np.errstate(invalid="ignore", divide="ignore"):
                 val = (sums[f"n{j}"] / sums[f"d{j}"].where(sums[f"d{j}"] > 0)).rename("v")
             per = val.groupby(level=[0, 1, 2]).agg(["mean", "std", "count"])
@@ -324,6 +324,22 @@ class _Judge:
 def _fmt_interval(seconds: float) -> str:
     return f"{seconds / 3600:g}h" if seconds % 3600 == 0 else (
         f"{seconds / 60:g}min" if seconds % 60 == 0 else f"{seconds:g}s")
+
+
+def _schedule(counts: np.ndarray, slot_s: float) -> dict[str, Any]:
+    if slot_s >= DAY_S:
+        return {"interval": "1h", "headcount": [int(counts[0])] * 24}
+    return {"interval": _fmt_interval(slot_s), "headcount": [int(x) for x in counts]}
+
+
+def _changes(counts: dict[str, np.ndarray], slot_s: float) -> dict[str, Any]:
+    """``with_changes`` paths staffing each pool with ``counts`` (one count: ``size``)."""
+    out: dict[str, Any] = {}
+    for p, c in counts.items():
+        keep = "size" if slot_s >= DAY_S else "schedule"
+        out.update({f"pools.{p}.{k}": None for k in ("size", "schedule", "shifts") if k != keep})
+        out[f"pools.{p}.{keep}"] = int(c[0]) if keep == "size" else _schedule(c, slot_s)
+    return out
 
 
 @dataclass
@@ -375,21 +391,11 @@ class StaffingPlan:
 
     def to_schedule(self, pool: str, erlang: bool = False) -> dict[str, Any]:
         """The pool's plan as a scenario ``schedule`` mapping (units as strings)."""
-        counts = (self.erlang_agents if erlang else self.agents)[pool]
-        if self.flat:
-            return {"interval": "1h", "headcount": [int(counts[0])] * 24}
-        return {"interval": _fmt_interval(self.interval_s), "headcount": [int(x) for x in counts]}
+        return _schedule((self.erlang_agents if erlang else self.agents)[pool], self.interval_s)
 
     def changes(self, erlang: bool = False) -> dict[str, Any]:
         """``with_changes`` paths that put the plan into the scenario (flat: ``size``)."""
-        out: dict[str, Any] = {}
-        for p in self.pools:
-            counts = (self.erlang_agents if erlang else self.agents)[p]
-            keep = "size" if self.flat else "schedule"
-            out.update({f"pools.{p}.{k}": None for k in ("size", "schedule", "shifts")
-                        if k != keep})
-            out[f"pools.{p}.{keep}"] = int(counts[0]) if self.flat else self.to_schedule(p, erlang)
-        return out
+        return _changes(self.erlang_agents if erlang else self.agents, self.interval_s)
 
     def to_scenario(self, erlang: bool = False) -> Scenario:
         """The scenario staffed with this plan (validated)."""
@@ -441,13 +447,19 @@ def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    from ruamel.yaml.util import load_yaml_guess_indent
+
     from sim import io
     from sim.scenario.loader import load_text
 
+    text = Path(source).read_text(encoding="utf-8")
+    _, indent, seq_indent = load_yaml_guess_indent(text)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
-    data = yaml.load(Path(source).read_text(encoding="utf-8"))
+    offset = seq_indent or 0  # ruamel guesses the sequence indent and the dash offset
+    yaml.indent(mapping=max(2, (indent or 2) - offset), sequence=indent or 2, offset=offset)
+    data = yaml.load(text)
     for p in plan.pools:
         node = data["pools"][p]
         keys = list(node.keys())
@@ -472,3 +484,208 @@ def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
     scenario = load_text(buf.getvalue(), file=str(dest))
     io.write_text_atomic(dest, buf.getvalue())
     return scenario
+
+
+# -- the search -----------------------------------------------------------------------------
+def _check_request(s: Scenario, goals: Sequence[Goal], pools: Sequence[str] | None,
+                   erlang: str, max_rounds: int) -> tuple[str, ...]:
+    from sim.scenario.errors import did_you_mean
+
+    if not goals:
+        raise StaffingError("give at least one target, e.g. --target 'service_level>=0.8'")
+    if erlang not in ("auto", "c"):
+        raise StaffingError(f"erlang must be 'auto' or 'c', got {erlang!r}")
+    if max_rounds < 1:
+        raise StaffingError(f"max_rounds must be at least 1, got {max_rounds}")
+    for p in pools or ():
+        if p not in s.pools:
+            hint = did_you_mean(p, list(s.pools))
+            raise StaffingError(f"no pool '{p}' in the scenario" + (f"; {hint}" if hint else ""))
+    if s.interval < 60 or DAY_S % s.interval:
+        raise StaffingError("the scenario's interval must divide a day (e.g. 15min, 30min, 1h) "
+                            f"to plan per interval, got {s.interval:g}s")
+    return tuple(dict.fromkeys(pools)) if pools else tuple(s.pools)
+
+
+def _step(h: int, ok: bool, st8: dict[str, int]) -> int:
+    """Move one (pool, interval): record the verdict at ``h``, return the next count."""
+    if ok:
+        st8["hi"], st8["up"] = h, 1
+        if st8["lo"] >= h:
+            st8["lo"] = -2
+    else:
+        st8["lo"], st8["down"] = h, 1
+        if st8["hi"] <= h:
+            st8["hi"] = 1 << 40
+    lo, hi = st8["lo"], st8["hi"]
+    if hi == 1 << 40:
+        nxt, st8["up"] = min(lo + st8["up"], st8["cap"]), 2 * st8["up"]
+        return nxt
+    if lo == -2:
+        if hi == 0:
+            return 0
+        nxt, st8["down"] = max(0, hi - st8["down"]), 2 * st8["down"]
+        return nxt
+    return (lo + hi) // 2 if hi - lo > 1 else hi
+
+
+def staff(
+    scenario: Scenario,
+    targets: Sequence[Target | Goal | str],
+    pools: Sequence[str] | None = None,
+    replications: int | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    erlang: str = "auto",
+    per_interval: bool | None = None,
+    max_rounds: int = 15,
+    log: Callable[[str], None] | None = None,
+) -> StaffingPlan:
+    """The fewest agents per pool and interval of the day that meet every target in simulation.
+
+    Parameters
+    ----------
+    scenario
+        The scenario; its ``interval`` is the planning interval, its seed gives every
+        candidate the same customers (common random numbers).
+    targets
+        Targets such as ``"service_level>=0.8 @20s"``, ``"service_level>=0.8"`` (each
+        channel's own target), ``"abandon_rate<=0.05"``, ``"asa_s<=30"``,
+        ``"p_wait<=0.3"``, ``"occupancy<=0.85"``.
+    pools
+        Pools to plan (default: all); the others keep their staffing.
+    replications
+        Replications per candidate (default: the scenario's).
+    executor, workers, scheduler
+        Where replications run (see :func:`sim.experiment.run`).
+    erlang
+        Erlang start: ``"auto"`` (Erlang A where customers abandon, else C) or ``"c"``.
+    per_interval
+        Plan per interval (a ``schedule``) or one head count (``size``); default: per
+        interval unless no demand line has a profile.
+    max_rounds
+        Most candidates to simulate.
+    log
+        Called with a line of progress per simulated candidate.
+
+    Returns
+    -------
+    StaffingPlan
+
+    Raises
+    ------
+    StaffingError
+        Bad targets, unknown pools, an interval that does not divide a day.
+    ScenarioError
+        When the scenario cannot take the staffing (e.g. schedule validation).
+    """
+    started = time.perf_counter()
+    goals = tuple(parse_goal(t) for t in targets)
+    names = _check_request(scenario, goals, pools, erlang, max_rounds)
+    flat = all(d.profile is None for d in scenario.demand) if per_interval is None \
+        else not per_interval
+    slot_s = DAY_S if flat else float(scenario.interval)
+    n = round(DAY_S / slot_s)
+    d0, d1 = (int((scenario.start + t) // DAY_S) for t in (0.0, scenario.end_s - 1e-6))
+    days = sorted({d % 7 for d in range(d0, d1 + 1)})
+    loads = pool_loads(scenario, slot_s, n)
+    erl, busiest = {}, {}
+    for p in names:
+        erl[p] = erlang_counts(scenario, p, loads[p], goals, days, erlang)[days].max(axis=0)
+        busiest[p] = np.asarray(days)[loads[p]["work"][days].argmax(axis=0)]
+    sig = [tuple(d.day_factors[k] if d.day_factors else 1.0 for d in scenario.demand)
+           for k in range(7)]
+    group_of = {x: i for i, x in enumerate(dict.fromkeys(sig))}
+    judge = _Judge(scenario, goals, names, slot_s, np.array([group_of[x] for x in sig]))
+    judged = np.ones(n, dtype=bool)
+    if not flat:
+        a, b = scenario.start + scenario.warmup, scenario.start + scenario.end_s
+        ts = np.arange(a - a % slot_s, b, slot_s)
+        judged[:] = False
+        judged[((ts % DAY_S) // slot_s).astype(int)] = True
+    reps = int(replications or scenario.replications)
+    occ = any(g.target.kpi == "occupancy" for g in goals)
+    h = {p: erl[p].astype(np.int64).copy() for p in names}
+    state = {(p, k): {"lo": -2, "hi": 1 << 40, "up": 1, "down": 1, "cap": 4 * int(erl[p].max())
+                      + 50} for p in names for k in range(n)}
+    cache: dict[Any, pd.DataFrame] = {}
+    history: list[pd.DataFrame] = []
+    notes: list[str] = []
+    rounds, converged, best, last = 0, False, None, h
+
+    def shape(table: pd.DataFrame) -> pd.DataFrame:
+        idx = pd.MultiIndex.from_product([names, range(n)], names=["pool", "slot"])
+        return table.reindex(idx)
+
+    def hours(cfg: dict[str, np.ndarray]) -> float:
+        return sum(float(v.sum()) for v in cfg.values()) * slot_s / 3600
+
+    session = open_session(executor, workers, scheduler)
+    session.start()
+    try:
+        for _ in range(4 * max_rounds):
+            key = tuple(tuple(int(x) for x in h[p]) for p in names)
+            fresh = key not in cache
+            if fresh:
+                if rounds >= max_rounds:
+                    break
+                last = {p: v.copy() for p, v in h.items()}
+                res = run(scenario.with_changes(_changes(h, slot_s)), replications=reps,
+                          session=session, keep_contacts=True, keep_intervals=occ)
+                rounds += 1
+                cache[key] = shape(judge.evaluate(res))
+                rec = cache[key].assign(round=rounds, agents=np.concatenate(
+                    [h[p] for p in names]), judged=np.tile(judged, len(names)))
+                history.append(rec.reset_index())
+            table = cache[key]
+            ok = table["meets"].astype("boolean").fillna(True).to_numpy(bool).reshape(len(names), n)
+            ok_all = bool(ok[:, judged].all())
+            if log is not None and fresh:
+                log(f"round {rounds}: {int((~ok[:, judged]).sum())} of {ok[:, judged].size} "
+                    f"intervals miss a target with {hours(h):.1f} agent-hours/day")
+            if ok_all and (best is None or hours(h) < hours(best)):
+                best = {p: v.copy() for p, v in h.items()}
+            nxt = {p: v.copy() for p, v in h.items()}
+            for i, p in enumerate(names):
+                for k in np.flatnonzero(judged):
+                    nxt[p][k] = _step(int(h[p][k]), bool(ok[i, k]), state[(p, k)])
+            if ok_all and all((nxt[p] == h[p]).all() for p in names):
+                converged = True
+                break
+            h = nxt
+    finally:
+        session.close()
+    final = h if converged else (best if best is not None else last)
+    if not converged:
+        notes.append(f"stopped after {rounds} simulated candidates before every interval "
+                     "settled; " + ("the plan is the cheapest candidate that met every target"
+                                    if best is not None else "no candidate met every target"))
+    if not judged.all():
+        notes.append(f"{int((~judged).sum())} intervals of the day are not measured by the run "
+                     "(warm-up or outside the horizon): they keep the Erlang head count")
+    if erlang == "c" or not any(loads[p]["theta"].any() for p in names):
+        if any(g.target.kpi == "abandon_rate" for g in goals):
+            notes.append("the Erlang start ignores abandon_rate (Erlang C: nobody abandons)")
+
+    def table_for(cfg: dict[str, np.ndarray]) -> pd.DataFrame:
+        t = cache[tuple(tuple(int(x) for x in cfg[p]) for p in names)].reset_index()
+        slot = t["slot"].to_numpy()
+        day = np.concatenate([busiest[p] for p in names])
+        t.insert(2, "start", ["all day" if flat else format_clock(k * slot_s)[4:] for k in slot])
+        t.insert(3, "clock", [f"{WEEKDAYS[d].capitalize()} all day" if flat
+                              else format_clock(d * DAY_S + k * slot_s)
+                              for d, k in zip(day, slot)])
+        t.insert(4, "agents", np.concatenate([cfg[p] for p in names]))
+        t.insert(5, "offered_load", np.concatenate(
+            [loads[p]["work"][busiest[p], np.arange(n)] for p in names]))
+        t.insert(6, "judged", np.tile(judged, len(names)))
+        t["meets"] = t["meets"].astype("boolean").where(t["judged"], pd.NA)
+        return t
+
+    return StaffingPlan(
+        scenario=scenario, goals=goals, pools=names, interval_s=slot_s, flat=flat,
+        agents=final, erlang_agents=erl, table=table_for(final), erlang_table=table_for(erl),
+        history=pd.concat(history, ignore_index=True), replications=reps, rounds=rounds,
+        converged=converged, notes=notes, wall_s=time.perf_counter() - started,
+    )

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-__all__ = ["Figure", "OKABE_ITO", "clock_ticks", "new_figure", "series_style", "to_png"]
+__all__ = ["Figure", "OKABE_ITO", "clock_ticks", "new_figure", "series_style", "short",
+           "to_png"]
 
 #: Okabe-Ito colours (black last, used for reference lines).
 OKABE_ITO: tuple[str, ...] = (
@@ -88,6 +89,12 @@ def clock_ticks(ax: Axes, x: Sequence[float], labels: Sequence[str], max_ticks: 
             break
     idx = list(range(0, n, step))
     ax.set_xticks([x[i] for i in idx], [labels[i] for i in idx], rotation=30, ha="right")
+
+
+def short(text: object, width: int = 32) -> str:
+    """A label shortened for a plot (the full text is in the page and the alt text)."""
+    s = " ".join(str(text).split())
+    return s if len(s) <= width else s[: width - 1] + "\u2026"
 
 
 def to_png(fig: MplFigure) -> bytes:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report._plotting import HATCHES, Figure, clock_ticks, new_figure, \
-    series_style, to_png
+    series_style, short, to_png
 from sim.report.format import fmt_ci, fmt_diff, fmt_diff_ci, fmt_value, label
 
 __all__ = ["DIFF_KPIS", "SIDE_KPIS", "fig_differences", "fig_intraday_overlay",
@@ -64,13 +64,14 @@ def fig_differences(comparison: Any) -> Figure | None:
             y = y0[i] + offsets[v - 1]
             ax.errorbar([d], [y], xerr=[[max(d - lo, 0)], [max(hi - d, 0)]], fmt=style["marker"],
                         color=style["color"], capsize=3, markersize=6,
-                        label=comparison.labels[v] if i == 0 else None)
+                        label=short(comparison.labels[v]) if i == 0 else None)
             words.append(f"{comparison.labels[v]}, {label(k)}: {fmt_diff(k, r['diff'])} "
                          f"({fmt_diff_ci(k, r['diff_ci_low'], r['diff_ci_high'])}), "
                          f"{r['verdict']}")
     ax.axvline(0, color="#000000", linewidth=1.0)
     ax.set_yticks(y0, [label(k) for k in kpis])
-    ax.set_xlabel(f"Difference to baseline '{comparison.labels[0]}' (% of baseline value)")
+    ax.set_xlabel(f"Difference to baseline '{short(comparison.labels[0])}' "
+                  "(% of baseline value)")
     ax.grid(axis="y", visible=False)
     if n_var > 1:
         ax.legend(fontsize=9, title="Variant")
@@ -118,7 +119,7 @@ def fig_variant_kpis(comparison: Any) -> Figure | None:
     for ax, k in zip(axes, kpis, strict=False):
         rows = t[t["kpi"] == k].sort_values("variant")
         scale, unit = _unit(k)
-        _bars(ax, list(rows["scenario"]), rows["mean"].to_numpy(float),
+        _bars(ax, [short(x, 20) for x in rows["scenario"]], rows["mean"].to_numpy(float),
               rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), scale)
         ax.set_title(label(k) + unit, fontsize=10.5)
         words.append(f"{label(k)}: " + ", ".join(
@@ -149,7 +150,7 @@ def fig_waits_by_channel(comparison: Any) -> Figure | None:
         mean = r["mean"].to_numpy(float)
         err = [np.clip(np.nan_to_num(mean - r["ci_low"].to_numpy(float)), 0, None),
                np.clip(np.nan_to_num(r["ci_high"].to_numpy(float) - mean), 0, None)]
-        ax.bar(x + (v - (n - 1) / 2) * width, mean, width * 0.95, label=lab,
+        ax.bar(x + (v - (n - 1) / 2) * width, mean, width * 0.95, label=short(lab),
                color=series_style(v)["color"], hatch=HATCHES[v % len(HATCHES)],
                edgecolor="white", yerr=err, capsize=3, error_kw={"ecolor": "#222222"})
         words.append(f"{lab}: " + ", ".join(f"{c} {fmt_value('asa_s', m)}"
@@ -183,7 +184,7 @@ def fig_intraday_overlay(comparison: Any) -> Figure | None:
     last = None
     for v, (lab, frame) in enumerate(zip(comparison.labels, frames, strict=True)):
         m = _sl_by_interval(frame)
-        ax.plot(m["interval"], m["sl"] * 100, label=lab, markersize=4,
+        ax.plot(m["interval"], m["sl"] * 100, label=short(lab), markersize=4,
                 markevery=max(1, len(m) // 24), **series_style(v))
         if m["sl"].notna().any():
             i = int(np.nanargmin(m["sl"].to_numpy(float)))

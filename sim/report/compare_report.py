@@ -26,15 +26,17 @@ from sim.report.plots import Plot
 __all__ = ["build_compare_html", "compare_figures", "scenario_diff", "write_compare_report"]
 
 _MISSING = object()
+#: KPIs left out of the side-by-side tables when zero in both scenarios.
+HIDE_WHEN_ZERO = frozenset({"blocked_rate", "cost_total", "cost_per_journey"})
 PLOT_KEYS = ("differences", "kpis", "waits", "intraday")
 
 
-def _lookup(data: Any, parts: list[str]) -> Any:
+def _lookup(data: Any, parts: list[str | int]) -> Any:
     for p in parts:
-        if isinstance(data, dict) and p in data:
+        if isinstance(p, int) and isinstance(data, list) and p < len(data):
             data = data[p]
-        elif isinstance(data, list) and p.isdigit() and int(p) < len(data):
-            data = data[int(p)]
+        elif isinstance(p, str) and isinstance(data, dict) and p in data:
+            data = data[p]
         else:
             return _MISSING
     return data
@@ -50,13 +52,21 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _diff(a: Any, b: Any, path: list[str], out: list[list[str]]) -> None:
+def _dotted(parts: list[str | int]) -> str:
+    """``['demand', 1, 'rate']`` -> ``'demand[1].rate'`` (the ``--set`` notation)."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+def _diff(a: Any, b: Any, path: list[str | int], out: list[list[str | int]]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in dict.fromkeys([*a, *b]):
             _diff(a.get(key, _MISSING), b.get(key, _MISSING), [*path, str(key)], out)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff(x, y, [*path, str(i)], out)
+            _diff(x, y, [*path, i], out)
     elif a is _MISSING and b is None or b is _MISSING and a is None:
         return
     elif a != b:
@@ -64,14 +74,15 @@ def _diff(a: Any, b: Any, path: list[str], out: list[list[str]]) -> None:
 
 
 def scenario_diff(old: Any, new: Any) -> list[tuple[str, str, str]]:
-    """The fields that differ between two scenarios: ``(dotted path, old, new)``.
+    """The fields that differ between two scenarios: ``(path, old, new)``.
 
+    Paths are written as for ``--set`` (``pools.front.size``, ``demand[1].rate``).
     Differences are found on the validated values (``model_dump(mode="json")``, so
     ``60s`` and ``1min`` are equal); values are shown as the planner wrote them
     where the input is known (``scenario.raw``), else as validated (seconds).
     """
     a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
-    paths: list[list[str]] = []
+    paths: list[list[str | int]] = []
     _diff(a, b, [], paths)
     raw_a = getattr(old, "raw", a)
     raw_b = getattr(new, "raw", b)
@@ -80,7 +91,7 @@ def scenario_diff(old: Any, new: Any) -> list[tuple[str, str, str]]:
         va, vb = _lookup(raw_a, p), _lookup(raw_b, p)
         if va is _MISSING and vb is _MISSING or va == vb:
             va, vb = _lookup(a, p), _lookup(b, p)
-        rows.append((".".join(p), _show(va), _show(vb)))
+        rows.append((_dotted(p), _show(va), _show(vb)))
     return rows
 
 
@@ -131,12 +142,16 @@ def variant_table(comparison: Any, variant: int, group: str = "all", member: str
     for r in rows.itertuples():
         k = str(r.kpi)
         b = base.loc[k] if k in base.index else None
+        if k in HIDE_WHEN_ZERO and r.mean == 0 and b is not None and b["mean"] == 0:
+            continue
         vr = r.variance_reduction
+        identical = r.diff == 0 and r.diff_ci_low == 0 and r.diff_ci_high == 0
         body.append([
             esc(label(k)),
             value_ci(fmt_value(k, b["mean"]) if b is not None else "–",
                      _ci(k, b["ci_low"], b["ci_high"]) if b is not None else ""),
             value_ci(fmt_value(k, r.mean), _ci(k, r.ci_low, r.ci_high)),
+            value_ci("none", "identical in every replication") if identical else
             value_ci(fmt_diff(k, r.diff), fmt_diff_ci(k, r.diff_ci_low, r.diff_ci_high)),
             verdict_html(str(r.verdict)),
             esc(f"{vr:.1f}×") if isinstance(vr, float) and math.isfinite(vr) else "&ndash;",

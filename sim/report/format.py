@@ -26,6 +26,7 @@ __all__ = [
     "fmt_value",
     "kpi_info",
     "label",
+    "plural",
 ]
 
 
@@ -133,11 +134,16 @@ def fmt_duration(seconds: float) -> str:
         return f"{sign}{s:.1f} s"
     if s < 120:
         return f"{sign}{s:.0f} s"
-    if s < 7200:
+    if s < 3600:
         return f"{sign}{s / 60:.1f} min"
     if s < 2 * 86400:
         return f"{sign}{s / 3600:.1f} h"
     return f"{sign}{s / 86400:.1f} d"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``'1 team'``, ``'3 teams'``."""
+    return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
 
 
 def _number(x: float) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.report.format import fmt_duration
+from sim.report.format import fmt_duration, plural
 from sim.report.html import esc
 
 __all__ = ["model_html"]
@@ -33,7 +33,7 @@ def _arrivals(sc: Any) -> str:
     days = any(d.day_factors is not None for d in lines)
     noisy = any(getattr(d, "dispersion", 0) for d in lines)
     text = (f"<strong>Arrivals.</strong> Customers arrive at random, independently of one "
-            f"another (a Poisson process), on {len(lines)} demand line(s) with a mean of "
+            f"another (a Poisson process), on {plural(len(lines), 'demand line')} with a mean of "
             f"{per_h:,.0f} contacts per hour in all.")
     if shaped:
         text += " An intraday profile makes some times of day busier than others."
@@ -95,7 +95,7 @@ def _abandonment(sc: Any) -> str:
 def _staffing(sc: Any) -> str:
     kinds = {("size" if p.size is not None else "schedule" if p.schedule is not None
               else "shifts") for p in sc.pools.values()}
-    text = f"<strong>Staffing.</strong> {len(sc.pools)} team(s) of agents. "
+    text = f"<strong>Staffing.</strong> {plural(len(sc.pools), 'team')} of agents. "
     if kinds == {"size"}:
         text += "Every team has a fixed number of agents on duty all the time."
     else:
@@ -108,12 +108,16 @@ def _staffing(sc: Any) -> str:
 
 def _experiment(sc: Any, replications: int, kind: str) -> str:
     items = [
-        f"<strong>Warm-up.</strong> Every replication starts empty and runs "
-        f"{fmt_duration(sc.warmup)} before measuring starts; that warm-up is discarded, so "
-        f"the figures describe a system already in its typical state. The measured period "
-        f"is {fmt_duration(sc.horizon)}.",
-        f"<strong>Replications and uncertainty.</strong> The model was run {replications} "
-        f"times (replications) with different random draws derived from seed {sc.seed}. "
+        (f"<strong>Warm-up.</strong> Every replication starts empty and runs "
+         f"{fmt_duration(sc.warmup)} before measuring starts; that warm-up is discarded, so "
+         f"the figures describe a system already in its typical state. The measured period "
+         f"is {fmt_duration(sc.horizon)}." if sc.warmup > 0 else
+         "<strong>No warm-up.</strong> Measuring starts with an empty system, so the first "
+         "part of the period may look better than typical. The measured period is "
+         f"{fmt_duration(sc.horizon)}."),
+        f"<strong>Replications and uncertainty.</strong> The model was run "
+        f"{plural(replications, 'time')} (replications) with different random draws "
+        f"derived from seed {sc.seed}. "
         "Each replication gives one value of every KPI; the report shows their mean and a 95% "
         "confidence interval (Student t). A wide interval means the estimate is uncertain "
         "and more replications would narrow it. Intervals are shown clipped to what is "
@@ -190,7 +194,8 @@ def model_html(scenario: Any, replications: int, kind: str = "run",
         "<h3>What the model leaves out</h3>",
         _left_out(sc),
         "<h3>The scenario in brief</h3>",
-        f"<pre>{esc(describe(sc))}</pre>",
+        # the run may override the file's replication count: describe what was run
+        f"<pre>{esc(describe(sc.model_copy(update={'replications': replications})))}</pre>",
     ]
     v = versions or {}
     impl = ("Implemented in Python with the SimPy discrete-event library"

@@ -352,8 +352,9 @@ def run_figures(results: Any) -> list[Plot]:
          "the mean over replications of one reporting interval."),
         ("utilization", "Agent utilisation over the day", fig_utilization,
          "Share of staffed agent time spent handling contacts, per pool and interval."),
-        ("latency", "How long customers take to get an answer", fig_latency,
-         "Distribution over all completed cases of all replications."),
+        ("latency", "How long it takes, from first contact to done", fig_latency,
+         "Distribution over all completed cases of all replications; the lines mark the "
+         "median, the mean and the 90th percentile."),
         ("stages", "Where the time goes", fig_stages, None),
         ("segments", "Effort and recontacts by segment", fig_segments,
          "Bars are means over replications; whiskers are 95% confidence intervals."),

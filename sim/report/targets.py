@@ -105,10 +105,17 @@ def parse_targets(targets: str | Iterable[str] | None) -> list[KpiTarget]:
 
 
 def _number(value: Any) -> float | None:
+    """A setting's value as a number: numbers as they are, durations in seconds."""
     if isinstance(value, bool):
         return None
     try:
         return float(value)
+    except (TypeError, ValueError):
+        pass
+    from sim.scenario.units import parse_duration
+
+    try:
+        return float(parse_duration(value))
     except (TypeError, ValueError):
         return None
 

@@ -1,0 +1,167 @@
+"""``servicesim staff FILE --target ...``: how many agents, interval by interval.
+
+Thin wrapper over :func:`sim.experiment.staffing.staff`: parse the options, run the
+search, print the Erlang and simulated answers side by side with rich, save
+``staffing.csv`` / ``staffing.json`` and, with ``--write``, the staffed scenario.
+Every planner mistake (a scenario error, a malformed target, an unknown pool) is
+one ``error: ...`` line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sim.commands.experiments import EXECUTOR_HELP, SCHEDULER_HELP, WORKERS_HELP
+
+HELP = """How many agents do I need, interval by interval, to meet my targets?
+
+Starts from the Erlang formulas (per interval of the day, for the busiest day
+simulated), then simulates the scenario with that staffing and adjusts each
+interval, adding an agent where a target is missed and removing one where it is
+met, until every interval meets every target with the fewest agents. The
+simulation includes what the formulas miss: callers hanging up, skills, agents
+on several channels, handoffs between teams.
+
+Example:
+
+  servicesim staff day.yaml -t 'service_level>=0.8' -t 'abandon_rate<=0.05'
+
+'service_level>=0.8' uses each channel's own answer time; write
+'service_level>=0.8 @20s' for another one. Other targets: 'asa_s<=30',
+'p_wait<=0.3', 'occupancy<=0.85'. Demand without an intraday profile gives one
+head count for the whole day (a team size). Saves staffing.csv and staffing.json;
+--write saves the scenario with the new staffing as a schedule.
+"""
+
+
+def _fail(message: str) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(2)
+
+
+#: Short column heads for the KPIs of targets.
+HEADS = {"service_level": "SL", "abandon_rate": "abandon", "asa_s": "ASA",
+         "mean_wait_s": "mean wait", "p_wait": "P(wait)", "occupancy": "occupancy"}
+
+
+def _cell(kpi: str, mean: Any, lo: Any = None, hi: Any = None) -> str:
+    """``88.3%`` or, with a CI, ``88.3% ±4.1`` (half-width in the KPI's unit)."""
+    if mean is None or not isinstance(mean, float) or not math.isfinite(mean):
+        return "–"
+    share = not kpi.endswith("_s")
+    text = f"{100 * mean:.1f}%" if share else f"{mean:.1f} s"
+    if isinstance(lo, float) and math.isfinite(lo) and isinstance(hi, float):
+        half = (hi - lo) / 2
+        text += f" ±{100 * half:.1f}" if share else f" ±{half:.1f}"
+    return text
+
+
+def print_plan(plan: Any) -> None:
+    """Print the plan: per pool, Erlang and simulation head counts and KPIs per interval."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.experiment.staffing import goal_columns
+
+    console = Console()
+    both = plan.side_by_side()
+    cols = goal_columns(plan.goals)
+    for pool in plan.pools:
+        rows = both[(both["pool"] == pool) & both["judged"]]
+        table = Table(title=f"{pool}: agents {'all day' if plan.flat else 'per interval'}",
+                      caption=f"load in Erlangs; KPIs simulated ({plan.replications} "
+                              "replications) with each staffing; red: misses a target")
+        table.add_column("interval", no_wrap=True)
+        table.add_column("load", justify="right", no_wrap=True)
+        table.add_column("agents\nErlang", justify="right", min_width=6)
+        table.add_column("agents\nsim", justify="right", style="bold", min_width=6)
+        for c in cols:
+            head = HEADS.get(c.split("@")[0], c) + ("@" + c.split("@")[1] if "@" in c else "")
+            table.add_column(f"{head}\nErlang", justify="right")
+            table.add_column(f"{head}\nsim ±95%", justify="right")
+        for r in rows.to_dict(orient="records"):
+            cells = [r["clock"], f"{r['offered_load']:.1f}", str(r["erlang_agents"]),
+                     str(r["sim_agents"])]
+            for c in cols:
+                kpi = c.split("@")[0]
+                miss_e, miss_s = r["erlang_meets"] is False, r["sim_meets"] is False
+                e = _cell(kpi, r[f"erlang_{c}"])
+                s = _cell(kpi, r[f"sim_{c}"], r[f"sim_{c}_ci_low"], r[f"sim_{c}_ci_high"])
+                cells += [f"[red]{e}[/]" if miss_e else e, f"[red]{s}[/]" if miss_s else s]
+            table.add_row(*cells)
+        console.print(table)
+    e, s = plan.erlang_agent_hours, plan.agent_hours
+    change = f" ({100 * (s - e) / e:+.1f}%)" if e else ""
+    console.print(f"agent-hours per day: simulation [bold]{s:,.1f}[/bold], "
+                  f"Erlang {e:,.1f}{change}  ·  targets: {', '.join(map(str, plan.goals))}")
+    for note in plan.notes:
+        console.print(f"note: {note}")
+
+
+def staff(
+    file: Path = typer.Argument(..., help="Scenario file (YAML) to staff."),
+    target: list[str] = typer.Option(
+        ..., "--target", "-t",
+        help="A target every interval must meet; repeat for several: "
+             "'service_level>=0.8' (each channel's answer time) or 'service_level>=80% @20s', "
+             "'abandon_rate<=0.05', 'asa_s<=30', 'p_wait<=0.3', 'occupancy<=0.85'."),
+    pool: list[str] | None = typer.Option(
+        None, "--pool", "-p", help="Only plan this team (repeatable); the others keep "
+                                   "their staffing. Default: every team."),
+    replications: int | None = typer.Option(
+        None, "--replications", "-n", min=2,
+        help="Simulated days (replications) per candidate; more gives firmer answers. "
+             "Default: the file's."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Folder for staffing.csv and staffing.json "
+                                         "(default: out/<file name>)."),
+    write: Path | None = typer.Option(None, "--write", "-w",
+                                      help="Save the scenario with the planned staffing "
+                                           "(a schedule) to this file; comments are kept."),
+    erlang: str = typer.Option("auto", "--erlang",
+                               help="Formula for the starting point: 'auto' (Erlang A where "
+                                    "callers hang up, else Erlang C) or 'c' (always Erlang C)."),
+    max_rounds: int = typer.Option(15, "--max-rounds", min=1,
+                                   help="Most staffing candidates to simulate."),
+    executor: str = typer.Option("processes", "--executor", help=EXECUTOR_HELP),
+    workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the final line."),
+) -> None:
+    """Fewest agents per interval that meet every target, by simulation."""
+    from sim.commands.experiments import planner_errors
+    from sim.experiment.staffing import StaffingError, parse_goal, write_scenario
+    from sim.experiment.staffing import staff as staff_search
+    from sim.scenario import load
+
+    def log(line: str) -> None:
+        if not quiet:
+            print(line, file=sys.stderr)
+
+    try:
+        goals = [parse_goal(t) for t in target]
+        with planner_errors():
+            scenario = load(file)
+            plan = staff_search(scenario, goals, pools=pool, replications=replications,
+                                executor=executor, workers=workers, scheduler=scheduler,
+                                erlang=erlang, max_rounds=max_rounds, log=log)
+            out_dir = plan.write(out if out is not None else Path("out") / file.stem)
+            if write is not None:
+                write_scenario(plan, file, write)
+    except StaffingError as exc:
+        raise _fail(str(exc)) from None
+    if not quiet:
+        print_plan(plan)
+    extra = f"; staffed scenario → {write}" if write is not None else ""
+    print(f"planned {', '.join(plan.pools)} in {plan.rounds} simulated candidates "
+          f"({plan.wall_s:.1f} s) → {out_dir / 'staffing.csv'}{extra}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``staff`` command to the app."""
+    app.command("staff", help=HELP)(staff)
