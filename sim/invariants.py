@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
+from sim.records import ABANDONED, BLOCKED, ESCALATED, HANDLED, OPEN, TRANSFERRED, Records
 
-_OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED)
+_OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED, ESCALATED)
 
 
 class InvariantError(AssertionError):
@@ -29,7 +29,7 @@ def check_records(rec: Records) -> None:
     out = c["outcome"]
     n = rec.n_contacts
     _require(np.isin(out, _OUTCOMES).all(), "every contact ends handled, abandoned, blocked, "
-             "transferred or open")
+             "transferred, escalated or open")
     _require(sum(int((out == k).sum()) for k in _OUTCOMES) == n, "every contact accounted for")
     _require(np.array_equal(c["contact_id"], np.arange(n)), "contact ids are 0..n-1")
     arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
@@ -45,11 +45,14 @@ def check_records(rec: Records) -> None:
     handle = c["handle_s"][~np.isnan(c["handle_s"])]
     _require(bool((handle >= 0).all()), "no negative handle times")
     _require(bool(np.isnan(end[out == OPEN]).all()), "open contacts have no end")
-    _require(bool((c["pool"][(out == HANDLED) | (out == TRANSFERRED)] >= 0).all()),
+    session = rec.self_service_channels()[c["channel"]] if n else np.zeros(0, dtype=bool)
+    _require(bool((c["pool"][((out == HANDLED) | (out == TRANSFERRED)) & ~session] >= 0).all()),
              "handled contacts name the pool that answered")
+    _require(bool((c["pool"][session] < 0).all() and (out[~session] != ESCALATED).all()),
+             "self-service sessions need no agent, and only they escalate")
     _require(bool(np.isnan(answer[(out == BLOCKED)]).all()), "blocked contacts were never answered")
-    _require(int((out == TRANSFERRED).sum()) == int((c["step"] > 0).sum()),
-             "each handoff piece follows one transfer")
+    _require(int((out == TRANSFERRED).sum()) == int((c["step"] > 0).sum()) + rec.pending_handoffs,
+             "each handoff piece follows one transfer (or is still on its way)")
     _require(bool((rec.pool_busy_s <= rec.pool_staffed_s + 1e-6).all()),
              "busy agents never exceed agents on duty")
     _require(bool((rec.pool_busy_s >= -1e-9).all() and (rec.queue_area >= -1e-9).all()),

@@ -16,6 +16,20 @@ queue_time
     time-integrated queue length per channel and reporting interval (contact-seconds),
     shape ``(n_channels, n_intervals)``, so mean queue length = value / interval.
 
+Journeys
+--------
+Every contact belongs to a journey (one customer need). Customer contacts
+(``step == 0``) are the customer's own: the first contact, a retry after
+abandonment, a recontact after an unresolved contact, or the live contact a
+self-service / bot session escalated to. Rows with ``step > 0`` are handoff pieces
+(another department's work on the same contact). The engine also writes the
+:data:`JOURNEY_COLUMNS`; records made elsewhere may lack them, and metrics then
+assume the classic model (every handled contact resolves, nothing repeats).
+
+Self-service and bot sessions are contact rows on their channel with ``pool = -1``,
+no answer and no wait, ``handle_s`` = time in the session, and outcome
+``HANDLED`` (contained: the need is resolved) or ``ESCALATED`` (not contained).
+
 Codes
 -----
 ``channel``, ``intent``, ``segment`` and ``pool`` columns hold small integer codes
@@ -34,8 +48,9 @@ ABANDONED = 1    # left the queue before being answered
 BLOCKED = 2      # refused on arrival (queue at capacity)
 OPEN = 3         # still waiting or in service when the replication ended
 TRANSFERRED = 4  # served, then handed off to another pool (the next piece is a new row)
+ESCALATED = 5    # a self-service / bot session that did not contain the need
 
-OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred")
+OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred", "escalated")
 
 #: Column name -> numpy dtype of the contacts table.
 CONTACT_COLUMNS: dict[str, str] = {
@@ -53,6 +68,14 @@ CONTACT_COLUMNS: dict[str, str] = {
     "handle_s": "float64",     # time with the agent (nan if not answered / not finished)
     "outcome": "int8",         # HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED
     "in_window": "bool",       # arrival within the measured window (after warm-up)
+}
+
+#: Journey facts per contact, written by the engine (optional in hand-made records).
+JOURNEY_COLUMNS: dict[str, str] = {
+    "attempt": "int16",        # customer attempt: 0 first, +1 per retry / recontact
+    "resolved": "bool",        # this contact resolved the journey's need
+    "repeated_info": "bool",   # context was lost: the customer repeated themselves
+    "asynchronous": "bool",    # back-office piece: the customer was not on the line
 }
 
 
@@ -75,10 +98,29 @@ class Records:
     pool_busy_s: np.ndarray             # (n_pools, n_intervals) agent-seconds busy
     queue_area: np.ndarray              # (n_channels, n_intervals) contact-seconds queued
     extra: dict[str, object] = field(default_factory=dict)
+    # -- journey facts (defaults: the classic model, for records made elsewhere) --
+    channel_kinds: tuple[str, ...] = ()     # per channel code: voice, chat, ..., bot
+    pool_cost_per_hour: np.ndarray | None = None    # per pool code
+    contact_cost: np.ndarray | None = None          # per channel code: cost of a contact
+    failed_contact_cost: np.ndarray | None = None   # per channel code: of a failed session
+    effort_weights: dict[str, float] | None = None  # sim.scenario.behaviour.Effort fields
+    recontact_window_s: float = 7 * 86400.0
+    pending_journeys: np.ndarray | None = None      # journeys waiting for a next contact
+    pending_handoffs: int = 0                       # handoff pieces not yet arrived
 
     @property
     def n_contacts(self) -> int:
         return int(self.contacts["contact_id"].shape[0])
+
+    @property
+    def has_journey_facts(self) -> bool:
+        """True when the contacts carry every journey column (engine records do)."""
+        return all(name in self.contacts for name in JOURNEY_COLUMNS)
+
+    def self_service_channels(self) -> np.ndarray:
+        """Boolean per channel code: a self-service or bot channel."""
+        kinds = self.channel_kinds or ("",) * len(self.channels)
+        return np.array([k in ("self_service", "bot") for k in kinds], dtype=bool)
 
     @property
     def n_intervals(self) -> int:

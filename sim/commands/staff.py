@@ -18,25 +18,22 @@ import typer
 
 from sim.commands.experiments import EXECUTOR_HELP, SCHEDULER_HELP, WORKERS_HELP
 
-HELP = """How many agents do I need, interval by interval, to meet my targets?
-
-Starts from the Erlang formulas (per interval of the day, for the busiest day
-simulated), then simulates the scenario with that staffing and adjusts each
-interval, adding an agent where a target is missed and removing one where it is
-met, until every interval meets every target with the fewest agents. The
-simulation includes what the formulas miss: callers hanging up, skills, agents
-on several channels, handoffs between teams.
-
-Example:
-
-  servicesim staff day.yaml -t 'service_level>=0.8' -t 'abandon_rate<=0.05'
-
-'service_level>=0.8' uses each channel's own answer time; write
-'service_level>=0.8 @20s' for another one. Other targets: 'asa_s<=30',
-'p_wait<=0.3', 'occupancy<=0.85'. Demand without an intraday profile gives one
-head count for the whole day (a team size). Saves staffing.csv and staffing.json;
---write saves the scenario with the new staffing as a schedule.
-"""
+HELP = "\n\n".join([
+    "How many agents do I need, interval by interval, to meet my targets?",
+    "Starts from the Erlang formulas (per interval of the day, for the busiest day "
+    "simulated), then simulates the scenario with that staffing and adjusts each interval, "
+    "adding agents where a target is missed and removing them where it is met, until every "
+    "interval meets every target with the fewest agents. The simulation includes what the "
+    "formulas miss: callers hanging up, skills, agents on several channels, handoffs "
+    "between teams.",
+    "Example:  servicesim staff day.yaml -t 'service_level>=0.8' -t 'abandon_rate<=0.05'",
+    "'service_level>=0.8' uses each channel's own answer time; write "
+    "'service_level>=0.8 @20s' for another one. Other targets: 'asa_s<=30', "
+    "'p_wait<=0.3', 'occupancy<=0.85'. Demand without an intraday profile gets one head "
+    "count for the whole day (a team size).",
+    "Saves staffing.csv and staffing.json (both answers side by side, with the KPIs each "
+    "achieved); --write saves the scenario with the planned staffing.",
+])
 
 
 def _fail(message: str) -> typer.Exit:
@@ -59,6 +56,13 @@ def _cell(kpi: str, mean: Any, lo: Any = None, hi: Any = None) -> str:
         half = (hi - lo) / 2
         text += f" ±{100 * half:.1f}" if share else f" ±{half:.1f}"
     return text
+
+
+def _missed(meets: Any) -> bool:
+    """A verdict that says "misses" (missing verdicts, for unmeasured intervals, do not)."""
+    import pandas as pd
+
+    return meets is not None and meets is not pd.NA and not bool(meets)
 
 
 def print_plan(plan: Any) -> None:
@@ -89,7 +93,7 @@ def print_plan(plan: Any) -> None:
                      str(r["sim_agents"])]
             for c in cols:
                 kpi = c.split("@")[0]
-                miss_e, miss_s = r["erlang_meets"] is False, r["sim_meets"] is False
+                miss_e, miss_s = _missed(r["erlang_meets"]), _missed(r["sim_meets"])
                 e = _cell(kpi, r[f"erlang_{c}"])
                 s = _cell(kpi, r[f"sim_{c}"], r[f"sim_{c}_ci_low"], r[f"sim_{c}_ci_high"])
                 cells += [f"[red]{e}[/]" if miss_e else e, f"[red]{s}[/]" if miss_s else s]

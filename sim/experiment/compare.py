@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
-from sim.experiment.manifest import build_manifest, scenario_fingerprint
+from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import run_tasks
 from sim.experiment.worker import ReplicationTask
@@ -49,8 +49,13 @@ LOWER_IS_BETTER = frozenset({
     "asa_s", "mean_wait_s", "abandon_rate", "blocked_rate", "p_wait", "mean_sojourn_s",
     "aht_s", "resolution_latency_s", "resolution_latency_s_p50", "resolution_latency_s_p90",
     "recontact_rate", "effort_score", "cost_total", "cost_per_journey",
+    "contacts_per_journey", "transfers_per_journey",
 })
-HIGHER_IS_BETTER = frozenset({"service_level", "handled", "fcr", "containment_rate"})
+HIGHER_IS_BETTER = frozenset({
+    "service_level", "handled", "fcr", "containment_rate", "resolution_rate",
+})
+# Every other KPI (utilization, offered, journeys, staffing means) is neutral: the
+# verdict says "higher" or "lower" and leaves the judgement to the planner.
 
 VR_METHOD = (
     "Welch half-width of the same replications treated as independent samples, "
@@ -133,7 +138,18 @@ class Comparison:
         io.write_parquet_atomic(out / "compare.parquet", self.table)
         io.write_json_atomic(out / "compare.json", self.to_dict())
         files = ["compare.csv", "compare.parquet", "compare.json", "manifest.json"]
-        manifest = build_manifest(
+        report = report_writer("write_compare_report")
+        if report is not None:
+            files.append("report.html")
+        io.write_json_atomic(out / "manifest.json", self.manifest(command, files))
+        if report is not None:  # after the manifest, which the report shows
+            report(self, out)
+        return out
+
+    def manifest(self, command: str | None = None,
+                 files: list[str] | None = None) -> dict[str, Any]:
+        """The ``manifest.json`` document of this comparison."""
+        return build_manifest(
             self.scenarios[0], kind="compare", replications=self.replications,
             wall_s=self.wall_s, executor=self.executor, command=command, files=files,
             extra={"variants": [
@@ -141,8 +157,6 @@ class Comparison:
                 for lab, s in zip(self.labels, self.scenarios, strict=True)
             ], "notes": list(self.notes)},
         )
-        io.write_json_atomic(out / "manifest.json", manifest)
-        return out
 
 
 def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -105,7 +105,10 @@ class Session:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+        # On any error (Ctrl-C, a failing replication, an unpicklable task) stop the
+        # workers outright: a graceful shutdown could wait for, or on Python 3.11
+        # after a pickling error even hang on, work nobody will collect.
+        if exc_type is not None:
             self.abort()
         else:
             self.close()
@@ -130,6 +133,7 @@ class ProcessSession(Session):
         self.workers = workers or cpu_count()
         self.method = start_method()
         self._pool: ProcessPoolExecutor | None = None
+        self._failed = False
 
     def start(self) -> None:
         ctx = multiprocessing.get_context(self.method)
@@ -146,12 +150,17 @@ class ProcessSession(Session):
         try:
             for fut in as_completed(futures):
                 yield fut.result()
+        except BaseException:
+            self._failed = True  # close() must then not wait for the pool (see __exit__)
+            raise
         finally:
             for fut in futures:
                 fut.cancel()
 
     def close(self) -> None:
-        if self._pool is not None:
+        if self._failed:
+            self.abort()
+        elif self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
@@ -164,6 +173,8 @@ class ProcessSession(Session):
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "start_method": self.method}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import platform
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -107,3 +108,17 @@ def build_manifest(
     if extra:
         manifest.update(extra)
     return manifest
+
+
+def report_writer(name: str) -> Callable[..., Any] | None:
+    """``sim.report.<name>`` if the report module offers it (yet), else ``None``.
+
+    Reports are optional: without :mod:`sim.report` (or with an older one) the
+    data files and manifest are still written, just without ``report.html``.
+    """
+    try:
+        import sim.report as report
+    except ImportError:
+        return None
+    fn = getattr(report, name, None)
+    return fn if callable(fn) else None

@@ -18,14 +18,13 @@ this one is removed, so the folder always describes one run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.experiment.manifest import build_manifest
+from sim.experiment.manifest import build_manifest, report_writer
 from sim.experiment.precision import StoppingReport
 from sim.scenario.schema import Scenario
 
@@ -132,7 +131,7 @@ class Results:
             if frame is not None:
                 io.write_parquet_atomic(out / f"{name}.parquet", frame)
                 written.append(f"{name}.parquet")
-        report = _report_writer()
+        report = report_writer("write_run_report")
         if report is not None:
             written.append("report.html")
         for stale in STALE_CANDIDATES:
@@ -144,12 +143,3 @@ class Results:
         if report is not None:
             report(self, out)
         return out
-
-
-def _report_writer() -> Callable[[Results, Path], Any] | None:
-    """``sim.report.write_run_report`` if the report module offers it (yet), else None."""
-    try:
-        from sim.report import write_run_report  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return write_run_report  # type: ignore[no-any-return]

@@ -173,13 +173,12 @@ def run(
                     break
                 total = next_total(done, statuses, cap)
                 bar.set_total(total)
-    except KeyboardInterrupt:
-        if own:
-            sess.abort()  # stop running replications now; close() below is then a no-op
+    except BaseException:
+        if own:  # Ctrl-C or a failure: stop the workers now (see Session.__exit__)
+            sess.abort()
         raise
-    finally:
-        if own:
-            sess.close()
+    if own:
+        sess.close()
     outputs.sort(key=lambda o: o.replication)
     kpis, summary = summarize_outputs(outputs)
     return Results(

@@ -1,34 +1,32 @@
 """Staffing by simulation: the fewest agents per interval of the day that meet every target.
 
-1. **Erlang start.** For each pool and interval of the day (the scenario's
-   ``interval``), the offered load is the arrival rate of the demand the pool
-   serves (profile × day factor, split equally over the pools a contact may enter,
-   plus handoffs into the pool) × mean handle time / proficiency. The day used is
-   the *busiest weekday* of the simulated days, per interval. ``required_agents``
-   gives a head count per target (Erlang A when customers abandon: the patience
-   mean, averaged as abandonment rates; Erlang C otherwise or with
+1. **Erlang start.** Per pool and interval of the day (the scenario's ``interval``)
+   the offered load is the arrival rate of the demand the pool serves (profile ×
+   day factor; split equally over the pools a contact may enter; plus handoffs
+   into the pool) × mean handle time / proficiency, on the *busiest weekday* of
+   the simulated days. ``required_agents`` gives a head count per target (Erlang A
+   with the mean patience where customers abandon, Erlang C otherwise or with
    ``erlang="c"``); the largest is the Erlang schedule.
-2. **Search.** The schedule is put into the scenario and simulated on common
-   random numbers (same seed for every candidate). Each (pool, interval) is judged
-   on the mean over replications of its KPIs and moves on its own: up (by 1, 2,
-   4, ... while it misses), down (by 1, 2, 4, ... while it meets), then bisection
-   once a failing and a meeting count are known, until every interval meets every
-   target with ``n`` while ``n - 1`` failed (at most ``max_rounds`` simulations).
-   Flat demand (no profiles) is a single interval: the pool gets a fixed ``size``
-   and the answer is the exact smallest ``n``.
-3. **Judging.** A pool answers for the contacts its agents answered, plus the
-   unanswered customer contacts that could enter it (abandoned, blocked, still
-   waiting) and handoff pieces still waiting for it; an interval of the day pools
-   every simulated day with the same demand (same day factors) and takes the worst
-   such day group. Still-waiting contacts count with their wait so far, so an
-   unstaffed interval never looks good.
+2. **Search.** Candidates are simulated on common random numbers (same seed).
+   Each (pool, interval) is judged on the mean over replications of its KPIs and
+   moves on its own: up by 1, 2, 4, ... while it misses, down by 1, 2, 4, ... while
+   it meets, then by bisection once a failing and a meeting count are known, until
+   every interval meets every target with ``n`` agents where ``n - 1`` failed (at
+   most ``max_rounds`` simulations). Without intraday profiles the day is one
+   interval and the pool gets a ``size``: the exact smallest ``n``.
+3. **Judging** (from the contacts table, so any ``@time`` works): a pool answers
+   for the contacts its agents answered, the unanswered customer contacts that
+   could enter it and the handoff pieces still waiting for it; contacts still
+   waiting at the end count with their wait so far. Days with the same demand (day
+   factors) are pooled; an interval takes its worst day group.
 
-Limits: intervals interact (a queue carries over into the next one, handoffs
-link pools), so the per-interval search is greedy and its answer is minimal
-per interval given its neighbours, not a global optimum; the plan is one day
-repeated every day, sized for the worst day group; intervals the run never
-measures (warm-up, outside the horizon) keep the Erlang count; overflow is
-ignored by the Erlang start (the simulation includes it).
+Limits: intervals interact (queues carry over, handoffs link pools), so the
+search is greedy: each interval is minimal given its neighbours, not globally;
+the plan is one day repeated daily, sized for the worst day group; intervals the
+run does not measure (warm-up, outside the horizon) keep the Erlang count; the
+Erlang start ignores overflow, escalations from bots and recontacts (the
+simulation includes them); with few replications the answer is as noisy as the
+KPI means it is judged on.
 """
 
 from __future__ import annotations

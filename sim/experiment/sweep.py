@@ -36,7 +36,7 @@ import pandas as pd
 from sim.experiment.compare import records_for_json
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
 from sim.experiment.grid import Point, build_grid, point_id
-from sim.experiment.manifest import build_manifest, scenario_fingerprint
+from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import summarize_outputs
 from sim.experiment.worker import ReplicationOutput, ReplicationTask, run_replication
@@ -228,6 +228,9 @@ def sweep(
     table = point_table(points, saved)
     write_table(out, table, {**meta, "done": len(points)})
     files = ["sweep.csv", "sweep.parquet", "sweep.json", "manifest.json", f"{POINTS_DIR}/"]
+    report = report_writer("write_sweep_report")
+    if report is not None:
+        files.append("report.html")
     manifest = build_manifest(
         scenario, kind="sweep", replications=n, wall_s=time.perf_counter() - started,
         executor=session.describe(), command=command, files=files,
@@ -235,6 +238,8 @@ def sweep(
                "points_resumed": len(points) - len(todo)},
     )
     io.write_json_atomic(out / "manifest.json", manifest)
+    if report is not None and len(table):  # after the manifest, which the report shows
+        report(table, out, list(points[0]), scenario=scenario)
     return table
 
 

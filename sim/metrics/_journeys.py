@@ -37,8 +37,13 @@ class JourneyFold:
         True if any piece was still open when the replication ended.
     completed : ndarray
         The journey counts for sojourn statistics: its first contact is a step-0
-        contact inside the measured window, no piece is open, and its last piece
-        was handled (not abandoned, blocked, or transferred without a follow-up).
+        contact inside the measured window, no piece is open, and its need was
+        resolved (records without journey facts: its last piece was handled, not
+        abandoned, blocked, or transferred without a follow-up).
+    order : ndarray
+        Row indices sorted by ``(journey_id, contact_id)``.
+    starts : ndarray
+        Position in ``order`` where each journey's rows begin.
     """
 
     journey_id: np.ndarray
@@ -49,6 +54,8 @@ class JourneyFold:
     last_end_s: np.ndarray
     any_open: np.ndarray
     completed: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
 
     @property
     def sojourn_s(self) -> np.ndarray:
@@ -75,7 +82,8 @@ def fold_journeys(records: Records) -> JourneyFold:
         empty_i = np.zeros(0, dtype=np.int64)
         empty_f = np.zeros(0, dtype=float)
         empty_b = np.zeros(0, dtype=bool)
-        return JourneyFold(jid, empty_i, empty_i, empty_i, empty_f, empty_f, empty_b, empty_b)
+        return JourneyFold(jid, empty_i, empty_i, empty_i, empty_f, empty_f, empty_b, empty_b,
+                           empty_i, empty_i)
     cid = np.asarray(c["contact_id"], dtype=np.int64)
     order = np.lexsort((cid, jid))
     js = jid[order]
@@ -92,11 +100,15 @@ def fold_journeys(records: Records) -> JourneyFold:
     # fmax ignores the NaN end of open pieces; such journeys are flagged by any_open.
     last_end = np.fmax.reduceat(end, starts)
     last_end = np.where(any_open, np.nan, last_end)
+    if "resolved" in c:
+        resolved = np.logical_or.reduceat(np.asarray(c["resolved"], dtype=bool)[order], starts)
+    else:
+        resolved = outcome[last] == HANDLED
     completed = (
         np.asarray(c["in_window"], dtype=bool)[first]
         & (np.asarray(c["step"])[first] == 0)
         & ~any_open
-        & (outcome[last] == HANDLED)
+        & resolved
     )
     return JourneyFold(
         journey_id=js[starts],
@@ -107,4 +119,6 @@ def fold_journeys(records: Records) -> JourneyFold:
         last_end_s=last_end,
         any_open=any_open,
         completed=completed,
+        order=order,
+        starts=starts,
     )

@@ -90,7 +90,7 @@ def interval_table(records: Records) -> pd.DataFrame:
     in_window = np.asarray(c["in_window"], dtype=bool)
     channel = np.asarray(c["channel"], dtype=np.int64)
     pool = np.asarray(c["pool"], dtype=np.int64)
-    served = (outcome == HANDLED) | (outcome == TRANSFERRED)
+    served = ((outcome == HANDLED) | (outcome == TRANSFERRED)) & (pool >= 0)  # by an agent
 
     if n_int > 0 and records.interval_s > 0:
         idx = np.floor((arrival - records.warmup_s) / records.interval_s)

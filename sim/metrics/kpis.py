@@ -44,6 +44,11 @@ mean_sojourn_s
 aht_s
     mean handle time of finished, served contacts.
 
+Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
+are defined in :mod:`sim.metrics.journey_kpis`. Self-service and bot sessions
+count as offered contacts of their channel but are never queued, answered or
+handled by an agent, so the waiting and handling KPIs leave them out.
+
 Adding KPIs
 -----------
 Each KPI family is one function ``family(ctx, group) -> {kpi: values per member}``
@@ -60,6 +65,8 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics._journeys import JourneyFold, fold_journeys
+from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
+from sim.metrics.journeys import JourneyFacts, journey_facts
 from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
 
 __all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "kpi_names", "replication_kpis"]
@@ -83,6 +90,7 @@ KPI_ORDER: tuple[str, ...] = (
     "aht_s",
     "staffed_agents_mean",
     "busy_agents_mean",
+    *JOURNEY_KPIS,
 )
 
 
@@ -93,7 +101,8 @@ def kpi_names() -> list[str]:
     -------
     list of str
         The contract KPIs first (``offered`` .. ``aht_s``), then the pool staffing
-        figures ``staffed_agents_mean`` and ``busy_agents_mean``.
+        figures ``staffed_agents_mean`` and ``busy_agents_mean``, then the journey
+        KPIs of :mod:`sim.metrics.journey_kpis` (``journeys`` .. ``cost_per_journey``).
     """
     return list(KPI_ORDER)
 
@@ -127,7 +136,8 @@ class KpiContext:
         self.channel = np.asarray(c["channel"], dtype=np.int64)
         self.pool = np.asarray(c["pool"], dtype=np.int64)
         self.answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
-        self.served = (self.outcome == HANDLED) | (self.outcome == TRANSFERRED)
+        # served by an agent: self-service and bot sessions (pool -1) are not
+        self.served = ((self.outcome == HANDLED) | (self.outcome == TRANSFERRED)) & (self.pool >= 0)
         self.abandoned = self.outcome == ABANDONED
         self.blocked = self.outcome == BLOCKED
         self.open = self.outcome == OPEN
@@ -174,6 +184,11 @@ class KpiContext:
     def journeys(self) -> JourneyFold:
         """The journeys of this replication (computed once)."""
         return fold_journeys(self.records)
+
+    @cached_property
+    def journey_facts(self) -> JourneyFacts:
+        """Per-journey facts, effort and cost (computed once)."""
+        return journey_facts(self.records, self.journeys)
 
     def pool_time(self, group: str) -> tuple[np.ndarray, np.ndarray]:
         """Staffed and busy agent-seconds per member (``all``: summed over pools)."""
@@ -268,6 +283,9 @@ FAMILIES: list[Family] = [
     service_level_kpis,
     utilization_kpis,
     sojourn_kpis,
+    journey_kpis,
+    containment_kpis,
+    cost_kpis,
 ]
 
 

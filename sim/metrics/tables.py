@@ -16,7 +16,8 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from sim.metrics._journeys import fold_journeys
-from sim.records import CONTACT_COLUMNS, OUTCOME_NAMES, Records
+from sim.metrics.journeys import STAGES, STATUS_NAMES, journey_facts
+from sim.records import CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
 
 __all__ = ["concat_tables", "contacts_table", "journeys_table"]
 
@@ -52,7 +53,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
         ``replication`` then the columns of :data:`sim.records.CONTACT_COLUMNS` in
         order, with ``channel``, ``intent``, ``segment``, ``pool`` (missing when
         never answered) and ``outcome`` (``"handled"``, ``"abandoned"``, ...) as
-        categoricals.
+        categoricals; then the :data:`sim.records.JOURNEY_COLUMNS` the records
+        carry (engine records carry all of them).
     """
     c = records.contacts
     n = records.n_contacts
@@ -63,11 +65,14 @@ def contacts_table(records: Records) -> pd.DataFrame:
             data[col] = _decode(c[col], names[col])
         else:
             data[col] = np.asarray(c[col]).astype(dtype, copy=False)
+    for col, dtype in JOURNEY_COLUMNS.items():
+        if col in c:
+            data[col] = np.asarray(c[col]).astype(dtype, copy=False)
     return pd.DataFrame(data)
 
 
 def journeys_table(records: Records) -> pd.DataFrame:
-    """One row per journey (customer need), with its path through the pools folded.
+    """One row per journey (customer need): its path, resolution, effort, cost and stages.
 
     Parameters
     ----------
@@ -77,39 +82,64 @@ def journeys_table(records: Records) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``replication``, ``journey_id``, ``channel``, ``intent``,
-        ``segment`` (of the first contact), ``n_contacts``, ``handoffs`` (highest
-        step), ``first_arrival_s``, ``last_end_s`` (NaN if a piece is open),
-        ``sojourn_s``, ``outcome`` (of the last piece), ``in_window`` (of the first
-        contact) and ``completed`` (counted in ``mean_sojourn_s``).
+        ``replication``, ``journey_id``; ``channel`` (the *first* channel),
+        ``intent``, ``segment`` (of the first contact); ``n_contacts`` (rows,
+        handoff pieces included), ``handoffs`` (highest step), ``first_arrival_s``
+        (= ``start_s``), ``last_end_s`` (NaN if a row is open), ``sojourn_s``,
+        ``outcome`` (of the last row), ``in_window`` (the journey started in the
+        measured window), ``completed`` (counted in ``mean_sojourn_s``: in the
+        window and resolved); then the journey facts of
+        :mod:`sim.metrics.journeys`: ``start_s``, ``status`` (resolved / gave_up /
+        open), ``resolved``, ``resolution_latency_s`` (NaN unless resolved),
+        ``contacts`` (customer contacts), ``attempts``, ``transfers``,
+        ``channel_switches``, ``repeated_info``, ``failed_self_service``,
+        ``hold_s``, ``recontacted`` (a repeat attempt within the recontact window),
+        ``fcr``, ``effort_score`` (1..7), ``cost`` (loaded, see
+        :mod:`sim.metrics.journeys`) and ``stage_<name>_s`` for the stages of
+        :data:`sim.metrics.journeys.STAGES`, which sum to the latency.
     """
     j = fold_journeys(records)
+    f = journey_facts(records, j)
     c = records.contacts
     names = _names(records)
     n = j.journey_id.size
     step = np.asarray(c["step"], dtype=np.int64)
     max_step = np.zeros(n, dtype=np.int64)
     if n:
-        jid = np.asarray(c["journey_id"], dtype=np.int64)
-        pos = np.searchsorted(j.journey_id, jid)
-        np.maximum.at(max_step, pos, step)
-    return pd.DataFrame(
-        {
-            "replication": np.full(n, records.replication, dtype=np.int64),
-            "journey_id": j.journey_id.astype(np.int64),
-            "channel": _decode(np.asarray(c["channel"])[j.first_row], names["channel"]),
-            "intent": _decode(np.asarray(c["intent"])[j.first_row], names["intent"]),
-            "segment": _decode(np.asarray(c["segment"])[j.first_row], names["segment"]),
-            "n_contacts": j.n_contacts,
-            "handoffs": max_step,
-            "first_arrival_s": j.first_arrival_s,
-            "last_end_s": j.last_end_s,
-            "sojourn_s": j.sojourn_s,
-            "outcome": _decode(np.asarray(c["outcome"])[j.last_row], names["outcome"]),
-            "in_window": np.asarray(c["in_window"], dtype=bool)[j.first_row],
-            "completed": j.completed,
-        }
-    )
+        max_step = np.maximum.reduceat(step[j.order], j.starts)
+    data: dict[str, object] = {
+        "replication": np.full(n, records.replication, dtype=np.int64),
+        "journey_id": j.journey_id.astype(np.int64),
+        "channel": _decode(np.asarray(c["channel"])[j.first_row], names["channel"]),
+        "intent": _decode(np.asarray(c["intent"])[j.first_row], names["intent"]),
+        "segment": _decode(np.asarray(c["segment"])[j.first_row], names["segment"]),
+        "n_contacts": j.n_contacts,
+        "handoffs": max_step,
+        "first_arrival_s": j.first_arrival_s,
+        "last_end_s": j.last_end_s,
+        "sojourn_s": j.sojourn_s,
+        "outcome": _decode(np.asarray(c["outcome"])[j.last_row], names["outcome"]),
+        "in_window": np.asarray(c["in_window"], dtype=bool)[j.first_row],
+        "completed": j.completed,
+        "start_s": f.start_s,
+        "status": _decode(f.status, STATUS_NAMES),
+        "resolved": f.resolved,
+        "resolution_latency_s": f.resolution_latency_s,
+        "contacts": f.contacts,
+        "attempts": f.attempts.astype(np.int64),
+        "transfers": f.transfers,
+        "channel_switches": f.channel_switches,
+        "repeated_info": f.repeated_info,
+        "failed_self_service": f.failed_self_service,
+        "hold_s": f.hold_s,
+        "recontacted": f.recontacted,
+        "fcr": f.fcr,
+        "effort_score": f.effort_score,
+        "cost": f.cost,
+    }
+    for stage in STAGES:
+        data[f"stage_{stage}_s"] = f.stages[stage]
+    return pd.DataFrame(data)
 
 
 def concat_tables(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -6,6 +6,11 @@ Python object outlives its event. Time-weighted quantities (agents staffed and b
 per pool, contacts queued per channel) are integrated into per-interval buckets of
 the measured window as they change. :meth:`Recorder.finish` hands everything over
 as :class:`sim.records.Records` numpy arrays.
+
+With journeys on, each contact also gets the journey columns (attempt, resolved,
+repeated information, asynchronous); without, they are filled in at the end for
+the classic model (first attempt, a handled contact resolves), so the hot path of
+a plain scenario pays nothing for them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from array import array
 
 import numpy as np
 
-from sim.records import CONTACT_COLUMNS, OPEN, Records
+from sim.records import CONTACT_COLUMNS, HANDLED, JOURNEY_COLUMNS, OPEN, Records
+from sim.scenario.schema import Scenario
 
 NAN = math.nan
 
@@ -77,9 +83,19 @@ class Recorder:
     """Column buffers for contacts plus time-weighted accumulators."""
 
     def __init__(
-        self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float
+        self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float,
+        journeys: bool = False,
     ) -> None:
         self.cols = {name: array(_TYPECODES[dt]) for name, dt in CONTACT_COLUMNS.items()}
+        self.journey_cols = {name: array(_TYPECODES[dt]) for name, dt in JOURNEY_COLUMNS.items()}
+        j = self.journey_cols
+        self.attempt = j["attempt"]
+        self.resolved = j["resolved"]
+        self.repeated = j["repeated_info"]
+        self.offline = j["asynchronous"]
+        self.with_journeys = journeys
+        if journeys:
+            self.new_contact = self._new_journey_contact  # type: ignore[method-assign]
         c = self.cols
         # Bound appenders and setters for the hot path.
         self._ids = c["contact_id"]
@@ -102,9 +118,14 @@ class Recorder:
         self.queued = TimeArea(n_channels, warmup_s, end_s, interval_s)
 
     def new_contact(
-        self, t: float, journey: int, step: int, channel: int, intent: int, segment: int
+        self, t: float, journey: int, step: int, channel: int, intent: int, segment: int,
+        attempt: int = 0, repeated: bool = False, offline: bool = False,
     ) -> int:
-        """Append a contact arriving at ``t``; returns its row (= contact id)."""
+        """Append a contact arriving at ``t``; returns its row (= contact id).
+
+        ``attempt``, ``repeated`` and ``offline`` are the journey columns, kept only
+        when the recorder was made with ``journeys=True``.
+        """
         row = len(self._ids)
         self._ids.append(row)
         self.journey.append(journey)
@@ -122,6 +143,17 @@ class Recorder:
         self.in_window.append(t >= self.warmup_s)
         return row
 
+    def _new_journey_contact(
+        self, t: float, journey: int, step: int, channel: int, intent: int, segment: int,
+        attempt: int = 0, repeated: bool = False, offline: bool = False,
+    ) -> int:
+        row = Recorder.new_contact(self, t, journey, step, channel, intent, segment)
+        self.attempt.append(attempt)
+        self.resolved.append(0)
+        self.repeated.append(repeated)
+        self.offline.append(offline)
+        return row
+
     def finish(self, t_end: float, base: dict) -> Records:
         """Close the accumulators at ``t_end`` and return the replication's records."""
         contacts = {
@@ -133,6 +165,18 @@ class Recorder:
         outcome = contacts["outcome"]
         outcome[outcome < 0] = OPEN
         contacts["in_window"] = contacts["in_window"].astype(bool)
+        n = outcome.shape[0]
+        for name, dt in JOURNEY_COLUMNS.items():
+            buf = self.journey_cols[name]
+            if self.with_journeys:
+                contacts[name] = (np.frombuffer(buf, dtype=dt).copy() if len(buf)
+                                  else np.zeros(0, dtype=dt))
+            elif name == "resolved":  # the classic model: a handled contact resolves
+                contacts[name] = outcome == HANDLED
+            else:
+                contacts[name] = np.zeros(n, dtype=dt)
+        for name in ("resolved", "repeated_info", "asynchronous"):
+            contacts[name] = contacts[name].astype(bool)
         return Records(
             contacts=contacts,
             pool_staffed_s=self.staffed.close(t_end),
@@ -140,3 +184,27 @@ class Recorder:
             queue_area=self.queued.close(t_end),
             **base,
         )
+
+
+def scenario_facts(s: Scenario) -> dict:
+    """The :class:`~sim.records.Records` fields that come from the scenario itself."""
+    channels = list(s.channels.values())
+    return dict(
+        warmup_s=s.warmup,
+        end_s=s.end_s,
+        interval_s=s.interval,
+        start_s=s.start,
+        channels=tuple(s.channels),
+        intents=tuple(s.intents),
+        segments=tuple(s.segments) if s.segments else ("default",),
+        pools=tuple(s.pools),
+        sl_target_s=np.array([c.sl_target_s for c in channels]),
+        channel_kinds=tuple(c.kind for c in channels),
+        pool_cost_per_hour=np.array([p.cost_per_hour for p in s.pools.values()]),
+        contact_cost=np.array([c.cost_per_contact for c in channels]),
+        failed_contact_cost=np.array([
+            c.cost_per_contact if c.cost_per_failed_contact is None
+            else c.cost_per_failed_contact for c in channels]),
+        effort_weights=s.effort.model_dump(),
+        recontact_window_s=s.recontact.window if s.recontact else 7 * 86400.0,
+    )

@@ -135,3 +135,64 @@ class Router:
         if best_heap is None:
             return None
         return heapq.heappop(best_heap)
+
+
+def entry_pools(
+    scenario, pools: list[PoolState], codes: tuple[dict, dict, dict, dict]  # noqa: ANN001
+) -> dict[tuple[int, int, int], tuple[int, ...]]:
+    """(channel, intent, segment) -> pools a fresh customer contact may go to.
+
+    Default: every pool serving the channel with the intent among its skills,
+    except pools only reached by overflow, handoff or escalation from another such
+    pool. The scenario's ``routing`` rules come first: the first rule matching the
+    contact's segment, intent and channel whose pools can serve it sends the contact
+    to those of its pools that can (a rule none of whose pools can serve the
+    contact is passed over).
+    """
+    ch_code, in_code, sg_code, pl_code = codes
+    targets: set[int] = set()
+    for pool in scenario.pools.values():
+        if pool.overflow:
+            targets.add(pl_code[pool.overflow.to])
+        for h in pool.handoffs:
+            targets.add(pl_code[h.to])
+        if pool.escalate_to is not None:
+            targets.add(pl_code[pool.escalate_to])
+    seg_names = list(sg_code)
+    entry = {}
+    for ci, ch_name in enumerate(ch_code):
+        for ii, in_name in enumerate(in_code):
+            able = [p.index for p in pools if ci in p.channels and p.proficiency[ii] > 0]
+            first = [p for p in able if p not in targets]
+            default = tuple(first or able)
+            for si in range(len(sg_code)):
+                chosen = default
+                for rule in scenario.routing:
+                    if ((rule.segment is not None and seg_names[si] not in rule.segment)
+                            or (rule.intent is not None and in_name not in rule.intent)
+                            or (rule.channel is not None and ch_name not in rule.channel)):
+                        continue
+                    usable = tuple(pl_code[n] for n in rule.to if pl_code[n] in able)
+                    if usable:
+                        chosen = usable
+                        break
+                entry[(ci, ii, si)] = chosen
+    return entry
+
+
+def build_pools(scenario, ch_code: dict, intent_names: tuple[str, ...]) -> list[PoolState]:  # noqa: ANN001
+    """The live state of every pool of ``scenario``, in code order."""
+    pools = []
+    for i, (name, pool) in enumerate(scenario.pools.items()):
+        chans = frozenset(ch_code[c] for c in pool.channels)
+        if pool.skills is None:
+            prof = [1.0] * len(intent_names)
+        else:
+            prof = [float(pool.skills.get(n, 0.0)) for n in intent_names]
+        caps = {
+            ch_code[c]: scenario.channels[c].max_concurrency
+            for c in pool.channels
+            if scenario.channels[c].kind == "chat"
+        }
+        pools.append(PoolState(i, name, chans, prof, caps))
+    return pools

@@ -58,3 +58,24 @@ class UniformBlock:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+
+class Sampler:
+    """Draws one distribution from one stream in blocks, handed out one at a time."""
+
+    __slots__ = ("_dist", "_rng", "_buf", "_i")
+
+    def __init__(self, dist, rng: np.random.Generator) -> None:  # noqa: ANN001
+        self._dist = dist
+        self._rng = rng
+        self._buf: list[float] = []
+        self._i = 0
+
+    def next(self) -> float:
+        """The next draw."""
+        if self._i >= len(self._buf):
+            self._buf = self._dist.sample(self._rng, 1024).tolist()
+            self._i = 0
+        value = self._buf[self._i]
+        self._i += 1
+        return value

@@ -11,10 +11,16 @@ completion) and no generator process.
 
 Routing rules (see :mod:`sim.model.routing`): a fresh contact may go to every pool
 that serves its channel and has the intent among its skills, except pools that are
-only reached by overflow or handoff from another such pool; overflow makes a
-waiting contact eligible for a second pool after a wait threshold; a handoff
-creates the next piece of work (``step + 1``) in the receiving pool, where it waits
-without abandoning.
+only reached by overflow, handoff or escalation from another such pool, unless a
+``routing`` rule of the scenario says otherwise; overflow makes a waiting contact
+eligible for a second pool after a wait threshold; a handoff
+(:mod:`sim.model.handoffs`) creates the next piece of work (``step + 1``) in the
+receiving pool, where it waits without abandoning.
+
+Journeys (:mod:`sim.model.journeys`): when the scenario uses self-service or bot
+channels, resolution probabilities, recontacts, escalation or richer handoffs, the
+world hands the end of every contact to the journey state machine (``self.jm``);
+otherwise ``self.jm`` is None and the classic model runs untouched.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ import numpy as np
 import simpy
 
 from sim.model.demand import Demand, resolve_lines
-from sim.model.recorder import IN_SERVICE, WAITING, Recorder
-from sim.model.routing import Agent, PoolState, Router
+from sim.model.handoffs import Handoffs
+from sim.model.journeys import Journeys, uses_journeys
+from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
+from sim.model.routing import Agent, Router, build_pools, entry_pools
 from sim.model.staffing import headcount_steps
-from sim.model.streams import Streams, UniformBlock
-from sim.records import ABANDONED, BLOCKED, HANDLED, TRANSFERRED, Records
+from sim.model.streams import Streams
+from sim.records import ABANDONED, BLOCKED, HANDLED, Records
 from sim.scenario.schema import Scenario
 
 INF = math.inf
@@ -54,27 +62,33 @@ class World:
         in_code = {n: i for i, n in enumerate(self.intent_names)}
         sg_code = {n: i for i, n in enumerate(self.segment_names)}
         pl_code = {n: i for i, n in enumerate(self.pool_names)}
-        self._codes = (ch_code, in_code, sg_code, pl_code)
+        self.codes = (ch_code, in_code, sg_code, pl_code)
         channels = list(s.channels.values())
         self.rank = [1 if c.kind == "email" else 0 for c in channels]
         self.capacity = [INF if c.queue_capacity is None else c.queue_capacity for c in channels]
         self.inflation = [c.concurrency_inflation for c in channels]
         self.priority = [s.segments[n].priority if s.segments else 0 for n in self.segment_names]
         self.waiting = [0] * len(channels)
-        self.rec = Recorder(len(self.pool_names), len(channels), s.warmup, self.end_s, s.interval)
-        self.pools = self._build_pools(ch_code, in_code)
+        journeys = uses_journeys(s)
+        self.rec = Recorder(len(self.pool_names), len(channels), s.warmup, self.end_s, s.interval,
+                            journeys=journeys)
+        self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
-        self.entry = self._entry_pools(ch_code, in_code, pl_code)
+        self.entry = entry_pools(s, self.pools, self.codes)
         self.overflow = [
             (pl_code[p.overflow.to], p.overflow.after) if p.overflow else None
             for p in s.pools.values()
         ]
-        self.handoffs = self._build_handoffs(in_code, pl_code)
+        self.handoffs = Handoffs(self)
+        self.has_handoffs = [bool(rules) for rules in self.handoffs.rules]
         patience = {}
         for ci, ch in enumerate(channels):
             for si, sname in enumerate(self.segment_names):
                 seg = s.segments.get(sname) if s.segments else None
                 patience[(ci, si)] = seg.patience if seg and seg.patience else ch.patience
+        self.patience = patience
+        self.jm = Journeys(self) if journeys else None
+        self.session_channel = [c.is_self_service for c in channels]
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
             s,
@@ -88,58 +102,6 @@ class World:
         self.line_channel = [spec.channel for spec in specs]
         self._next_journey = 0
         self._handle_of: dict[int, float] = {}  # base handle time of each waiting contact
-
-    # -- wiring --------------------------------------------------------------------
-    def _build_pools(self, ch_code: dict, in_code: dict) -> list[PoolState]:
-        pools = []
-        for i, (name, pool) in enumerate(self.scenario.pools.items()):
-            chans = frozenset(ch_code[c] for c in pool.channels)
-            if pool.skills is None:
-                prof = [1.0] * len(in_code)
-            else:
-                prof = [float(pool.skills.get(n, 0.0)) for n in self.intent_names]
-            caps = {
-                ch_code[c]: self.scenario.channels[c].max_concurrency
-                for c in pool.channels
-                if self.scenario.channels[c].kind == "chat"
-            }
-            pools.append(PoolState(i, name, chans, prof, caps))
-        return pools
-
-    def _entry_pools(self, ch_code: dict, in_code: dict, pl_code: dict) -> dict:
-        """(channel, intent) -> pools a fresh contact may go to."""
-        targets: set[int] = set()
-        for pool in self.scenario.pools.values():
-            if pool.overflow:
-                targets.add(pl_code[pool.overflow.to])
-            for h in pool.handoffs:
-                targets.add(pl_code[h.to])
-        entry = {}
-        for ci in range(len(ch_code)):
-            for ii in range(len(in_code)):
-                able = [p.index for p in self.pools if ci in p.channels and p.proficiency[ii] > 0]
-                first = [p for p in able if p not in targets]
-                entry[(ci, ii)] = tuple(first or able)
-        return entry
-
-    def _build_handoffs(self, in_code: dict, pl_code: dict) -> list:
-        out = []
-        for name, pool in self.scenario.pools.items():
-            rules = []
-            for h in pool.handoffs:
-                intents = None if h.intents is None else {in_code[n] for n in h.intents}
-                dist = h.handle_time
-                sampler = None
-                if dist is not None:
-                    sampler = _Sampler(dist, self.streams.get(f"handoff-handle/{name}->{h.to}"))
-                rules.append((pl_code[h.to], h.probability, intents, sampler))
-            u = UniformBlock(self.streams.get(f"handoff/{name}")) if rules else None
-            out.append((rules, u))
-        self._handoff_handle = [
-            _Sampler(self.scenario.intents[n].handle_time, self.streams.get(f"handoff-handle/{n}"))
-            for n in self.intent_names
-        ]
-        return out
 
     # -- running -------------------------------------------------------------------
     def run(self) -> World:
@@ -157,6 +119,11 @@ class World:
     def _at(self, t: float, callback: Callable) -> None:
         ev = self.env.timeout(max(0.0, t - self.env.now))
         ev.callbacks.append(callback)
+
+    def after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` (no arguments) ``delay`` seconds from now."""
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(lambda _e: action())
 
     def _start_day(self, day_start: float, day_end: float) -> None:
         batch = self.demand.batch(day_start, day_end)
@@ -206,13 +173,25 @@ class World:
         journey: int,
         step: int = 0,
         pools: tuple[int, ...] | None = None,
+        attempt: int = 0,
+        repeated: bool = False,
+        offline: bool = False,
     ) -> int:
-        """A contact arrives on ``channel``: answer it, block it, or queue it."""
+        """A contact arrives on ``channel``: answer it, block it, or queue it.
+
+        Self-service and bot channels start a session instead (see
+        :meth:`sim.model.journeys.Journeys.session`). ``attempt``, ``repeated`` and
+        ``offline`` are journey facts (see :data:`sim.records.JOURNEY_COLUMNS`).
+        """
+        if self.session_channel[channel]:
+            assert self.jm is not None
+            return self.jm.session(channel, intent, segment, handle, journey, attempt, repeated)
         now = self.env.now
         rec = self.rec
-        row = rec.new_contact(now, journey, step, channel, intent, segment)
+        row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,
+                              offline)
         if pools is None:
-            pools = self.entry[(channel, intent)]
+            pools = self.entry[(channel, intent, segment)]
         agent = self.router.pick_agent(pools, channel)
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
@@ -220,10 +199,12 @@ class World:
         if self.waiting[channel] >= self.capacity[channel] and step == 0:
             rec.outcome[row] = BLOCKED
             rec.end[row] = now
+            if self.jm is not None:
+                self.jm.unresolved(row, retry=True)
             return row
         self.waiting[channel] += 1
         rec.queued.change(channel, now, 1.0)
-        key = (self.rank[channel], -self.priority[segment], now, row)
+        key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
         for p in pools:
             self.router.enqueue(p, channel, key)
         self._handle_of[row] = handle
@@ -249,6 +230,8 @@ class World:
         self.waiting[channel] -= 1
         rec.queued.change(channel, now, -1.0)
         self._handle_of.pop(row, None)
+        if self.jm is not None:
+            self.jm.unresolved(row, retry=True)
 
     def _overflow(self, row: int, channel: int, key: tuple, target: int) -> None:
         if self.rec.outcome[row] != WAITING:
@@ -299,37 +282,13 @@ class World:
         rec.end[row] = now
         rec.handle[row] = handle
         rec.outcome[row] = HANDLED
-        rules, u = self.handoffs[agent.pool]
-        if rules:
-            self._maybe_handoff(row, channel, rules, u)
+        if not (self.has_handoffs[agent.pool] and self.handoffs.maybe(row, channel, agent.pool)):
+            if self.jm is not None:
+                self.jm.served(row, agent.pool, channel)
         agent.load -= 1
         if agent.load == 0:
             rec.busy.change(agent.pool, now, -1.0)
         self._free(agent)
-
-    def _maybe_handoff(self, row: int, channel: int, rules: list, u: UniformBlock) -> None:
-        rec = self.rec
-        intent = rec.intent[row]
-        draw = u.next()
-        acc = 0.0
-        for target, prob, intents, sampler in rules:
-            if intents is not None and intent not in intents:
-                continue
-            acc += prob
-            if draw < acc:
-                rec.outcome[row] = TRANSFERRED
-                handle = (sampler or self._handoff_handle[intent]).next()
-                self.arrive(
-                    channel,
-                    intent,
-                    rec.segment[row],
-                    INF,
-                    handle,
-                    rec.journey[row],
-                    rec.step[row] + 1,
-                    (target,),
-                )
-                return
 
     def _free(self, agent: Agent) -> None:
         """An agent finished a contact: leave, take the next contact, or go idle."""
@@ -408,40 +367,15 @@ class World:
     # -- results --------------------------------------------------------------------
     def records(self) -> Records:
         """The facts of this replication, as columnar arrays."""
-        s = self.scenario
-        base = dict(
+        base = scenario_facts(self.scenario)
+        base.update(
             replication=self.replication,
-            warmup_s=s.warmup,
-            end_s=self.end_s,
-            interval_s=s.interval,
-            start_s=s.start,
-            channels=self.channel_names,
-            intents=self.intent_names,
             segments=self.segment_names,
-            pools=self.pool_names,
-            sl_target_s=np.array([c.sl_target_s for c in s.channels.values()]),
+            pending_journeys=np.asarray(
+                self.jm.pending_journeys() if self.jm else [], dtype=np.int64),
+            pending_handoffs=self.handoffs.pending,
         )
         return self.rec.finish(self.end_s, base)
-
-
-class _Sampler:
-    """Draws one distribution from one stream in blocks."""
-
-    __slots__ = ("_dist", "_rng", "_buf", "_i")
-
-    def __init__(self, dist, rng: np.random.Generator) -> None:  # noqa: ANN001
-        self._dist = dist
-        self._rng = rng
-        self._buf: list[float] = []
-        self._i = 0
-
-    def next(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self._dist.sample(self._rng, 1024).tolist()
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return value
 
 
 def simulate(scenario: Scenario, replication: int) -> Records:

@@ -61,6 +61,8 @@ dl.kpis dt { font-weight:600; font-size:.95rem; }
 dl.kpis dd { margin:0; }
 dl.kpis dd.value { font-size:1.6rem; font-weight:700; color:#0b3a63; }
 dl.kpis dd.ci, dl.kpis dd.meaning { font-size:.85rem; color:var(--muted); }
+div.scroll { overflow-x:auto; max-width:100%; }
+div.scroll:focus { outline:2px solid var(--accent); }
 table { border-collapse:collapse; margin:.5rem 0 1.2rem; font-size:.92rem; }
 caption { text-align:left; font-weight:600; padding:.3rem 0; caption-side:top; }
 th, td { border:1px solid var(--line); padding:.35rem .6rem; vertical-align:top; }
@@ -151,8 +153,11 @@ def table(caption: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
                 cls = " class=\"num\"" if i < len(num) and num[i] else ""
                 cells.append(f"<td{cls}>{cell}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table>\n<caption>{esc(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-            "<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n")
+    # wide tables scroll sideways inside a focusable region (keyboard users can scroll)
+    return (f"<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+            f"aria-label=\"{esc(caption)}\">\n"
+            f"<table>\n<caption>{esc(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+            "<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</div>\n")
 
 
 def value_ci(value: str, ci: str) -> str:

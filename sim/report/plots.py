@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.report._plotting import HATCHES, OKABE_ITO, Figure, clock_ticks, new_figure, \
     series_style, to_png
-from sim.report.format import fmt_duration, fmt_value, label
+from sim.report.format import fmt_duration, fmt_value, label, plural
 from sim.report.stages import latency_sample, stage_breakdown
 
 __all__ = [
@@ -128,7 +128,7 @@ def fig_intraday(results: Any) -> Figure | None:
     axes[-1].set_xlabel("Start of interval (clock time)")
     png = to_png(fig)
     alt = (f"Three stacked line charts by channel, one point per {_interval_words(results)} "
-           f"(mean of {_n_reps(m)} replications). " + " ".join(words))
+           f"(mean of {plural(_n_reps(m), 'replication')}). " + " ".join(words))
     return Figure(png, alt)
 
 
@@ -155,7 +155,7 @@ def fig_utilization(results: Any) -> Figure | None:
     clock_ticks(ax, list(first["interval"]), list(first["clock"]))
     ax.legend(title="Pool", fontsize=9, loc="lower right")
     alt = (f"Line chart of agent utilisation by pool per {_interval_words(results)} "
-           f"(mean of {_n_reps(m)} replications): " + "; ".join(parts) + ".")
+           f"(mean of {plural(_n_reps(m), 'replication')}): " + "; ".join(parts) + ".")
     return Figure(to_png(fig), alt)
 
 
@@ -209,13 +209,13 @@ def fig_stages(results: Any) -> Figure | None:
         ax.text(row.seconds / 60.0, y[i], f" {fmt_duration(row.seconds)} ({row.share:.0%}){tag}",
                 va="center", fontsize=9.5)
     ax.set_yticks(y, list(stages["stage"]))
-    ax.set_xlabel("Mean minutes per completed journey")
+    ax.set_xlabel("Mean minutes per journey")
     ax.set_xlim(0, stages["seconds"].max() / 60.0 * 1.45)
     ax.grid(axis="y", visible=False)
     total = float(stages["seconds"].sum())
     parts = "; ".join(f"{r.stage} {fmt_duration(r.seconds)} ({r.share:.0%})"
                       for r in stages.itertuples())
-    alt = (f"Bar chart of the mean time a completed journey spends in each stage, "
+    alt = (f"Bar chart of the mean time a journey spends in each stage, "
            f"{fmt_duration(total)} in all: {parts}. The largest stage, the bottleneck, is "
            f"'{stages['stage'].iloc[top]}'.")
     return Figure(to_png(fig), alt)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.report.format import HEADLINE_KPIS, fmt_ci, fmt_value, kpi_info, label
+from sim.report.format import HEADLINE_KPIS, fmt_ci, fmt_value, kpi_info, label, plural
 from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
     table, value_ci
 from sim.report.method import model_html
@@ -21,7 +21,7 @@ from sim.report.plots import Plot, run_figures
 
 __all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]
 
-CUSTOMER_KPIS = ["offered", "handled", "service_level", "abandon_rate", "blocked_rate",
+CUSTOMER_KPIS = ["offered", "service_level", "abandon_rate", "blocked_rate",
                  "asa_s", "mean_sojourn_s", "resolution_latency_s", "recontact_rate", "fcr",
                  "effort_score"]
 #: KPIs shown in each breakdown table (those present are shown).
@@ -64,14 +64,21 @@ def headline_html(summary: pd.DataFrame, replications: int) -> str:
             f"<dd class=\"meaning\">{esc(info.meaning)}</dd></div>")
     if not cards:
         return "<p>No KPIs were computed.</p>"
-    return (f"<p>Whole operation, mean of {replications} replications with the 95% confidence "
-            "interval (the range that contains the true long-run value with 95% "
-            "confidence).</p>\n<dl class=\"kpis\">\n" + "\n".join(cards) + "\n</dl>")
+    warn = ("<p class=\"callout\"><strong>One replication only:</strong> without a second "
+            "replication there is no confidence interval, so nothing here says how much the "
+            "figures would move in another run. Run at least 2 (better 10 or more).</p>\n"
+            if replications < 2 else "")
+    return (f"<p>Whole operation, mean of {plural(replications, 'replication')} with the 95% "
+            "confidence interval (the range that contains the true long-run value with 95% "
+            "confidence).</p>\n" + warn + "<dl class=\"kpis\">\n" + "\n".join(cards)
+            + "\n</dl>")
 
 
 def group_table(summary: pd.DataFrame, group: str) -> str:
     """A breakdown table: one row per member, one column per KPI (mean and CI)."""
     kpis = _present(summary, group, GROUP_KPIS.get(group, []))
+    if "resolution_latency_s" in kpis and "mean_sojourn_s" in kpis:
+        kpis.remove("mean_sojourn_s")  # the journey's latency says it better
     rows = summary[summary["group"] == group]
     if not kpis or rows.empty:
         return ""
@@ -124,9 +131,11 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
                        for p in plots)
         body.append(section("figures", "Figures", figs))
     stopping = getattr(results, "stopping", None)
-    if stopping is not None and hasattr(stopping, "to_dict"):
-        body.append(section("stopping", "Precision reached",
-                            f"<pre>{esc(stopping.to_dict())}</pre>"))
+    if stopping is not None:
+        text = stopping.describe() if hasattr(stopping, "describe") else str(stopping)
+        body.append(section("stopping", "Sequential stopping",
+                            "<p>Replications were added in batches, aiming for confidence "
+                            f"intervals this narrow: {esc(text)}.</p>"))
     versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else None
     body.append(section("method", "How this model works",
                         model_html(sc, results.replications, "run", versions)))
@@ -135,7 +144,7 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
     footer = ("<p>servicesim run report. Self-contained: this page loads nothing from "
               "anywhere else and runs no scripts.</p>")
     return page(f"Simulation report: {sc.name}", "\n".join(body), kind="servicesim run report",
-                subtitle=f"{results.replications} replications of {_window(sc)}",
+                subtitle=f"{plural(results.replications, 'replication')} of {_window(sc)}",
                 description=sc.description, footer=footer)
 
 
@@ -143,8 +152,9 @@ def _window(sc: Any) -> str:
     from sim.report.format import fmt_duration
     from sim.scenario.units import format_clock
 
-    return (f"{fmt_duration(sc.horizon)} measured from "
-            f"{format_clock(sc.warmup, sc.start)}, after {fmt_duration(sc.warmup)} of warm-up")
+    warmup = (f"after {fmt_duration(sc.warmup)} of warm-up" if sc.warmup > 0
+              else "with no warm-up")
+    return f"{fmt_duration(sc.horizon)} measured from {format_clock(sc.warmup, sc.start)}, {warmup}"
 
 
 def write_plots(out: Path, plots: list[Plot], prefix: str, known: tuple[str, ...]) -> list[str]:

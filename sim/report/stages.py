@@ -1,8 +1,11 @@
 """Where the time goes: latency samples and the stage decomposition of a journey.
 
 A customer's time in the system is split into *stages*. When the journeys table
-carries stage columns (``stage_<name>_s``, one per stage, written by richer models)
-they are used as they are. Otherwise the time is decomposed from the contact
+carries stage columns (``stage_<name>_s``: queue, handling, self-service,
+handoff delay, backstage, recontact gap) they are averaged over the resolved
+journeys of the measured window (whose stages sum to the resolution latency), and
+the queue and handling stages are split by pool from the contact rows when
+those add up to the same totals. Otherwise the time is decomposed from the contact
 rows: for every pool, the wait in its queue and the time with its agents, summed
 over the pieces of work of each completed journey (a handoff adds a piece) and
 averaged over completed journeys. Whatever is left between the sum of the
@@ -46,7 +49,9 @@ def latency_sample(results: Any) -> tuple[np.ndarray, str] | None:
     """
     journeys = _frame(results, "journeys")
     if journeys is not None and "resolution_latency_s" in journeys:
-        v = journeys["resolution_latency_s"].to_numpy(dtype=float)
+        rows = journeys[journeys["in_window"].astype(bool)] if "in_window" in journeys \
+            else journeys
+        v = rows["resolution_latency_s"].to_numpy(dtype=float)
         v = v[np.isfinite(v)]
         if v.size:
             return v, "resolution latency (first contact to resolution)"
@@ -67,14 +72,75 @@ def latency_sample(results: Any) -> tuple[np.ndarray, str] | None:
     return None
 
 
+#: Plain names of the stages a model records (``stage_<name>_s`` columns).
+STAGE_NAMES: dict[str, str] = {
+    "self_service": "In self-service or bot",
+    "queue": "Waiting in queue",
+    "handling": "With an agent",
+    "handoff_delay": "Waiting for a handoff",
+    "backstage": "Waiting on backstage systems",
+    "recontact_gap": "Until the customer came back",
+}
+
+
+def stage_population(journeys: pd.DataFrame) -> pd.DataFrame:
+    """The journeys whose stages are averaged: resolved (else completed) in the window."""
+    rows = journeys
+    if "in_window" in rows:
+        rows = rows[rows["in_window"].astype(bool)]
+    if "resolved" in rows:
+        return rows[rows["resolved"].astype(bool)]
+    if "completed" in rows:
+        return rows[rows["completed"].astype(bool)]
+    return rows
+
+
 def _from_stage_columns(journeys: pd.DataFrame) -> pd.DataFrame | None:
     cols = [c for c in journeys.columns if c.startswith("stage_") and c.endswith("_s")]
     if not cols:
         return None
-    rows = journeys[journeys["completed"].astype(bool)] if "completed" in journeys else journeys
+    rows = stage_population(journeys)
+    if rows.empty:
+        return None
     means = rows[cols].astype(float).mean()
-    names = [c[len("stage_"):-len("_s")].replace("_", " ").strip().capitalize() for c in cols]
+    keys = [c[len("stage_"):-len("_s")] for c in cols]
+    names = [STAGE_NAMES.get(k, k.replace("_", " ").strip().capitalize()) for k in keys]
     return pd.DataFrame({"stage": names, "seconds": means.to_numpy(dtype=float)})
+
+
+def _split_by_pool(stages: pd.DataFrame, pop: pd.DataFrame,
+                   contacts: pd.DataFrame | None) -> pd.DataFrame:
+    """Split the queue and handling stages by pool, when the contact rows add up to them.
+
+    The rows of the averaged journeys give each pool's share of the waits and of
+    the handling; the split is used only when it reconciles (within 1%) with the
+    stage totals, so the figure never shows numbers that disagree with the KPIs.
+    """
+    need = {"replication", "journey_id", "pool", "wait_s", "handle_s"}
+    if contacts is None or not need <= set(contacts) or \
+            not {"replication", "journey_id"} <= set(pop):
+        return stages
+    rows = contacts.merge(pop[["replication", "journey_id"]], on=["replication", "journey_id"],
+                          how="inner")
+    out = []
+    for row in stages.itertuples(index=False):
+        key = {STAGE_NAMES["queue"]: ("wait_s", "Queue for"),
+               STAGE_NAMES["handling"]: ("handle_s", "Service by")}.get(str(row.stage))
+        if key is None:
+            out.append((row.stage, row.seconds))
+            continue
+        col, prefix = key
+        served = rows[rows["pool"].notna()]
+        by_pool = served.assign(v=served[col].astype(float).fillna(0.0)).groupby(
+            served["pool"].astype(str), sort=False)["v"].sum() / len(pop)
+        rest = float(row.seconds) - float(by_pool.sum())
+        if abs(rest) > 0.01 * float(row.seconds) + 0.5:
+            out.append((row.stage, row.seconds))  # does not reconcile: keep the total
+            continue
+        out.extend((f"{prefix} {name}", v) for name, v in by_pool.items())
+        if rest > 0.01 * float(row.seconds):
+            out.append((f"{row.stage} (no agent reached)", rest))
+    return pd.DataFrame(out, columns=["stage", "seconds"])
 
 
 def _pool_stages(rows: pd.DataFrame, n_journeys: int) -> pd.DataFrame:
@@ -129,6 +195,8 @@ def stage_breakdown(results: Any) -> pd.DataFrame | None:
     journeys = _frame(results, "journeys")
     contacts = _frame(results, "contacts")
     stages = _from_stage_columns(journeys) if journeys is not None else None
+    if stages is not None and journeys is not None:
+        stages = _split_by_pool(stages, stage_population(journeys), contacts)
     if stages is None and contacts is not None:
         stages = _from_contacts(contacts, journeys)
     if stages is None:
@@ -148,9 +216,9 @@ def bottleneck_text(stages: pd.DataFrame | None) -> str:
     top = stages.loc[stages["seconds"].idxmax()]
     total = float(stages["seconds"].sum())
     text = (f"Bottleneck (largest stage): {top['stage']}, {fmt_duration(float(top['seconds']))} "
-            f"of the {fmt_duration(total)} a completed journey takes on average "
+            f"of the {fmt_duration(total)} a journey takes on average "
             f"({float(top['share']):.0%}).")
-    queues = stages[stages["stage"].str.startswith("Queue")]
+    queues = stages[stages["stage"].str.startswith(("Queue", "Waiting"))]
     if len(queues) and queues["seconds"].idxmax() != stages["seconds"].idxmax():
         q = queues.loc[queues["seconds"].idxmax()]
         text += (f" The longest wait is {str(q['stage']).lower()}: "

@@ -23,8 +23,8 @@ __all__ = ["SWEEP_KPIS", "fig_sweep_kpi", "x_positions"]
 
 #: KPIs plotted in a sweep report, in order (those in the table are shown).
 SWEEP_KPIS: tuple[str, ...] = (
-    "service_level", "abandon_rate", "asa_s", "mean_wait_s", "utilization", "mean_sojourn_s",
-    "resolution_latency_s", "recontact_rate", "effort_score", "cost_total",
+    "service_level", "abandon_rate", "asa_s", "utilization", "resolution_latency_s",
+    "mean_sojourn_s", "recontact_rate", "effort_score", "cost_total",
 )
 
 

@@ -32,12 +32,33 @@ TABLE_KPIS = ("service_level", "abandon_rate", "asa_s", "utilization", "mean_soj
               "resolution_latency_s", "recontact_rate", "effort_score", "cost_total")
 
 
+def plotted_kpis(table: pd.DataFrame, targets: Sequence[KpiTarget] = ()) -> list[str]:
+    """The KPIs worth a figure: :data:`SWEEP_KPIS` present and not all zero.
+
+    Time in the system is left out when resolution latency is there (it says the
+    same for most scenarios); a KPI named in a target is always plotted.
+    """
+    rows = table[table["mean"].notna()]
+    have = set(rows["kpi"])
+    nonzero = set(rows.loc[rows["mean"] != 0, "kpi"])
+    wanted = {t.kpi for t in targets}
+    out = []
+    for k in dict.fromkeys([*SWEEP_KPIS, *sorted(wanted)]):
+        if k not in have:
+            continue
+        if k not in wanted and (k not in nonzero or
+                                (k == "mean_sojourn_s" and "resolution_latency_s" in have)):
+            continue
+        out.append(k)
+    return out
+
+
 def sweep_figures(table: pd.DataFrame, params: Sequence[str],
                   targets: Sequence[KpiTarget] = (),
                   best: dict[str, Any] | None = None) -> list[Plot]:
     """One figure per KPI of :data:`SWEEP_KPIS` present in the table."""
     out = []
-    for kpi in SWEEP_KPIS:
+    for kpi in plotted_kpis(table, targets):
         fig = fig_sweep_kpi(table, params, kpi, targets, best)
         if fig is not None:
             key = re.sub(r"[^A-Za-z0-9_]+", "_", kpi)

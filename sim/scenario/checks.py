@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
-from sim.scenario.schema import LIVE_KINDS, Scenario
+from sim.scenario.schema import LIVE_KINDS, SELF_SERVICE_KINDS, Scenario
 
 Locate = Callable[[Sequence[str | int]], int | None]
 
@@ -49,8 +49,10 @@ def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
     _check_demand_refs(scenario, add)
     _check_pools(scenario, add)
     _check_shares(scenario, add)
+    _check_journey_refs(scenario, add)
     rank = 1  # consequences: reported after any unknown name they may stem from
     _check_servable(scenario, add)
+    _check_reachable(scenario, add)
     return out
 
 
@@ -106,6 +108,14 @@ def _check_pools(sc: Scenario, add: Add) -> None:
                 if intent not in sc.intents:
                     add(("pools", name, "handoffs", k, "intents", m),
                         _unknown("intent", intent, sc.intents, "intents"))
+        if pool.escalate_to is not None:
+            targets.append((("pools", name, "escalate_to"), pool.escalate_to))
+        for j, ch in enumerate(pool.channels):
+            channel = sc.channels.get(ch)
+            if channel is not None and channel.kind in SELF_SERVICE_KINDS:
+                add(("pools", name, "channels", j),
+                    f"channel '{ch}' is {channel.kind}: its sessions need no agents; "
+                    f"remove it from this pool's 'channels'")
         for parts, to in targets:
             if to == name:
                 add(parts, f"pool '{name}' cannot pass contacts to itself")
@@ -164,4 +174,93 @@ def _check_servable(sc: Scenario, add: Add) -> None:
                     msg = (f"no pool can serve intent '{intent}' on channel '{line.channel}': "
                            f"add '{intent}' to the skills of a pool serving it ({names})")
                 add(where, msg)
+                break
+
+
+def _check_journey_refs(sc: Scenario, add: Add) -> None:
+    """Names used by the journey fields: containment, escalation, resolution, routing,
+    recontact channel switches."""
+    for name, ch in sc.channels.items():
+        if isinstance(ch.containment, dict):
+            for intent, value in ch.containment.items():
+                if intent not in sc.intents:
+                    add(("channels", name, "containment", intent),
+                        _unknown("intent", intent, sc.intents, "intents"))
+                if isinstance(value, dict):
+                    for seg in value:
+                        if seg not in sc.segments:
+                            add(("channels", name, "containment", intent, seg),
+                                _unknown("segment", seg, sc.segments, "segments"))
+        if ch.escalation is not None:
+            for to in ch.escalation.to:
+                target = sc.channels.get(to)
+                where = ("channels", name, "escalation", "to", to)
+                if target is None:
+                    add(where, _unknown("channel", to, sc.channels, "channels"))
+                elif target.kind not in LIVE_KINDS:
+                    add(where, f"escalation goes to a live channel (voice, chat or email); "
+                               f"'{to}' is {target.kind}")
+    for name, intent in sc.intents.items():
+        for ch in intent.resolution_by_channel or {}:
+            if ch not in sc.channels:
+                add(("intents", name, "resolution_by_channel", ch),
+                    _unknown("channel", ch, sc.channels, "channels"))
+    for i, rule in enumerate(sc.routing):
+        for j, pool in enumerate(rule.to):
+            if pool not in sc.pools:
+                add(("routing", i, "to", j), _unknown("pool", pool, sc.pools, "pools"))
+        for key, section, known in (("segment", "segments", sc.segments),
+                                    ("intent", "intents", sc.intents),
+                                    ("channel", "channels", sc.channels)):
+            for j, value in enumerate(getattr(rule, key) or ()):
+                if value not in known:
+                    add(("routing", i, key, j), _unknown(key, value, known, section))
+    if sc.recontact is not None:
+        for src, row in sc.recontact.channel_switch.items():
+            if src not in sc.channels:
+                add(("recontact", "channel_switch", src),
+                    _unknown("channel", src, sc.channels, "channels"))
+            for to in row:
+                if to not in sc.channels:
+                    add(("recontact", "channel_switch", src, to),
+                        _unknown("channel", to, sc.channels, "channels"))
+
+
+def _check_reachable(sc: Scenario, add: Add) -> None:
+    """Live channels customers reach by escalation or a channel switch can serve them."""
+    def servable(channel: str, intent: str) -> bool:
+        return any(channel in p.channels and (p.skills is None or intent in p.skills)
+                   for p in sc.pools.values())
+
+    routes: list[tuple[tuple[str | int, ...], str, str]] = []  # (path, from, to)
+    for name, ch in sc.channels.items():
+        for to in ch.escalation.to if ch.escalation is not None else ():
+            routes.append((("channels", name, "escalation", "to", to), name, to))
+    if sc.recontact is not None:
+        for src, row in sc.recontact.channel_switch.items():
+            for to in row:
+                routes.append((("recontact", "channel_switch", src, to), src, to))
+    if not routes:
+        return
+    reached = set()
+    for line in sc.demand:
+        intents = [line.intent] if line.intent is not None else list(sc.intents)
+        reached.update((line.channel, i) for i in intents)
+    grew = True
+    while grew:
+        grew = False
+        for _, src, to in routes:
+            for ch, intent in list(reached):
+                if ch == src and (to, intent) not in reached:
+                    reached.add((to, intent))
+                    grew = True
+    for path, src, to in routes:
+        target = sc.channels.get(to)
+        if target is None or target.kind not in LIVE_KINDS:
+            continue
+        for ch, intent in sorted(reached):
+            if ch == src and intent in sc.intents and not servable(to, intent):
+                add(path, f"customers with intent '{intent}' reach channel '{to}' here but no "
+                          f"pool serves '{intent}' on '{to}'; add it to a pool's 'channels' "
+                          "and 'skills'")
                 break

@@ -26,9 +26,18 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.behaviour import (
+    ContextLoss,
+    Delay,
+    Effort,
+    Escalation,
+    Probability,
+    Recontact,
+    Route,
+)
 from sim.scenario.distributions import Distribution
+from sim.scenario.timing import DayFactors, Profile, Schedule, Shift
 from sim.scenario.units import (
-    WEEKDAYS,
     parse_clock,
     parse_duration,
     parse_multiplier,
@@ -45,6 +54,7 @@ Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.
 
 ChannelKind = Literal["voice", "chat", "email", "self_service", "bot", "field"]
 LIVE_KINDS = ("voice", "chat", "email")
+SELF_SERVICE_KINDS = ("self_service", "bot")
 
 #: Default service-level targets by channel kind (answer within), in seconds.
 DEFAULT_SL_TARGET_S = {"voice": 20.0, "chat": 60.0, "email": 24 * 3600.0}
@@ -73,6 +83,20 @@ class Channel(Model):
     """Chat: how many contacts an agent holds at once."""
     concurrency_inflation: float = Field(default=0.0, ge=0, le=5)
     """Chat: extra handle time per additional concurrent chat (0.25 = +25% each)."""
+    duration: Delay | None = None
+    """Self-service / bot: time the customer spends in a session; omitted: none."""
+    containment: Probability | dict[Name, Probability | dict[Name, Probability]] | None = None
+    """Self-service / bot: chance a session resolves the need, e.g. ``0.4``, by intent
+    ``{billing: 0.6, tech: 0.3}`` (unlisted intents: 0) or by intent and segment
+    ``{billing: {retail: 0.6, premium: 0.4}}``; omitted: every session contains."""
+    escalation: Escalation | None = None
+    """Self-service / bot: where a session that did not contain sends the customer."""
+    capacity: int | None = Field(default=None, ge=1)
+    """Self-service / bot: sessions at once; beyond it customers are blocked. Omitted: unlimited."""
+    cost_per_contact: float = Field(default=0.0, ge=0)
+    """Cost of each contact on this channel (bot licence, telephony), in the cost unit."""
+    cost_per_failed_contact: float | None = Field(default=None, ge=0)
+    """Self-service / bot: cost of a session that did not contain (omitted: cost_per_contact)."""
 
     @model_validator(mode="after")
     def _kind_rules(self) -> "Channel":
@@ -80,14 +104,49 @@ class Channel(Model):
             raise ValueError("max_concurrency applies to chat channels only")
         if self.kind == "email" and self.patience is not None:
             raise ValueError("email is asynchronous: remove 'patience' (emails never abandon)")
+        self_service = self.kind in SELF_SERVICE_KINDS
+        if not self_service:
+            given = [k for k in ("duration", "containment", "escalation", "capacity",
+                                 "cost_per_failed_contact") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    f"'{given[0]}' applies to self_service and bot channels only "
+                    f"(this channel is {self.kind})")
+        else:
+            given = [k for k in ("patience", "queue_capacity", "service_level_target")
+                     if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    f"'{given[0]}' does not apply to a {self.kind} channel: sessions never "
+                    "queue (limit them with 'capacity')")
         return self
 
     @property
+    def is_self_service(self) -> bool:
+        """Self-service and bot channels: sessions without an agent."""
+        return self.kind in SELF_SERVICE_KINDS
+
+    @property
     def sl_target_s(self) -> float:
-        """The service-level target in seconds (explicit or the kind's default)."""
+        """The service-level target in seconds (explicit or the kind's default; NaN for
+        self-service and bot channels, which have no queue)."""
         if self.service_level_target is not None:
             return self.service_level_target
+        if self.kind in SELF_SERVICE_KINDS:
+            return float("nan")
         return DEFAULT_SL_TARGET_S.get(self.kind, 20.0)
+
+    def containment_p(self, intent: str, segment: str) -> float:
+        """Chance a session of ``intent`` and ``segment`` contains the need."""
+        c = self.containment
+        if c is None:
+            return 1.0
+        if isinstance(c, float):
+            return c
+        by_intent = c.get(intent, 0.0)
+        if isinstance(by_intent, float):
+            return by_intent
+        return by_intent.get(segment, 0.0)
 
 
 class Segment(Model):
@@ -108,51 +167,18 @@ class Intent(Model):
     handle_time: Distribution
     share: float | None = Field(default=None, ge=0, le=1)
     """Share of demand lines that name no intent."""
+    resolution: Probability | None = None
+    """Chance a handled contact resolves the need, scaled by the agent's proficiency:
+    ``p = resolution * min(1, proficiency)``. Omitted: every handled contact resolves."""
+    resolution_by_channel: dict[Name, Probability] | None = None
+    """Overrides ``resolution`` on some channels, e.g. ``{chat: 0.7}``."""
     description: str = ""
 
-
-class Profile(Model):
-    """Intraday shape: relative weights per interval of the day (normalised to mean 1)."""
-
-    interval: Seconds = 3600.0
-    weights: tuple[float, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> "Profile":
-        if self.interval not in (900.0, 1800.0, 3600.0):
-            raise ValueError("profile interval must be 15min, 30min or 1h")
-        n = round(86400 / self.interval)
-        if len(self.weights) != n:
-            raise ValueError(
-                f"profile needs {n} weights (one per {int(self.interval // 60)}min of the day), "
-                f"got {len(self.weights)}"
-            )
-        if any(w < 0 for w in self.weights):
-            raise ValueError("profile weights cannot be negative")
-        if sum(self.weights) <= 0:
-            raise ValueError("profile weights must not all be zero")
-        return self
-
-
-def _day_factors(value: Any) -> Any:
-    if isinstance(value, (list, tuple)) and len(value) != 7:
-        raise ValueError(
-            f"day_factors needs 7 values (Mon..Sun) or a mapping like {{Sat: 0.6, Sun: 0.3}}, "
-            f"got {len(value)} values"
-        )
-    if isinstance(value, dict):
-        out = [1.0] * 7
-        for key, factor in value.items():
-            k = str(key).lower()[:3]
-            if k not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {key!r}; use Mon, Tue, ... Sun")
-            out[WEEKDAYS.index(k)] = factor
-        return tuple(out)
-    return value
-
-
-DayFactors = Annotated[tuple[float, float, float, float, float, float, float],
-                       BeforeValidator(_day_factors)]
+    def resolution_p(self, channel: str) -> float | None:
+        """The base resolution probability on ``channel`` (None: certain, unscaled)."""
+        if self.resolution_by_channel and channel in self.resolution_by_channel:
+            return self.resolution_by_channel[channel]
+        return self.resolution
 
 
 class DemandLine(Model):
@@ -176,49 +202,6 @@ class DemandLine(Model):
         return self
 
 
-class Schedule(Model):
-    """Headcount per interval of the day (repeats daily) or of the week."""
-
-    interval: Seconds = 1800.0
-    headcount: tuple[Annotated[int, Field(ge=0, le=100_000)], ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> "Schedule":
-        if self.interval <= 0 or 86400 % self.interval:
-            raise ValueError("schedule interval must divide a day (e.g. 15min, 30min, 1h)")
-        per_day = round(86400 / self.interval)
-        if len(self.headcount) not in (per_day, 7 * per_day):
-            raise ValueError(
-                f"schedule needs {per_day} headcounts (a day) or {7 * per_day} (a week) "
-                f"at {int(self.interval // 60)}min intervals, got {len(self.headcount)}"
-            )
-        return self
-
-
-class Shift(Model):
-    """A block of agents on duty from ``start`` to ``end`` (time of day)."""
-
-    start: TimeOfDay
-    end: TimeOfDay
-    agents: int = Field(ge=0, le=100_000)
-    days: tuple[str, ...] = WEEKDAYS
-    shrinkage: float = Field(default=0.0, ge=0, lt=1)
-    """Share of paid time not available for contacts (breaks, training, absence)."""
-
-    @model_validator(mode="after")
-    def _check(self) -> "Shift":
-        bad = [d for d in self.days if str(d).lower()[:3] not in WEEKDAYS]
-        if bad:
-            raise ValueError(f"unknown day(s) {bad}; use Mon, Tue, ... Sun")
-        if self.start == self.end:
-            raise ValueError("shift start and end are the same")
-        return self
-
-    @property
-    def day_indices(self) -> tuple[int, ...]:
-        return tuple(WEEKDAYS.index(str(d).lower()[:3]) for d in self.days)
-
-
 class Overflow(Model):
     """After waiting ``after`` in this pool's queue, a contact may also go to ``to``."""
 
@@ -235,6 +218,13 @@ class Handoff(Model):
     """Only for these intents (omitted: all)."""
     handle_time: Distribution | None = None
     """Handle time in the receiving pool (omitted: the intent's handle time)."""
+    delay: Delay | None = None
+    """Time before the receiving pool can pick the work up (omitted: at once)."""
+    context_loss: Probability = 0.0
+    """Chance the notes do not travel: the customer repeats themselves (see ``context_loss``)."""
+    asynchronous: bool = False
+    """Back-office work: the customer is not on the line (no abandonment, no hold time
+    counted as customer effort) and the work waits behind live contacts."""
 
 
 class Pool(Model):
@@ -248,6 +238,10 @@ class Pool(Model):
     """Intent -> proficiency (1 = standard; 0.5 = takes twice as long); omitted: all at 1."""
     overflow: Overflow | None = None
     handoffs: tuple[Handoff, ...] = ()
+    escalate_below: float | None = Field(default=None, gt=0, le=10)
+    """A contact this pool did not resolve, of an intent its proficiency is below this,
+    is escalated to ``escalate_to`` instead of leaving the customer unresolved."""
+    escalate_to: Name | None = None
     cost_per_hour: float = Field(default=0.0, ge=0)
     description: str = ""
 
@@ -261,6 +255,8 @@ class Pool(Model):
             )
         if self.skills is not None and any(not (0 < p <= 10) for p in self.skills.values()):
             raise ValueError("skill proficiency must be > 0 and <= 10")
+        if (self.escalate_below is None) != (self.escalate_to is None):
+            raise ValueError("give both 'escalate_below' and 'escalate_to', or neither")
         return self
 
 
@@ -284,6 +280,14 @@ class Scenario(Model):
     profiles: dict[Name, Profile] = Field(default_factory=dict)
     demand: tuple[DemandLine, ...] = Field(min_length=1)
     pools: dict[Name, Pool] = Field(min_length=1)
+    routing: tuple[Route, ...] = ()
+    """Entry routing rules, first match wins (see :class:`sim.scenario.behaviour.Route`)."""
+    recontact: Recontact | None = None
+    """Unresolved customers come back; omitted: they do not."""
+    context_loss: ContextLoss = ContextLoss()
+    """What a lost context costs on the next contact."""
+    effort: Effort = Effort()
+    """Weights of the customer-effort score."""
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
     """The input this scenario was validated from, as the planner wrote it."""

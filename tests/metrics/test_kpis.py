@@ -76,6 +76,64 @@ POOL = {
     "idle": {"handled": 0, "asa_s": NAN, "aht_s": NAN, "utilization": NAN,
              "staffed_agents_mean": 0, "busy_agents_mean": 0},
 }
+
+
+# Journey KPIs of the story (classic model: a handled last piece resolves; no costs).
+# Journeys in window: B C D E F L G J H I. Resolved: B 105, C 370, F 300, L 200, J 660;
+# gave up: D (abandoned), E (blocked), G (abandoned after a transfer); open: H, I.
+# Effort x = 0.4 * transfers + 0.1 * minutes on hold + 1.5 * gave up (default weights).
+EFFORT_X = {"B": 5 / 600, "C": 0.4 + 50 / 600, "D": 45 / 600 + 1.5, "E": 1.5, "F": 0.0,
+            "L": 0.8 + 10 / 600, "G": 0.4 + 150 / 600 + 1.5, "J": 1.0}
+
+
+def effort_of(*labels: str) -> float:
+    return float(np.mean([1 + 6 * (1 - math.exp(-EFFORT_X[k] / 6)) for k in labels]))
+
+
+def journey_expected(journeys, resolved, latencies, transfers, finished):
+    """Journey KPIs of a member: counts, resolved latencies, transfers, finished labels."""
+    lat = np.asarray(latencies, dtype=float)
+    none = journeys == 0
+    return {
+        "journeys": journeys,
+        "resolution_rate": NAN if none else resolved / journeys,
+        "resolution_latency_s": float(lat.mean()) if lat.size else NAN,
+        "resolution_latency_s_p50": float(np.percentile(lat, 50)) if lat.size else NAN,
+        "resolution_latency_s_p90": float(np.percentile(lat, 90)) if lat.size else NAN,
+        "recontact_rate": NAN if none else 0.0,
+        "fcr": NAN if none else resolved / journeys,   # one customer contact each
+        "containment_rate": NAN,                      # no self-service channel
+        "contacts_per_journey": NAN if none else 1.0,
+        "transfers_per_journey": NAN if none else transfers / journeys,
+        "effort_score": effort_of(*finished) if finished else NAN,
+        "cost_total": 0.0,
+        "cost_per_journey": NAN if none else 0.0,
+    }
+
+
+ALL.update(journey_expected(10, 5, [105, 370, 300, 200, 660], 4, "BCDEFLGJ"))
+assert ALL["resolution_latency_s_p90"] == pytest.approx(544)  # by hand: 370 + 0.6 * 290
+for _member, _args in {
+    "phone": (6, 3, [105, 370, 200], 3, "BCDEL"),
+    "chat": (3, 1, [300], 1, "FG"),
+    "email": (1, 1, [660], 0, "J"),
+    "video": (0, 0, [], 0, ""),
+}.items():
+    CHANNEL[_member].update(journey_expected(*_args))
+for _member, _args in {
+    "retail": (6, 3, [105, 200, 660], 3, "BELGJ"),
+    "vip": (4, 2, [370, 300], 1, "CDF"),
+    "smb": (0, 0, [], 0, ""),
+}.items():
+    SEGMENT[_member].update(journey_expected(*_args))
+for _member, _args in {
+    "billing": (6, 2, [105, 660], 1, "BDEGJ"),
+    "tech": (4, 3, [370, 300, 200], 3, "CFL"),
+}.items():
+    INTENT[_member].update(journey_expected(*_args))
+for _pool in POOL.values():
+    _pool["cost_total"] = 0.0
+
 EXPECTED = {"channel": CHANNEL, "segment": SEGMENT, "intent": INTENT, "pool": POOL}
 
 
@@ -142,9 +200,11 @@ def test_no_contacts_no_staff():
     r.queue_area = np.zeros((4, 0))
     got = as_dict(replication_kpis(r), "all")[""]
     assert got["offered"] == 0 and got["handled"] == 0
+    assert got["journeys"] == 0 and got["cost_total"] == 0  # counts and sums, not ratios
     assert all(math.isnan(v) for k, v in got.items() if k not in ("offered", "handled",
                                                                  "staffed_agents_mean",
-                                                                 "busy_agents_mean"))
+                                                                 "busy_agents_mean",
+                                                                 "journeys", "cost_total"))
 
 
 def test_open_journey_piece_excludes_journey_from_sojourn():

@@ -1,14 +1,14 @@
 """The reports in a real browser: headless Chromium renders them, loads nothing else.
 
-Two checks per report kind (run, compare, sweep):
-
-* ``chromium --headless --screenshot`` produces a non-trivial PNG (large, many
-  colours: the page really rendered text, tables and figures);
-* over the Chrome DevTools Protocol (``--remote-debugging-pipe``, stdlib client in
-  :mod:`tests.report.browser`): every network request is the page itself or one
-  of its ``data:`` images, there is no console message, no log entry of level
-  warning or error (a Content-Security-Policy violation would be one) and no
-  uncaught exception; every image decoded; the page runs without scripts.
+* ``chromium --headless --screenshot`` renders the run report to a non-trivial PNG
+  (large, many colours: the page really rendered text, tables and figures);
+* for each report kind (run, compare, sweep), over the Chrome DevTools Protocol
+  (``--remote-debugging-pipe``, stdlib client in :mod:`tests.report.browser`):
+  every network request is the page itself or one of its ``data:`` images; there
+  is no console message, no log entry of level warning or error (a
+  Content-Security-Policy violation would be one) and no uncaught exception;
+  every image decoded; there are no scripts; and a screenshot of the rendered
+  page is non-trivial.
 
 A control page that does load a (local, unreachable) http image and logs a
 console error proves the checker would notice. Skipped when Chromium is not
@@ -43,23 +43,25 @@ def _colours(png: bytes) -> int:
         return len(small.getcolors(maxcolors=320 * 500) or [])
 
 
-def test_screenshots(pages: dict[str, Path], tmp_path: Path) -> None:
-    """``chromium --headless --screenshot`` renders every report (in parallel)."""
-    shots = {kind: tmp_path / f"{kind}.png" for kind in pages}
-    procs = {kind: screenshot(pages[kind], shots[kind], tmp_path / f"profile-{kind}")
-             for kind in pages}
-    for kind, proc in procs.items():
-        try:
-            _, err = proc.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            proc.kill()  # only the process this test started
-            proc.communicate()
-            raise
-        assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
-        png = shots[kind].read_bytes()
-        assert png.startswith(b"\x89PNG\r\n\x1a\n"), kind
-        assert len(png) > 50_000, f"{kind}: a rendered report, not a blank page"
-        assert _colours(png) > 50, kind
+def check_png(png: bytes, what: str) -> None:
+    """A non-trivial rendering: a PNG, large, with many colours (text, tables, figures)."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n"), what
+    assert len(png) > 50_000, f"{what}: a rendered report, not a blank page"
+    assert _colours(png) > 50, what
+
+
+def test_screenshot_command(pages: dict[str, Path], tmp_path: Path) -> None:
+    """``chromium --headless --screenshot`` (the command behind docs/report-screenshot.png)."""
+    shot = tmp_path / "run.png"
+    proc = screenshot(pages["run"], shot, tmp_path / "profile")
+    try:
+        _, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # only the process this test started
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+    check_png(shot.read_bytes(), "run report")
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +92,7 @@ def test_no_outside_requests_or_console_errors(kind: str, pages: dict[str, Path]
         "[...document.images].every(i => i.complete && i.naturalWidth > 100)")
     assert devtools.evaluate("document.scripts.length") == 0
     assert devtools.evaluate("document.querySelectorAll('table th[scope]').length") > 0
-    png = devtools.capture()
-    assert len(png) > 50_000
+    check_png(devtools.capture(), f"{kind} report")
 
 
 def test_the_checker_notices_a_leaky_page(tmp_path: Path, devtools: DevTools) -> None:

@@ -115,7 +115,8 @@ def test_run_report_structure(run_dir: Path, results: Any) -> None:
 
 def test_bottleneck_is_named(run_dir: Path) -> None:
     text = Page((run_dir / "report.html").read_text(encoding="utf-8")).text
-    assert re.search(r"Bottleneck \(largest stage\): (Queue for|Service by) \w+", text)
+    assert re.search(r"Bottleneck \(largest stage\): (Queue for|Service by) \w+, [\d.]+ (s|min)",
+                     text)
 
 
 def test_compare_report_structure(compare_dir: Path, comparison: Any) -> None:

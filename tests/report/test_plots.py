@@ -60,20 +60,21 @@ def test_utilization_alt_per_pool(results: Any) -> None:
         assert f"{pool} averages" in alt
 
 
-def test_latency_uses_completed_journeys(results: Any) -> None:
+def test_latency_is_the_resolution_latency_of_the_window(results: Any) -> None:
     values, what = latency_sample(results)
     j = results.journeys
-    assert values.size == int(j["completed"].sum())
-    assert "journey" in what
+    expected = j.loc[j["in_window"] & j["resolution_latency_s"].notna(), "resolution_latency_s"]
+    assert values.size == len(expected) > 100
+    assert values.mean() == pytest.approx(expected.mean())
+    assert "resolution latency" in what
     alt = check(fig_latency(results))
     assert f"{values.size:,} completed" in alt and "median" in alt
 
 
-def test_latency_prefers_resolution_latency_column(results: Any) -> None:
-    j = results.journeys.assign(resolution_latency_s=np.where(results.journeys["completed"],
-                                                              600.0, np.nan))
+def test_latency_without_resolution_uses_completed_journeys(results: Any) -> None:
+    j = results.journeys.drop(columns=["resolution_latency_s"])
     values, what = latency_sample(dataclasses.replace(results, journeys=j))
-    assert "resolution latency" in what and np.all(values == 600.0)
+    assert values.size == int(j["completed"].sum()) and "journey" in what
 
 
 def test_latency_falls_back_to_contacts(results: Any) -> None:
@@ -81,40 +82,44 @@ def test_latency_falls_back_to_contacts(results: Any) -> None:
     assert "per contact" in what and values.size > 100
 
 
-def test_stage_decomposition_adds_up_to_the_mean_sojourn(results: Any) -> None:
+def test_stages_from_journey_columns_split_by_pool(results: Any) -> None:
     stages = stage_breakdown(results)
-    assert {"Queue for front", "Service by front", "Queue for back", "Service by back"} <= set(
-        stages["stage"])
+    assert {"Queue for front", "Service by front", "Queue for back", "Service by back",
+            "Service by chatters"} <= set(stages["stage"])
     j = results.journeys
-    mean_sojourn = j.loc[j["completed"], "sojourn_s"].mean()
-    assert stages["seconds"].sum() == pytest.approx(mean_sojourn, rel=1e-6)
+    mean_latency = j.loc[j["in_window"] & j["resolved"], "resolution_latency_s"].mean()
+    assert stages["seconds"].sum() == pytest.approx(mean_latency, rel=1e-3)
     assert stages["share"].sum() == pytest.approx(1.0)
     top = stages.loc[stages["seconds"].idxmax(), "stage"]
     assert top in bottleneck_text(stages)
     assert f"bottleneck, is '{top}'" in check(fig_stages(results))
 
 
-def test_stage_columns_of_journeys_are_used_when_present(results: Any) -> None:
-    j = results.journeys.assign(stage_bot_s=30.0, stage_backstage_wait_s=400.0,
-                                stage_agent_s=120.0)
+def test_stages_from_contacts_when_journeys_have_no_stage_columns(results: Any) -> None:
+    j = results.journeys
+    bare = j.drop(columns=[c for c in j.columns if c.startswith("stage_")])
+    stages = stage_breakdown(dataclasses.replace(results, journeys=bare))
+    assert {"Queue for front", "Service by front", "Queue for back"} <= set(stages["stage"])
+    mean_sojourn = j.loc[j["completed"], "sojourn_s"].mean()
+    assert stages["seconds"].sum() == pytest.approx(mean_sojourn, rel=1e-6)
+
+
+def test_unknown_stage_columns_are_named_from_their_column(results: Any) -> None:
+    j = results.journeys
+    j = j.drop(columns=[c for c in j.columns if c.startswith("stage_")]).assign(
+        stage_bot_s=30.0, stage_backstage_wait_s=400.0, stage_agent_s=120.0)
     stages = stage_breakdown(dataclasses.replace(results, journeys=j))
     assert list(stages["stage"]) == ["Bot", "Backstage wait", "Agent"]
     assert "Backstage wait" in bottleneck_text(stages)
 
 
 def test_segments_figure_only_when_effort_or_recontact_kpis_exist(results: Any) -> None:
-    assert fig_segments(results) is None
-    extra = []
-    for seg, effort, rec in (("retail", 2.5, 0.12), ("premium", 1.8, 0.05)):
-        extra.append({"group": "segment", "member": seg, "kpi": "effort_score", "n": 2,
-                      "mean": effort, "std": 0.1, "ci_low": effort - 0.2,
-                      "ci_high": effort + 0.2, "half_width": 0.2})
-        extra.append({"group": "segment", "member": seg, "kpi": "recontact_rate", "n": 2,
-                      "mean": rec, "std": 0.01, "ci_low": rec - 0.02, "ci_high": rec + 0.02,
-                      "half_width": 0.02})
-    summary = pd.concat([results.summary, pd.DataFrame(extra)], ignore_index=True)
-    alt = check(fig_segments(dataclasses.replace(results, summary=summary)))
-    assert "retail 2.50" in alt and "premium 5.0%" in alt
+    s = results.summary
+    assert {"effort_score", "recontact_rate"} <= set(s.loc[s["group"] == "segment", "kpi"])
+    alt = check(fig_segments(results))
+    assert "retail" in alt and "premium" in alt and "Customer effort" in alt
+    without = s[~s["kpi"].isin(["effort_score", "recontact_rate", "fcr"])]
+    assert fig_segments(dataclasses.replace(results, summary=without)) is None
 
 
 def test_outage_timeline_when_outages_exist(results: Any) -> None:
@@ -138,8 +143,8 @@ def test_report_without_tables_still_builds(results: Any) -> None:
     bare = dataclasses.replace(results, contacts=None, journeys=None, intervals=None)
     for fn in (fig_intraday, fig_utilization, fig_latency, fig_stages):
         assert fn(bare) is None
-    assert run_figures(bare) == []
-    text = build_run_html(bare)
+    assert [p.key for p in run_figures(bare)] == ["segments"]  # from the summary alone
+    text = build_run_html(bare, plots=[])
     assert "Headline results" in text and "<img" not in text
 
 

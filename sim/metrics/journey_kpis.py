@@ -1,0 +1,164 @@
+"""Journey KPIs: resolution, recontacts, containment, effort and cost of one replication.
+
+These families join :data:`sim.metrics.kpis.FAMILIES`. Records without the journey
+facts (made elsewhere, see :data:`sim.records.JOURNEY_COLUMNS`) are read with the
+classic model: a handled last piece resolves the need, nobody recontacts, nothing
+costs anything.
+
+Which journeys count
+--------------------
+Journeys whose first contact arrived in the measured window. A journey is split
+by the channel of its *first* contact, its segment and its intent. Journeys still
+open at the end (a contact in progress, or a recontact or handoff scheduled after
+the end) are counted as they stand: a horizon long against the recontact delays
+keeps that censoring small.
+
+Definitions
+-----------
+journeys
+    journeys started in the window.
+resolution_rate
+    resolved / journeys.
+resolution_latency_s, _p50, _p90
+    mean, median and 90th percentile over resolved journeys of the time from the
+    first contact's arrival to the end of the resolving contact.
+recontact_rate
+    journeys with a repeat attempt (a retry or recontact, not an escalation from a
+    bot or a handoff) arriving within the recontact window of the first contact /
+    journeys.
+fcr
+    journeys resolved on their only customer contact (transfers within it allowed)
+    / journeys.
+containment_rate
+    self-service and bot sessions (in window, ended) that contained the need /
+    those sessions; split by the session's own channel, segment and intent.
+contacts_per_journey, transfers_per_journey
+    mean customer contacts and transfers per journey.
+effort_score
+    mean effort (1..7, :mod:`sim.metrics.effort`) over journeys that ended
+    (resolved or given up).
+cost_total
+    ``all``: staffed agent time at each pool's ``cost_per_hour`` over the window
+    plus the fees of the contacts that arrived in it; ``pool``: the pool's staffed
+    cost; channel, segment, intent: the loaded cost of their journeys (see
+    :mod:`sim.metrics.journeys`).
+cost_per_journey
+    cost_total / journeys (``all``), the mean loaded journey cost otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.metrics.journeys import row_costs, staff_cost
+from sim.records import ESCALATED, HANDLED
+
+if TYPE_CHECKING:
+    from sim.metrics.kpis import KpiContext
+
+__all__ = ["JOURNEY_KPIS", "containment_kpis", "cost_kpis", "journey_kpis"]
+
+JOURNEY_KPIS: tuple[str, ...] = (
+    "journeys",
+    "resolution_rate",
+    "resolution_latency_s",
+    "resolution_latency_s_p50",
+    "resolution_latency_s_p90",
+    "recontact_rate",
+    "fcr",
+    "containment_rate",
+    "contacts_per_journey",
+    "transfers_per_journey",
+    "effort_score",
+    "cost_total",
+    "cost_per_journey",
+)
+
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent"})
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.full(np.shape(num), np.nan)
+    np.divide(num, den, out=out, where=np.asarray(den) != 0)
+    return out
+
+
+def _members(ctx: KpiContext, group: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Member code of every journey, the in-window mask, and the number of members."""
+    f = ctx.journey_facts
+    codes = ctx.codes(group)[f.first_row] if f.first_row.size else np.zeros(0, np.int64)
+    return codes, f.in_window, len(ctx.names(group))
+
+
+def _mean(codes: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    sel = mask & ~np.isnan(values)
+    return _ratio(np.bincount(codes[sel], weights=values[sel], minlength=n),
+                  np.bincount(codes[sel], minlength=n))
+
+
+def _percentile(codes: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int,
+                q: float) -> np.ndarray:
+    out = np.full(n, np.nan)
+    sel = mask & ~np.isnan(values)
+    for m in np.unique(codes[sel]):  # a loop over members, not over contacts
+        out[m] = np.percentile(values[sel & (codes == m)], q)
+    return out
+
+
+def journey_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """Resolution, recontact, FCR, contacts, transfers and effort (customer groups)."""
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    f = ctx.journey_facts
+    codes, win, n = _members(ctx, group)
+    journeys = np.bincount(codes[win], minlength=n).astype(float)
+
+    def share(mask: np.ndarray) -> np.ndarray:
+        return _ratio(np.bincount(codes[win & mask], minlength=n).astype(float), journeys)
+
+    resolved = win & f.resolved
+    latency = f.resolution_latency_s
+    return {
+        "journeys": journeys,
+        "resolution_rate": share(f.resolved),
+        "resolution_latency_s": _mean(codes, resolved, latency, n),
+        "resolution_latency_s_p50": _percentile(codes, resolved, latency, n, 50),
+        "resolution_latency_s_p90": _percentile(codes, resolved, latency, n, 90),
+        "recontact_rate": share(f.recontacted),
+        "fcr": share(f.fcr),
+        "contacts_per_journey": _mean(codes, win, f.contacts.astype(float), n),
+        "transfers_per_journey": _mean(codes, win, f.transfers.astype(float), n),
+        "effort_score": _mean(codes, win & f.finished, f.effort_score, n),
+    }
+
+
+def containment_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``containment_rate`` over ended self-service and bot sessions (customer groups)."""
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    session = ctx.records.self_service_channels()[ctx.channel] if ctx.channel.size \
+        else np.zeros(0, dtype=bool)
+    ended = session & ((ctx.outcome == HANDLED) | (ctx.outcome == ESCALATED))
+    return {"containment_rate": _ratio(ctx.count(group, ended & (ctx.outcome == HANDLED)),
+                                       ctx.count(group, ended))}
+
+
+def cost_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``cost_total`` (all, pools, customer groups) and ``cost_per_journey``."""
+    r = ctx.records
+    staff = staff_cost(r)
+    if group == "pool":
+        return {"cost_total": staff}
+    if group not in CUSTOMER_GROUPS:
+        return {}
+    f = ctx.journey_facts
+    codes, win, n = _members(ctx, group)
+    journeys = np.bincount(codes[win], minlength=n).astype(float)
+    if group == "all":
+        fees, _ = row_costs(r)
+        total = np.array([staff.sum() + fees[ctx.in_window].sum()])
+    else:
+        total = np.bincount(codes[win], weights=f.cost[win], minlength=n)
+    return {"cost_total": total, "cost_per_journey": _ratio(total, journeys)}
