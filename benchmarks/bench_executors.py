@@ -41,8 +41,9 @@ def main() -> None:
                   keep_contacts=False)
         timings[executor] = time.perf_counter() - started
         summaries[executor] = res.summary_dict()
+        how = f", start method {res.executor['start_method']}" if n_workers else ""
         print(f"{executor:>9}: {reps} replications in {timings[executor]:.2f} s "
-              f"({timings[executor] / reps:.3f} s each)")
+              f"({timings[executor] / reps:.3f} s each{how})")
     same = summaries["serial"] == summaries["processes"]
     print(f"identical summaries: {same}")
     print(f"speed-up processes ({workers} workers) / serial: "

@@ -60,11 +60,13 @@ def planner_errors() -> Iterator[None]:
         SweepError,
         SweepInterrupted,
     )
+    from sim.experiment.limits import RunTooLargeError
     from sim.scenario import ScenarioError
 
     try:
         yield
-    except (ScenarioError, PrecisionError, GridError, SweepError, ExecutorError) as exc:
+    except (ScenarioError, PrecisionError, GridError, SweepError, ExecutorError,
+            RunTooLargeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     except SweepInterrupted as exc:
@@ -131,6 +133,9 @@ def run(
              "batch, at least 100)."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="No progress bar or tables; just the final line."),
+    allow_large: bool = typer.Option(
+        False, "--allow-large",
+        help="Run even if the estimate says it would exhaust memory or take over a day."),
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals.
 
@@ -149,7 +154,7 @@ def run(
         results = run_experiment(
             scenario, replications=replications, executor=executor, workers=workers,
             scheduler=scheduler, progress=not quiet, precision=precision,
-            max_replications=max_replications,
+            max_replications=max_replications, allow_large=allow_large,
         )
     out_dir = out if out is not None else Path("out") / file.stem
     results.write(out_dir)

@@ -284,7 +284,7 @@ def compare(
     started = time.perf_counter()
     tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=v)
              for r in range(n) for v, s in enumerate(runs)]
-    session = open_session(executor, workers, scheduler)
+    session = open_session(executor, workers, scheduler, max_tasks=len(tasks))
     with session, Progress(progress, "compare: replications", len(tasks)) as bar:
         outputs = run_tasks(session, tasks, bar)
     from sim.metrics import summarize

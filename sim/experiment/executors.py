@@ -240,7 +240,10 @@ class DaskSession(Session):
 
 
 def open_session(
-    executor: str = DEFAULT_EXECUTOR, workers: int | None = None, scheduler: str | None = None
+    executor: str = DEFAULT_EXECUTOR,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_tasks: int | None = None,
 ) -> Session:
     """Return an (unstarted) executor session; use it as a context manager.
 
@@ -253,6 +256,9 @@ def open_session(
         an existing dask scheduler.
     scheduler
         Address of an existing dask scheduler (``tcp://host:8786``); implies ``dask``.
+    max_tasks
+        Most tasks the session will run; when ``workers`` is not given, no more
+        workers than that are started (3 replications need 3 processes, not 64).
 
     Raises
     ------
@@ -268,6 +274,8 @@ def open_session(
         raise ExecutorError("--scheduler needs --executor dask")
     if executor == "serial":
         return Session()
+    if workers is None and max_tasks is not None:
+        workers = max(1, min(cpu_count(), max_tasks))
     if executor == "processes":
         return ProcessSession(workers)
     return DaskSession(workers, scheduler)

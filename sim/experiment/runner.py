@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.experiment.executors import DEFAULT_EXECUTOR, Session, open_session
+from sim.experiment.limits import check_limits
 from sim.experiment.precision import (
     MIN_REPLICATIONS,
     PrecisionError,
@@ -53,14 +54,10 @@ def run_tasks(
 
 def stack(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
     """Stack per-replication tables in order (categoricals kept); ``None`` if none."""
+    from sim.metrics import concat_tables
+
     present = [f for f in frames if f is not None]
-    if not present:
-        return None
-    try:
-        from sim.metrics import concat_tables
-    except ImportError:  # pragma: no cover - older metrics
-        return pd.concat(present, ignore_index=True)
-    return concat_tables(present)
+    return concat_tables(present) if present else None
 
 
 def summarize_outputs(outputs: Sequence[ReplicationOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,6 +85,7 @@ def run(
     max_replications: int | None = None,
     keep_intervals: bool = True,
     session: Session | None = None,
+    allow_large: bool = False,
 ) -> Results:
     """Run replications of a scenario and summarise their KPIs.
 
@@ -119,6 +117,9 @@ def run(
     session
         An already open executor session to reuse (then ``executor``, ``workers``
         and ``scheduler`` are ignored).
+    allow_large
+        Skip the safe-limits check (:mod:`sim.experiment.limits`) that refuses runs
+        which would exhaust memory or take more than a day.
 
     Returns
     -------
@@ -146,9 +147,11 @@ def run(
             )
     else:
         cap = first
+    check_limits(scenario, cap, workers or 1, keep_contacts, allow_large)
     started = time.perf_counter()
     own = session is None
-    sess = session if session is not None else open_session(executor, workers, scheduler)
+    sess = session if session is not None else open_session(executor, workers, scheduler,
+                                                            max_tasks=cap)
     if own:
         sess.start()  # before the progress bar starts its thread (see executors)
     outputs: list[ReplicationOutput] = []

@@ -189,7 +189,7 @@ def sweep(
         for pid in existing:
             (points_dir / f"{pid}.json").unlink(missing_ok=True)
         existing = {}
-    saved = {pid: d for pid, d in existing.items()}
+    saved = dict(existing)
     todo = [(p, s) for p, s in zip(points, variants, strict=True) if point_id(p) not in saved]
     meta = {"scenario": scenario.name, "base_hash": base_hash, "seed": scenario.seed,
             "replications": n, "grid": {k: list(v) for k, v in _grid_lists(points).items()},
@@ -201,7 +201,10 @@ def sweep(
     tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=i)
              for i, (_, s) in enumerate(todo) for r in range(n)]
     pending: dict[int, list[ReplicationOutput]] = defaultdict(list)
-    session = open_session(executor, workers, scheduler)
+    finished = 0
+    # nothing left to run: no workers to start
+    session = open_session(executor if tasks else "serial", workers if tasks else None,
+                           scheduler if tasks else None, max_tasks=len(tasks))
     try:
         with session, Progress(progress, f"sweep: 0/{len(todo)} points", len(tasks)) as bar:
             for output in session.imap_unordered(run_replication, tasks):
@@ -218,7 +221,8 @@ def sweep(
                         "seed": s.seed, "summary": records_for_json(summary)}
                 io.write_json_atomic(points_dir / f"{pid}.json", data)
                 saved[pid] = data
-                bar.describe(f"sweep: {len(saved) - len(existing)}/{len(todo)} points")
+                finished += 1
+                bar.describe(f"sweep: {finished}/{len(todo)} points")
                 if on_point is not None:
                     on_point(p, summary)
     except KeyboardInterrupt:

@@ -68,6 +68,15 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _probabilities(value: Any, where: str = "") -> list[tuple[str, float]]:
+    """Every number in a (nested) mapping of probabilities, with where it sits."""
+    if isinstance(value, dict):
+        joint = " for" if where else " of"
+        return [item for k, v in value.items()
+                for item in _probabilities(v, f"{where}{joint} '{k}'")]
+    return [] if value is None else [(where, float(value))]
+
+
 class Channel(Model):
     """A way customers reach the service."""
 
@@ -85,7 +94,7 @@ class Channel(Model):
     """Chat: extra handle time per additional concurrent chat (0.25 = +25% each)."""
     duration: Delay | None = None
     """Self-service / bot: time the customer spends in a session; omitted: none."""
-    containment: Probability | dict[Name, Probability | dict[Name, Probability]] | None = None
+    containment: float | dict[Name, float | dict[Name, float]] | None = None
     """Self-service / bot: chance a session resolves the need, e.g. ``0.4``, by intent
     ``{billing: 0.6, tech: 0.3}`` (unlisted intents: 0) or by intent and segment
     ``{billing: {retail: 0.6, premium: 0.4}}``; omitted: every session contains."""
@@ -105,6 +114,9 @@ class Channel(Model):
         if self.kind == "email" and self.patience is not None:
             raise ValueError("email is asynchronous: remove 'patience' (emails never abandon)")
         self_service = self.kind in SELF_SERVICE_KINDS
+        for where, p in _probabilities(self.containment):
+            if not 0 <= p <= 1:
+                raise ValueError(f"containment{where} is {p:g}; it must be between 0 and 1")
         if not self_service:
             given = [k for k in ("duration", "containment", "escalation", "capacity",
                                  "cost_per_failed_contact") if getattr(self, k) is not None]

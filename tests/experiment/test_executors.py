@@ -93,3 +93,26 @@ def test_start_method_is_fork_on_linux_and_overridable(monkeypatch) -> None:
 def test_bad_executor_options(kw: dict, fragment: str) -> None:
     with pytest.raises(ExecutorError, match=fragment):
         open_session(**kw)
+
+
+def test_no_more_workers_than_tasks(monkeypatch) -> None:
+    import sim.experiment.executors as ex
+
+    monkeypatch.setattr(ex, "cpu_count", lambda: 64)
+    assert open_session("processes", max_tasks=3).workers == 3
+    assert open_session("processes").workers == 64
+    assert open_session("processes", workers=8, max_tasks=3).workers == 8  # explicit wins
+
+
+def test_a_failing_replication_stops_the_pool_and_raises(monkeypatch) -> None:
+    from sim import model
+
+    if start_method() != "fork":
+        pytest.skip("the patched engine reaches workers only through fork")
+
+    def broken(scenario, replication):
+        raise RuntimeError(f"engine failed on replication {replication}")
+
+    monkeypatch.setattr(model, "simulate", broken)  # inherited by forked workers
+    with pytest.raises(RuntimeError, match="engine failed"):
+        run(tiny(replications=3), executor="processes", workers=2)

@@ -139,7 +139,7 @@ def test_resume_refuses_points_of_another_scenario(base, counted, tmp_path: Path
         sweep(base, grid, tmp_path, replications=3, executor="serial")
     counted["runs"].clear()
     sweep(other, grid, tmp_path, executor="serial", resume=False)  # --fresh
-    assert len(counted["runs"]) == 2
+    assert len(counted["runs"]) == 2 * REPS
     seeds = {json.loads(p.read_text())["seed"] for p in (tmp_path / "points").glob("*.json")}
     assert seeds == {8}
 

@@ -20,8 +20,8 @@ SMALL: dict[str, Any] = {
     "name": "Report test: phone and chat",
     "description": "Two channels, a back office reached by handoff.",
     "start": "Mon 08:00",
-    "horizon": "3h",
-    "warmup": "20min",
+    "horizon": "2h",
+    "warmup": "15min",
     "replications": 2,
     "seed": 11,
     "channels": {
@@ -100,11 +100,11 @@ SWEEP_GRID = {"pools.front.size": [13, 15, 17], "channels.phone.service_level_ta
 
 @pytest.fixture(scope="session")
 def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
-    """A 3 x 2 sweep of the test scenario (1 hour measured, 2 replications)."""
+    """A 3 x 2 sweep of the test scenario (45 minutes measured, 2 replications)."""
     from sim.experiment import sweep
 
     out = tmp_path_factory.mktemp("sweep")
-    base = small(horizon="1h")
+    base = small(horizon="45min", warmup="10min")
     table = sweep(base, SWEEP_GRID, out, executor="serial", command="servicesim sweep ...")
     return table, out
 
@@ -115,7 +115,7 @@ def sweep_dir(sweep_run: tuple[Any, Path]) -> Path:
 
     table, out = sweep_run
     write_sweep_report(table, out, list(SWEEP_GRID), ["service_level>=0.7", "abandon_rate<=10%"],
-                       scenario=small(horizon="1h"))
+                       scenario=small(horizon="45min", warmup="10min"))
     return out
 
 

@@ -1,0 +1,175 @@
+"""Staffing targets and the Erlang starting point: offered load per pool and interval,
+and the headcount the Erlang C / A formulas ask for."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.analytic.staffing import Target, parse_target, required_agents
+from sim.scenario.schema import Scenario
+from sim.scenario.units import DAY_S
+
+
+class StaffingError(ValueError):
+    """A staffing request that cannot be answered as asked (worded for a planner)."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target to staff for; ``channel_default``: service level at each channel's own target."""
+
+    target: Target
+    channel_default: bool = False
+
+    def __str__(self) -> str:
+        text = str(self.target)
+        return f"{text.split(' @')[0]} @channel target" if self.channel_default else text
+
+
+def parse_goal(value: Goal | Target | str) -> Goal:
+    """Read a target; ``'service_level>=0.8'`` without ``@time`` uses each channel's target.
+
+    Raises
+    ------
+    StaffingError
+        For a malformed target.
+    """
+    if isinstance(value, Goal):
+        return value
+    if isinstance(value, Target):
+        return Goal(value)
+    try:
+        return Goal(parse_target(value))
+    except ValueError as exc:
+        if "needs an answer time" not in str(exc):
+            raise StaffingError(str(exc)) from None
+        return Goal(parse_target(f"{value} @0s"), channel_default=True)
+
+
+def goal_columns(goals: Sequence[Goal]) -> list[str]:
+    """Table column of each goal: its KPI, with ``@time`` when a KPI appears twice."""
+    kpis = [g.target.kpi for g in goals]
+    return [g.target.kpi if kpis.count(g.target.kpi) == 1
+            else f"{g.target.kpi}@{'channel' if g.channel_default else f'{g.target.within_s:g}s'}"
+            for g in goals]
+
+
+# -- the Erlang start -----------------------------------------------------------------------
+def _mix(named: str | None, declared: dict[str, Any]) -> list[tuple[str, float]]:
+    if named is not None:
+        return [(named, 1.0)]
+    if len(declared) <= 1:
+        return [(n, 1.0) for n in declared] or [("default", 1.0)]
+    total = sum(d.share or 0.0 for d in declared.values()) or 1.0
+    return [(n, (d.share or 0.0) / total) for n, d in declared.items()]
+
+
+def _shape(s: Scenario, line: Any, slot_s: float, n_slots: int) -> np.ndarray:
+    """A demand line's mean rate per (weekday, interval of the day), shape ``(7, n_slots)``."""
+    prof = s.profiles[line.profile] if isinstance(line.profile, str) else line.profile
+    shape = np.ones(n_slots)
+    if prof is not None and n_slots > 1:
+        w = np.asarray(prof.weights, dtype=float)
+        w = w / w.mean()
+        sub = math.gcd(int(prof.interval), int(slot_s))
+        t = np.arange(0, DAY_S, sub) + sub / 2
+        shape = w[(t // prof.interval).astype(int)].reshape(n_slots, -1).mean(axis=1)
+    days = np.asarray(line.day_factors or (1.0,) * 7, dtype=float)
+    return line.rate * days[:, None] * shape[None, :]
+
+
+def entry_pools(s: Scenario) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(channel, intent) -> pools a fresh contact may enter (as the world routes)."""
+    reached = {p.overflow.to for p in s.pools.values() if p.overflow}
+    reached |= {h.to for p in s.pools.values() for h in p.handoffs}
+    out = {}
+    for ch in s.channels:
+        for it in s.intents:
+            able = [n for n, p in s.pools.items() if ch in p.channels
+                    and (p.skills is None or p.skills.get(it, 0.0) > 0)]
+            out[(ch, it)] = tuple([n for n in able if n not in reached] or able)
+    return out
+
+
+def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, np.ndarray]]:
+    """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs) and ``theta`` (rate × 1/patience).
+
+    Each is an array ``(7, n_slots)``: weekday × interval of the day.
+    """
+    z = {p: {k: np.zeros((7, n_slots)) for k in ("rate", "work", "theta")} for p in s.pools}
+    entry = entry_pools(s)
+
+    def add(pool: str, intent: str, channel: str, r: np.ndarray, handle: float | None,
+            theta: float, depth: int = 0) -> None:
+        p, ch = s.pools[pool], s.channels[channel]
+        prof = 1.0 if p.skills is None else (p.skills.get(intent, 0.0) or 1.0)
+        h = handle if handle is not None else s.intents[intent].handle_time.mean_s
+        if ch.kind == "chat" and ch.max_concurrency > 1:  # rough: agents hold several chats
+            c = ch.max_concurrency
+            h *= (1 + ch.concurrency_inflation * (c - 1) / 2) / c
+        z[pool]["rate"] += r
+        z[pool]["work"] += r * h / prof
+        z[pool]["theta"] += r * theta
+        for rule in p.handoffs:
+            if depth < 10 and (rule.intents is None or intent in rule.intents):
+                hm = rule.handle_time.mean_s if rule.handle_time is not None else None
+                add(rule.to, intent, channel, r * rule.probability, hm, 0.0, depth + 1)
+
+    for line in s.demand:
+        base = _shape(s, line, slot_s, n_slots)
+        ch = s.channels[line.channel]
+        for intent, ip in _mix(line.intent, s.intents):
+            pools = entry[(line.channel, intent)]
+            for seg, sp in _mix(line.segment, s.segments):
+                sdef = s.segments.get(seg)
+                pat = sdef.patience if sdef is not None and sdef.patience else ch.patience
+                theta = 0.0 if pat is None else 1.0 / pat.mean_s
+                for pool in pools:
+                    add(pool, intent, line.channel, base * ip * sp / len(pools), None, theta)
+    return z
+
+
+def erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Sequence[Goal],
+                  days: Sequence[int], model: str = "auto") -> np.ndarray:
+    """Erlang head count per (weekday, interval) of :func:`pool_loads`; other days stay 0.
+
+    ``model="auto"``: Erlang A with the pool's mean patience (abandonment rates
+    averaged over its contacts) where customers abandon, else Erlang C; ``"c"``:
+    always Erlang C, and abandon_rate targets are left to the simulation.
+    """
+    within = min(s.channels[c].sl_target_s for c in s.pools[pool].channels)
+    out = np.zeros(load["rate"].shape, dtype=np.int64)
+    memo: dict[tuple[float, ...], int] = {}
+    for d in days:
+        for k in range(out.shape[1]):
+            key = tuple(round(float(load[x][d, k]), 12) for x in ("rate", "work", "theta"))
+            if key not in memo:
+                memo[key] = _erlang_one(*key, goals, within, model)
+            out[d, k] = memo[key]
+    return out
+
+
+def _erlang_one(lam: float, a: float, theta: float, goals: Sequence[Goal], within: float,
+                model: str) -> int:
+    if lam <= 0 or a <= 0:
+        return 0
+    patience = lam / theta if theta > 0 and model == "auto" else None
+    counts = [math.floor(a) + 1 if patience is None else 1]  # Erlang C needs a stable queue
+    for g in goals:
+        if g.target.kpi == "abandon_rate" and patience is None:
+            continue  # no formula: nobody abandons in Erlang C (the simulation judges it)
+        t = dataclasses.replace(g.target, within_s=within) if g.channel_default else g.target
+        try:
+            counts.append(required_agents(lam, a / lam, t, patience))
+        except ValueError as exc:
+            raise StaffingError(f"Erlang start: {exc}") from None
+    return max(counts)
+
+
+# -- judging a simulated schedule ----------------------------------------------------------
