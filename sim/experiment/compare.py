@@ -140,7 +140,7 @@ class Comparison:
         files = ["compare.csv", "compare.parquet", "compare.json", "manifest.json"]
         report = report_writer("write_compare_report")
         if report is not None:
-            files.append("report.html")
+            files += ["report.html", "plots/"]
         io.write_json_atomic(out / "manifest.json", self.manifest(command, files))
         if report is not None:  # after the manifest, which the report shows
             report(self, out)

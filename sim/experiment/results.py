@@ -133,7 +133,7 @@ class Results:
                 written.append(f"{name}.parquet")
         report = report_writer("write_run_report")
         if report is not None:
-            written.append("report.html")
+            written += ["report.html", "plots/"]
         for stale in STALE_CANDIDATES:
             if stale not in written:  # left by an earlier run: would not match this one
                 (out / stale).unlink(missing_ok=True)

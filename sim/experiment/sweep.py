@@ -234,7 +234,7 @@ def sweep(
     files = ["sweep.csv", "sweep.parquet", "sweep.json", "manifest.json", f"{POINTS_DIR}/"]
     report = report_writer("write_sweep_report")
     if report is not None:
-        files.append("report.html")
+        files += ["report.html", "plots/"]
     manifest = build_manifest(
         scenario, kind="sweep", replications=n, wall_s=time.perf_counter() - started,
         executor=session.describe(), command=command, files=files,

@@ -180,6 +180,14 @@ class Journeys:
         return self.extra.next()
 
     # -- self-service and bot sessions -----------------------------------------------
+    def enter(self, channel: int, intent: int, segment: int, patience: float, handle: float,
+              journey: int) -> None:
+        """A customer from a demand line arrives: a session, or a live contact."""
+        if self.session_channel[channel]:
+            self.session(channel, intent, segment, handle, journey, 0, False)
+        else:
+            self.world.arrive(channel, intent, segment, patience, handle, journey)
+
     def session(self, channel: int, intent: int, segment: int, handle: float, journey: int,
                 attempt: int, repeated: bool) -> int:
         """A customer starts a session on a self-service or bot channel."""

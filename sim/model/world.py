@@ -88,7 +88,8 @@ class World:
                 patience[(ci, si)] = seg.patience if seg and seg.patience else ch.patience
         self.patience = patience
         self.jm = Journeys(self) if journeys else None
-        self.session_channel = [c.is_self_service for c in channels]
+        # fresh customers from demand lines: straight in, unless some channel has sessions
+        self._enter = self.arrive if self.jm is None else self.jm.enter
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
             s,
@@ -153,7 +154,7 @@ class World:
         while True:
             journey = self._next_journey
             self._next_journey += 1
-            self.arrive(
+            self._enter(
                 self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i], journey
             )
             i += 1
@@ -179,13 +180,11 @@ class World:
     ) -> int:
         """A contact arrives on ``channel``: answer it, block it, or queue it.
 
-        Self-service and bot channels start a session instead (see
-        :meth:`sim.model.journeys.Journeys.session`). ``attempt``, ``repeated`` and
-        ``offline`` are journey facts (see :data:`sim.records.JOURNEY_COLUMNS`).
+        Live channels only: on self-service and bot channels customers start a
+        session instead (:meth:`sim.model.journeys.Journeys.session`). ``attempt``,
+        ``repeated`` and ``offline`` are journey facts (see
+        :data:`sim.records.JOURNEY_COLUMNS`).
         """
-        if self.session_channel[channel]:
-            assert self.jm is not None
-            return self.jm.session(channel, intent, segment, handle, journey, attempt, repeated)
         now = self.env.now
         rec = self.rec
         row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,

@@ -6,7 +6,6 @@ import dataclasses
 import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +25,12 @@ from sim.report.stages import bottleneck_text, latency_sample, stage_breakdown
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.fixture(scope="module")
+def figures(results: Any) -> dict[str, Any]:
+    """The run report's figures, rendered once: key -> (png, alt)."""
+    return {p.key: p.figure for p in run_figures(results)}
+
+
 def check(fig: Any) -> str:
     assert fig is not None
     png, alt = fig  # a (png_bytes, alt_text) pair
@@ -34,8 +39,8 @@ def check(fig: Any) -> str:
     return alt
 
 
-def test_intraday_alt_names_extremes_by_clock_time(results: Any) -> None:
-    alt = check(fig_intraday(results))
+def test_intraday_alt_names_extremes_by_clock_time(results: Any, figures: dict) -> None:
+    alt = check(figures["intraday"])
     m = interval_means(results.intervals, "channel")
     phone = m[m["name"] == "phone"]
     peak = phone.loc[phone["offered"].idxmax()]
@@ -54,20 +59,20 @@ def test_interval_means_average_over_replications(results: Any) -> None:
     assert got == pytest.approx(rows["utilization"].mean())
 
 
-def test_utilization_alt_per_pool(results: Any) -> None:
-    alt = check(fig_utilization(results))
+def test_utilization_alt_per_pool(figures: dict) -> None:
+    alt = check(figures["utilization"])
     for pool in ("front", "chatters", "back"):
         assert f"{pool} averages" in alt
 
 
-def test_latency_is_the_resolution_latency_of_the_window(results: Any) -> None:
+def test_latency_is_the_resolution_latency_of_the_window(results: Any, figures: dict) -> None:
     values, what = latency_sample(results)
     j = results.journeys
     expected = j.loc[j["in_window"] & j["resolution_latency_s"].notna(), "resolution_latency_s"]
     assert values.size == len(expected) > 100
     assert values.mean() == pytest.approx(expected.mean())
     assert "resolution latency" in what
-    alt = check(fig_latency(results))
+    alt = check(figures["latency"])
     assert f"{values.size:,} completed" in alt and "median" in alt
 
 
@@ -82,7 +87,7 @@ def test_latency_falls_back_to_contacts(results: Any) -> None:
     assert "per contact" in what and values.size > 100
 
 
-def test_stages_from_journey_columns_split_by_pool(results: Any) -> None:
+def test_stages_from_journey_columns_split_by_pool(results: Any, figures: dict) -> None:
     stages = stage_breakdown(results)
     assert {"Queue for front", "Service by front", "Queue for back", "Service by back",
             "Service by chatters"} <= set(stages["stage"])
@@ -92,7 +97,7 @@ def test_stages_from_journey_columns_split_by_pool(results: Any) -> None:
     assert stages["share"].sum() == pytest.approx(1.0)
     top = stages.loc[stages["seconds"].idxmax(), "stage"]
     assert top in bottleneck_text(stages)
-    assert f"bottleneck, is '{top}'" in check(fig_stages(results))
+    assert f"bottleneck, is '{top}'" in check(figures["stages"])
 
 
 def test_stages_from_contacts_when_journeys_have_no_stage_columns(results: Any) -> None:
@@ -113,10 +118,11 @@ def test_unknown_stage_columns_are_named_from_their_column(results: Any) -> None
     assert "Backstage wait" in bottleneck_text(stages)
 
 
-def test_segments_figure_only_when_effort_or_recontact_kpis_exist(results: Any) -> None:
+def test_segments_figure_only_when_effort_or_recontact_kpis_exist(results: Any,
+                                                                figures: dict) -> None:
     s = results.summary
     assert {"effort_score", "recontact_rate"} <= set(s.loc[s["group"] == "segment", "kpi"])
-    alt = check(fig_segments(results))
+    alt = check(figures["segments"])
     assert "retail" in alt and "premium" in alt and "Customer effort" in alt
     without = s[~s["kpi"].isin(["effort_score", "recontact_rate", "fcr"])]
     assert fig_segments(dataclasses.replace(results, summary=without)) is None
@@ -141,12 +147,11 @@ def test_outage_timeline_when_outages_exist(results: Any) -> None:
 
 def test_report_without_tables_still_builds(results: Any) -> None:
     bare = dataclasses.replace(results, contacts=None, journeys=None, intervals=None)
-    for fn in (fig_intraday, fig_utilization, fig_latency, fig_stages):
+    for fn in (fig_intraday, fig_utilization, fig_latency, fig_stages, fig_outages):
         assert fn(bare) is None
-    assert [p.key for p in run_figures(bare)] == ["segments"]  # from the summary alone
     text = build_run_html(bare, plots=[])
     assert "Headline results" in text and "<img" not in text
 
 
-def test_figures_are_reproducible(results: Any) -> None:
-    assert fig_utilization(results) == fig_utilization(results)
+def test_figures_are_reproducible(results: Any, figures: dict) -> None:
+    assert fig_utilization(results) == figures["utilization"]
