@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "sim.commands.experiments",
     "sim.commands.erlang",
     "sim.commands.staff",
+    "sim.commands.calibrate",
 )
 
 

@@ -77,6 +77,28 @@ def planner_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse, before any work is done, an output folder that is (or lies inside) a file."""
+    for p in (out_dir, *out_dir.parents):
+        if p.exists():
+            if not p.is_dir():
+                print(f"error: cannot write the results to '{out_dir}': '{p}' is a file, "
+                      "not a folder; choose another --out", file=sys.stderr)
+                raise typer.Exit(2)
+            return
+
+
+@contextmanager
+def output_errors(out_dir: Path) -> Iterator[None]:
+    """An output folder that cannot be written is one ``error: ...`` line (exit 2)."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"error: cannot write the results to '{out_dir}': {reason}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -136,6 +158,10 @@ def run(
     allow_large: bool = typer.Option(
         False, "--allow-large",
         help="Run even if the estimate says it would exhaust memory or take over a day."),
+    event_log: bool = typer.Option(
+        False, "--event-log",
+        help="Also write every contact's events as event_log.csv and event_log.parquet "
+             "(pm4py columns; see sim.calibrate.eventlog)."),
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals.
 
@@ -144,9 +170,12 @@ def run(
     interval tables and a manifest (scenario hash, seed, version) in the output
     folder.
     """
+    from sim.calibrate.eventlog import export_event_log
     from sim.experiment import run as run_experiment
     from sim.scenario import load
 
+    out_dir = out if out is not None else Path("out") / file.stem
+    check_out_dir(out_dir)
     with planner_errors():
         scenario = load(file)
         if seed is not None:
@@ -156,8 +185,9 @@ def run(
             scheduler=scheduler, progress=not quiet, precision=precision,
             max_replications=max_replications, allow_large=allow_large,
         )
-    out_dir = out if out is not None else Path("out") / file.stem
-    results.write(out_dir)
+    with output_errors(out_dir):
+        results.write(out_dir)
+        export_event_log(results, out_dir, event_log)
     if not quiet:
         _print_run_tables(results)
     print(f"{results.replications} replications of '{scenario.name}' in "
@@ -190,6 +220,9 @@ def compare(
     if len(files) < 2:
         print("error: give a baseline and at least one variant scenario", file=sys.stderr)
         raise typer.Exit(2)
+    out_dir = out if out is not None else Path("out") / "-".join(
+        ["compare", *(f.stem for f in files)])
+    check_out_dir(out_dir)
     with planner_errors():
         scenarios = [load(f) for f in files]
         names = [s.name for s in scenarios]
@@ -197,9 +230,8 @@ def compare(
         result = compare_experiment(scenarios, replications=replications, executor=executor,
                                     workers=workers, scheduler=scheduler,
                                     progress=not quiet, labels=labels)
-    out_dir = out if out is not None else Path("out") / "-".join(
-        ["compare", *(f.stem for f in files)])
-    result.write(out_dir)
+    with output_errors(out_dir):
+        result.write(out_dir)
     if not quiet:
         _print_comparison(result)
     print(f"compared {len(files)} scenarios, {result.replications} paired replications each, "
@@ -276,7 +308,8 @@ def sweep(
     from sim.scenario import load
 
     out_dir = out if out is not None else Path("out") / f"sweep-{file.stem}"
-    with planner_errors():
+    check_out_dir(out_dir)
+    with planner_errors(), output_errors(out_dir):
         grid = parse_sets(sets)
         scenario = load(file)
         table = sweep_experiment(scenario, grid, out_dir, replications=replications,

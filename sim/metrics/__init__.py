@@ -6,6 +6,10 @@ package turns it into figures and never imports SimPy or :mod:`sim.model`:
 * :func:`replication_kpis` — tidy KPI frame of one replication (``kpis``);
 * :func:`interval_table` — per-interval figures by channel and pool (``intervals``);
 * :func:`contacts_table` / :func:`journeys_table` — decoded row tables (``tables``);
+  the journey facts behind the journeys table (resolution, stages, cost) are in
+  ``journeys``, the customer-effort score in ``effort``, and the journey KPIs
+  (resolution latency, recontact rate, FCR, containment, effort, cost) in
+  ``journey_kpis``;
 * :func:`summarize` / :func:`summary_dict` — mean and CI over replications, and the
   ``summary.json`` contract (``summary``);
 * :func:`mean_ci` / :func:`paired_ci` / :func:`welch_ci` — the statistics (``stats``).

@@ -74,7 +74,10 @@ class World:
                             journeys=journeys)
         self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
-        self.entry = entry_pools(s, self.pools, self.codes)
+        entry = entry_pools(s, self.pools, self.codes)
+        # nested lists: three subscripts are cheaper than hashing a tuple, per contact
+        self.entry = [[[entry[(c, i, g)] for g in range(len(sg_code))]
+                       for i in range(len(in_code))] for c in range(len(ch_code))]
         self.overflow = [
             (pl_code[p.overflow.to], p.overflow.after) if p.overflow else None
             for p in s.pools.values()
@@ -88,7 +91,7 @@ class World:
                 patience[(ci, si)] = seg.patience if seg and seg.patience else ch.patience
         self.patience = patience
         self.jm = Journeys(self) if journeys else None
-        # fresh customers from demand lines: straight in, unless some channel has sessions
+        # fresh customers from demand lines: straight in, or via the journey machine (sessions)
         self._enter = self.arrive if self.jm is None else self.jm.enter
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
@@ -190,7 +193,7 @@ class World:
         row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,
                               offline)
         if pools is None:
-            pools = self.entry[(channel, intent, segment)]
+            pools = self.entry[channel][intent][segment]
         agent = self.router.pick_agent(pools, channel)
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)

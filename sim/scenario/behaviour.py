@@ -65,7 +65,7 @@ Targets = Annotated[dict[Name, Probability], BeforeValidator(_one_target)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Escalation(Model):

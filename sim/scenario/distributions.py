@@ -24,7 +24,7 @@ Seconds = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     @property
     def mean_s(self) -> float:  # pragma: no cover - overridden

@@ -38,8 +38,8 @@ class ScenarioError(Exception):
     ) -> None:
         self.file = file
         self.line = line
-        self.path = path
-        self.message = " ".join(str(message).split())
+        self.path = _shorten(path)
+        self.message = _shorten(" ".join(str(message).split()))
         self._all = list(all_errors) if all_errors is not None else None
         super().__init__(self.message)
 
@@ -63,6 +63,21 @@ class ScenarioError(Exception):
         # keyword-only arguments: rebuild through a helper so the error survives
         # pickling across process-pool workers
         return (_rebuild, (self.message, self.file, self.line, self.path, self._all))
+
+
+_LONG_WORD = re.compile(r"\S{121,}")
+MAX_MESSAGE = 1000
+
+
+def _shorten(text: str) -> str:
+    """Cut values pasted into a message down to size: a megabyte-long value would
+    otherwise make a megabyte-long error line."""
+    def cut(m: re.Match[str]) -> str:
+        word = m.group()
+        return word[:60] + "..." + (word[-1] if word[-1] in "'\"),;:]}" else "")
+
+    text = _LONG_WORD.sub(cut, text)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
 def _rebuild(

@@ -174,6 +174,8 @@ def message(err: ErrorDetails, loc: Located) -> str:
         return f"{show(value)} is not a valid name: use only letters, digits, '_', '.' and '-'"
     if etype in _TYPE_ERRORS:
         text = f"expected {expected(loc)}, got {show(value)}"
+        if etype == "finite_number":
+            text += "; infinity and NaN are not allowed here"
         if etype == "string_type" and isinstance(value, (int, float)) and value is not None:
             text += "; put it in quotes"
         if etype in ("tuple_type", "list_type") and isinstance(value, str):

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    field_validator,
     model_validator,
 )
 
@@ -60,12 +61,13 @@ SELF_SERVICE_KINDS = ("self_service", "bot")
 DEFAULT_SL_TARGET_S = {"voice": 20.0, "chat": 60.0, "email": 24 * 3600.0}
 
 MAX_REPLICATIONS = 10_000
+MIN_INTERVAL_S = 60.0
 
 
 class Model(BaseModel):
     """Base of every scenario model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _probabilities(value: Any, where: str = "") -> list[tuple[str, float]]:
@@ -285,7 +287,7 @@ class Scenario(Model):
     replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     interval: Seconds = 1800.0
-    """Reporting interval for the intervals table."""
+    """Reporting interval for the intervals table (at least a minute)."""
     channels: dict[Name, Channel] = Field(min_length=1)
     segments: dict[Name, Segment] = Field(default_factory=dict)
     intents: dict[Name, Intent] = Field(min_length=1)
@@ -300,6 +302,14 @@ class Scenario(Model):
     """What a lost context costs on the next contact."""
     effort: Effort = Effort()
     """Weights of the customer-effort score."""
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: float) -> float:
+        # a zero or tiny interval would make the intervals table absurdly long
+        if value < MIN_INTERVAL_S:
+            raise ValueError(f"the reporting interval must be at least 1min, got {value:g}s")
+        return value
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
     """The input this scenario was validated from, as the planner wrote it."""

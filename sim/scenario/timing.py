@@ -14,7 +14,7 @@ TimeOfDay = Annotated[float, BeforeValidator(time_of_day)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Profile(Model):

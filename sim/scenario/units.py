@@ -39,12 +39,13 @@ SECONDS_PER: dict[str, float] = {
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_S = 86400.0
 WEEK_S = 7 * DAY_S
+MAX_DAY = 366
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]+)\s*$")
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})?\s*([a-zA-Z]+)\s*$")
 _MULT_RE = re.compile(rf"^\s*({_NUMBER})\s*[xX×]?\s*$")
-_CLOCK_RE = re.compile(r"^\s*(?:day\s*(\d+)|([a-zA-Z]{3})[a-zA-Z]*)?\s*(\d{1,2}):(\d{2})\s*$")
+_CLOCK_RE = re.compile(r"^\s*(?:day\s*(\d{1,9})|([a-zA-Z]{3})[a-zA-Z]*)?\s*(\d{1,2}):(\d{2})\s*$")
 
 DURATION_HELP = "a duration with a unit, e.g. '30s', '4min', '2h', '3d'"
 RATE_HELP = "a rate like '45/min', '1200/h' or '20000/d'"
@@ -133,6 +134,9 @@ def parse_clock(value: object) -> float:
         day = int(day_num) - 1
         if day < 0:
             raise ValueError(f"days count from 1, got {value!r}")
+        if day >= MAX_DAY:
+            # far-off days lose the minutes to float rounding (and the clock repeats weekly)
+            raise ValueError(f"days count from 1 to {MAX_DAY}, got {value!r}")
     elif weekday is not None:
         key = weekday.lower()[:3]
         if key not in WEEKDAYS:

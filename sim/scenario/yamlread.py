@@ -15,6 +15,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from sim.scenario.errors import ScenarioError, format_path
 
@@ -24,6 +25,8 @@ Lines = dict[Path, int]
 MAX_VALUES = 200_000
 """Limit on values after expanding aliases (guards against "billion laughs")."""
 MAX_DEPTH = 60
+MAX_INT_DIGITS = 60
+"""Longest integer literal read (no field takes more; Python refuses to print huge ints)."""
 
 _T = "tag:yaml.org,2002:"
 _MAP, _SEQ, _MERGE = _T + "map", _T + "seq", _T + "merge"
@@ -46,12 +49,27 @@ def decode(data: bytes, file: str) -> str:
 
 def parse(text: str, file: str) -> tuple[Any, Lines]:
     """Parse YAML ``text`` into plain data and a map from field path to line."""
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise ScenarioError(_TOO_DEEP, file=file, line=deep)
     yaml = YAML(typ="rt")
     try:
         node = yaml.compose(text)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, file) from None
-    except YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+    except RecursionError:
+        # the composer recurses once per nesting level: thousands of '[' or
+        # indented keys exhaust Python's stack before any depth check can run
+        raise ScenarioError(_TOO_DEEP, file=file, line=_too_deep_line(text)) from None
+    except ReaderError as exc:  # a control character, which YAML forbids
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        raise ScenarioError(
+            f"the file holds a control character (code {exc.character:#04x}) that YAML does "
+            "not allow; remove it",
+            file=file,
+            line=line,
+        ) from None
+    except YAMLError as exc:  # pragma: no cover - other unmarked errors are rare
         raise ScenarioError(f"cannot read the YAML: {exc}", file=file) from None
     if node is None:
         return None, {}
@@ -142,6 +160,10 @@ class _Reader:
 
     def scalar(self, node: Node, path: Path) -> Any:
         tag, text = node.tag, str(node.value)
+        if getattr(node, "style", None) == ">":
+            # ruamel's round-trip composer marks each fold of a '>' block with a BEL
+            # character (to re-emit the folds); YAML forbids a literal one, so drop them
+            text = text.replace("\a", "")
         if tag not in _SCALAR_TAGS:
             raise self.fail(_tag_message(tag), node, path)
         try:
@@ -151,6 +173,11 @@ class _Reader:
                 return text.lower() == "true"
             if tag == _T + "int":
                 digits = text.replace("_", "")
+                body = digits.lstrip("+-")
+                if body[:2].lower() in ("0x", "0o", "0b"):
+                    body = body[2:]
+                if len(body.lstrip("0")) > MAX_INT_DIGITS:
+                    raise self.fail(f"the number '{text[:20]}...' is too large", node, path)
                 try:
                     return int(digits, 10)
                 except ValueError:
@@ -165,6 +192,75 @@ class _Reader:
         except ValueError:
             raise self.fail(f"'{text}' is not a {tag[len(_T):]}", node, path) from None
         return text  # str and timestamps stay text (units parse them)
+
+
+_TOO_DEEP = (f"the file is nested too deeply (more than {MAX_DEPTH} levels of lists or "
+             "mappings inside each other)")
+_VALUE_START = frozenset(":-[{,?\n")
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where '[' / '{' collections nest deeper than ``MAX_DEPTH``, or None.
+
+    A cheap scan before parsing: ruamel's scanner takes time quadratic in the depth
+    of flow collections (seconds for a thousand '[', minutes for tens of
+    thousands), so such files are refused before the scanner sees them. Brackets
+    count only where a value can start (not inside quotes, comments or words).
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth, line, prev, quote = 0, 1, "\n", ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+                if i < n and text[i] == "\n":
+                    line += 1
+            elif c == quote:
+                quote, prev = "", c
+            i += 1
+            continue
+        if c == "\n":
+            prev = "\n"
+        elif c == "#" and (prev == "\n" or text[i - 1] in " \t"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "'\"" and prev in _VALUE_START:
+            quote = c
+        elif c in "[{" and prev in _VALUE_START:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+            prev = c
+        elif c in "]}":
+            depth = max(0, depth - 1)
+            prev = c
+        elif c not in " \t\r":
+            prev = c
+        i += 1
+    return None
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where nesting first goes deeper than ``MAX_DEPTH`` (events, no recursion)."""
+    depth = 0
+    try:
+        for event in YAML(typ="rt").parse(text):
+            name = type(event).__name__
+            if name in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.line) + 1
+            elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+    except (YAMLError, RecursionError):
+        pass
+    return None
 
 
 def _tag_message(tag: Any) -> str:

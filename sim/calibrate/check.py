@@ -1,0 +1,240 @@
+"""Checking a scenario against a log: observed vs simulated KPIs, side by side.
+
+The scenario is simulated over the log's period (its ``start`` set to the log's
+first interval, ``horizon`` to the log's span, ``warmup`` 0 unless given), and each
+KPI of the log is set against the replications' mean and 95% confidence interval:
+
+* ``offered`` (whole operation, by channel and intent), ``abandon_rate``,
+  ``blocked_rate``, ``asa_s``, ``aht_s`` and ``service_level`` (by the scenario's
+  targets), with the definitions of :mod:`sim.metrics.kpis`;
+* ``fcr`` and ``recontact_rate`` when the log flags resolution or the scenario
+  models recontacts (journeys linked as in :mod:`sim.calibrate.repeats`);
+* offered per hour of day (the whole period's count in each hour), summarised by
+  the mean absolute percentage error over the hours with arrivals.
+
+Status of each row: ``ok`` inside the 95% CI of the simulated mean; ``near``
+outside it but inside the 95% range of single replications (mean ± t·sd·√(1+1/n):
+where one simulated period like the log would fall — the log is one period, so
+this is the fair test); ``off`` outside both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.calibrate.arrivals import Period, period_of
+from sim.calibrate.read import ContactLog
+from sim.calibrate.repeats import link
+from sim.scenario.schema import Scenario
+from sim.scenario.units import format_clock
+
+__all__ = ["CheckResult", "check", "observed_kpis", "simulation_period"]
+
+DEFAULT_WINDOW_S = 7 * 86400.0
+KPI_COLUMNS = ("group", "member", "kpi", "observed", "sim_mean", "ci_low", "ci_high",
+               "range_low", "range_high", "status")
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def _mean(x: pd.Series) -> float:
+    return float(x.mean()) if len(x.dropna()) else math.nan
+
+
+def _customer_kpis(c: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+    answered = c["outcome"] == "answered"
+    n = len(c)
+    targets = c["channel"].map(lambda ch: scenario.channels[ch].sl_target_s
+                               if ch in scenario.channels else math.nan).astype(float)
+    has_target = targets.notna()
+    within = answered & (c["wait_s"] <= targets)
+    return {
+        "offered": float(n),
+        "abandon_rate": _ratio(float((c["outcome"] == "abandoned").sum()), n),
+        "blocked_rate": _ratio(float((c["outcome"] == "blocked").sum()), n),
+        "asa_s": _mean(c.loc[answered, "wait_s"]),
+        "aht_s": _mean(c.loc[answered, "handle_s"]),
+        "service_level": _ratio(float(within[has_target].sum()), float(has_target.sum())),
+    }
+
+
+def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
+    """The log's KPIs as a tidy frame ``[group, member, kpi, observed]``.
+
+    Parameters
+    ----------
+    log
+        The contacts of the log.
+    scenario
+        For the service-level targets and the recontact window.
+    """
+    c = log.contacts
+    rows = [("all", "", k, v) for k, v in _customer_kpis(c, scenario).items()]
+    for group in ("channel", "intent"):
+        for member, part in c.groupby(group, sort=True):
+            kp = _customer_kpis(part, scenario)
+            keep = ("offered", "abandon_rate", "asa_s", "aht_s") if group == "channel" else (
+                "offered", "aht_s")
+            rows += [(group, str(member), k, kp[k]) for k in keep]
+    if log.has_resolution or scenario.recontact is not None:
+        window = scenario.recontact.window if scenario.recontact else DEFAULT_WINDOW_S
+        linked = link(c, window, log.has_resolution)
+        g = linked.groupby("journey", sort=False)
+        first = g.head(1).set_index("journey")
+        size = g.size()
+        solved = (first["resolved"].eq(1.0) if log.has_resolution
+                  else first["outcome"].eq("answered"))
+        second = linked.loc[linked["attempt"] == 1].set_index("journey")["arrival"]
+        delay = (second - first["arrival"].reindex(second.index)).dt.total_seconds()
+        rows += [("all", "", "fcr", float(((size == 1) & solved).mean())),
+                 ("all", "", "recontact_rate", float((delay <= window).sum() / len(size)))]
+    return pd.DataFrame(rows, columns=["group", "member", "kpi", "observed"])
+
+
+def simulation_period(scenario: Scenario, period: Period, warmup_s: float = 0.0) -> Scenario:
+    """The scenario moved onto the log's period (start, horizon) with the given warm-up."""
+    return scenario.with_changes({
+        "start": format_clock(0.0, period.clock_start_s),
+        "horizon": f"{period.span_s}s",
+        "warmup": f"{warmup_s}s" if warmup_s > 0 else 0,
+    })
+
+
+def _status(obs: float, ci: tuple[float, float], rng: tuple[float, float]) -> str:
+    if not math.isfinite(obs) or not all(math.isfinite(x) for x in ci):
+        return "n/a"
+    if ci[0] - 1e-12 <= obs <= ci[1] + 1e-12:
+        return "ok"
+    if rng[0] - 1e-12 <= obs <= rng[1] + 1e-12:
+        return "near"
+    return "off"
+
+
+def _spread(values: np.ndarray) -> tuple[float, float, float, float, float]:
+    """``(mean, ci_low, ci_high, range_low, range_high)`` of per-replication values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (math.nan,) * 5
+    m = float(v.mean())
+    if v.size < 2:
+        return m, m, m, math.nan, math.nan
+    t = float(stats.t.ppf(0.975, v.size - 1))
+    sd = float(v.std(ddof=1))
+    hw, pw = t * sd / math.sqrt(v.size), t * sd * math.sqrt(1 + 1 / v.size)
+    return m, m - hw, m + hw, m - pw, m + pw
+
+
+@dataclass
+class CheckResult:
+    """Observed vs simulated KPIs and offered per hour of day."""
+
+    kpis: pd.DataFrame
+    hourly: pd.DataFrame
+    mape: float
+    replications: int
+    scenario: str
+    period: str
+
+    def flagged(self) -> pd.DataFrame:
+        """Rows outside the simulation's 95% CI."""
+        return self.kpis[self.kpis["status"].isin(["near", "off"])]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready document (NaN as null)."""
+        def clean(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            recs = frame.to_dict(orient="records")
+            return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                     for k, v in r.items()} for r in recs]
+        return {"scenario": self.scenario, "period": self.period,
+                "replications": self.replications,
+                "offered_per_hour_mape": self.mape if math.isfinite(self.mape) else None,
+                "kpis": clean(self.kpis), "offered_by_hour": clean(self.hourly)}
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write ``check.csv`` (KPIs), ``check_hourly.csv`` and ``check.json``, atomically."""
+        from sim import io
+
+        out = Path(out_dir)
+        return [io.write_text_atomic(out / "check.csv", self.kpis.to_csv(index=False)),
+                io.write_text_atomic(out / "check_hourly.csv", self.hourly.to_csv(index=False)),
+                io.write_json_atomic(out / "check.json", self.to_dict())]
+
+
+def _hourly(log: ContactLog, contacts: pd.DataFrame, sim: Scenario, reps: int) -> pd.DataFrame:
+    obs = np.bincount(log.contacts["arrival"].dt.hour.to_numpy(), minlength=24)
+    c = contacts.loc[(contacts["step"] == 0) & contacts["in_window"]]
+    hour = (((c["arrival_s"].to_numpy() + sim.start) % 86400.0) // 3600).astype(np.int64)
+    counts = np.zeros((reps, 24))
+    np.add.at(counts, (c["replication"].to_numpy(), hour), 1)
+    rows = []
+    for h in range(24):
+        m, lo, hi, rlo, rhi = _spread(counts[:, h])
+        rows.append((h, float(obs[h]), m, lo, hi, rlo, rhi,
+                     _status(float(obs[h]), (lo, hi), (rlo, rhi))))
+    return pd.DataFrame(rows, columns=["hour", "observed", "sim_mean", "ci_low", "ci_high",
+                                       "range_low", "range_high", "status"])
+
+
+def check(log: ContactLog, scenario: Scenario, replications: int | None = None,
+          executor: str = "processes", workers: int | None = None, warmup_s: float = 0.0,
+          progress: bool = False) -> CheckResult:
+    """Simulate ``scenario`` over the log's period and compare KPIs with the log.
+
+    Parameters
+    ----------
+    log
+        The observed contacts.
+    scenario
+        The scenario to check (e.g. written by :func:`sim.calibrate.write_scenario`).
+    replications
+        Replications (default: the scenario's).
+    executor, workers
+        As for :func:`sim.experiment.run`.
+    warmup_s
+        Warm-up before the log's period starts (default none: the log starts cold too).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    CheckResult
+        Side-by-side KPIs with status, and offered per hour of day with its MAPE.
+    """
+    from sim.experiment import run
+
+    interval = scenario.interval if scenario.interval in (900.0, 1800.0, 3600.0) else 3600.0
+    period = period_of(log.contacts["arrival"], interval)
+    sim = simulation_period(scenario, period, warmup_s)
+    results = run(sim, replications=replications, executor=executor, workers=workers,
+                  progress=progress, keep_intervals=False)
+    obs = observed_kpis(log, sim)
+    k = results.kpis
+    rows = []
+    for r in obs.itertuples(index=False):
+        sel = k[(k["group"] == r.group) & (k["kpi"] == r.kpi)]
+        if r.group != "all":
+            sel = sel[sel["member"] == r.member]
+        if sel.empty:
+            continue
+        m, lo, hi, rlo, rhi = _spread(sel["value"].to_numpy())
+        rows.append((r.group, r.member, r.kpi, r.observed, m, lo, hi, rlo, rhi,
+                     _status(r.observed, (lo, hi), (rlo, rhi))))
+    table = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    assert results.contacts is not None
+    hourly = _hourly(log, results.contacts, sim, results.replications)
+    seen = hourly["observed"] > 0
+    ape = (hourly.loc[seen, "sim_mean"] - hourly.loc[seen, "observed"]).abs() / hourly.loc[
+        seen, "observed"]
+    mape = float(ape.mean()) if seen.any() else math.nan
+    return CheckResult(table, hourly, mape, results.replications, scenario.name,
+                       period.describe())
