@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.scenario.units import DAY_S, WEEK_S, WEEKDAYS
+from sim.scenario.units import DAY_S, WEEKDAYS
 
 __all__ = ["LineRate", "Period", "busy_by_slot", "fit_rates", "period_of"]
 
@@ -238,7 +238,3 @@ def weekday_name(d: int) -> str:
     """``'Mon'`` for 0."""
     return WEEKDAYS[d].capitalize()
 
-
-def week_fraction(period: Period) -> float:
-    """The period's length in weeks."""
-    return period.span_s / WEEK_S

@@ -4,7 +4,8 @@ Handle times (and recontact delays) are fully observed durations. Each of the
 lognormal, gamma and exponential distributions is fitted by maximum likelihood
 with ``scipy.stats`` (location fixed at 0, ``floc=0``); the one with the lowest
 AIC (``2 k - 2 log L``, ``k`` = 2, 2, 1 parameters) is chosen and written as the
-scenario's ``{dist, mean, cv}``. Values of zero cannot be fitted by the lognormal
+scenario's ``{dist, mean, cv}`` (with fewer than :data:`MIN_SHAPE_N` values: the
+exponential). Values of zero cannot be fitted by the lognormal
 and gamma and are left out (and counted).
 
 Patience is never observed directly. A customer who abandoned after waiting ``w``
@@ -38,6 +39,8 @@ CANDIDATES = ("lognormal", "gamma", "exponential")
 MAX_CV = 20.0
 #: AIC advantage the censored lognormal needs over the exponential to be chosen.
 PATIENCE_AIC_MARGIN = 2.0
+#: Fewer values than this get an exponential fit (a shape needs some data).
+MIN_SHAPE_N = 10
 #: Abandoned waits below this are taken as this (a density at 0 is undefined).
 MIN_EVENT_S = 1e-3
 
@@ -136,9 +139,10 @@ def fit_durations(values: np.ndarray, candidates: tuple[str, ...] = CANDIDATES) 
     x = x[x > 0]
     if x.size == 0:
         return None
-    if x.size < 3 or np.ptp(x) == 0:
+    if x.size < MIN_SHAPE_N or np.ptp(x) == 0:
         m = float(x.mean())
-        return DistFit("exponential", m, 1.0, int(x.size), {"exponential": math.nan}, left_out)
+        aic = 2 - 2 * (-x.size * math.log(m) - x.size)
+        return DistFit("exponential", m, 1.0, int(x.size), {"exponential": aic}, left_out)
     aic: dict[str, float] = {}
     fits: dict[str, tuple[float, float]] = {}
     k = {"exponential": 1, "lognormal": 2, "gamma": 2}
@@ -222,11 +226,13 @@ def _censored_lognormal(w: np.ndarray, e: np.ndarray, mean0: float) -> tuple[flo
     cens = np.log(w[~e & (w > 0)])
 
     def nll(theta: np.ndarray) -> float:
-        mu, log_s = theta
+        mu, log_s = float(theta[0]), float(theta[1])
+        if not -30 < log_s < 30:
+            return 1e300  # outside the parameter space: the optimiser steps back
         s = math.exp(log_s)
         ll = stats.norm.logpdf(ev, mu, s).sum() - ev.sum()
         ll += stats.norm.logsf((cens - mu) / s).sum()
-        return -float(ll)
+        return -float(ll) if math.isfinite(ll) else 1e300
 
     x0 = np.array([math.log(mean0) - 0.5, 0.0])
     res = optimize.minimize(nll, x0, method="Nelder-Mead",
@@ -261,7 +267,7 @@ def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None
     mean_exp = max(total / n_ab, MIN_EVENT_S)
     aic = {"exponential": 2 * 1 - 2 * (-n_ab * math.log(mean_exp) - total / mean_exp)}
     dist, mean, cv = "exponential", mean_exp, 1.0
-    if n_ab >= 5:
+    if n_ab >= MIN_SHAPE_N:
         try:
             with np.errstate(all="ignore"):
                 ln_mean, ln_cv, ll = _censored_lognormal(w, e, mean_exp)
@@ -269,7 +275,7 @@ def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None
             if (aic["lognormal"] < aic["exponential"] - PATIENCE_AIC_MARGIN
                     and 0 < ln_cv <= MAX_CV and math.isfinite(ln_mean)):
                 dist, mean, cv = "lognormal", ln_mean, ln_cv
-        except (ValueError, OverflowError, FloatingPointError):
+        except (ValueError, OverflowError, FloatingPointError, ZeroDivisionError):
             aic["lognormal"] = math.nan
     model = frozen(dist, mean, cv)
     times, surv = kaplan_meier(w, e)

@@ -110,7 +110,7 @@ class ChannelFit:
 
     name: str
     kind: str
-    kind_guessed: bool
+    """Guessed from the name (:func:`guess_kind`)."""
     n: int
     n_answered: int
     n_abandoned: int
@@ -212,7 +212,7 @@ def _channels(c: pd.DataFrame) -> dict[str, ChannelFit]:
         patience = None
         if kind != "email":
             patience = fit_patience(rows.loc[queued, "wait_s"].to_numpy(), ab[queued].to_numpy())
-        out[str(name)] = ChannelFit(str(name), kind, True, len(rows),
+        out[str(name)] = ChannelFit(str(name), kind, len(rows),
                                     int((rows["outcome"] == "answered").sum()), int(ab.sum()),
                                     int((rows["outcome"] == "blocked").sum()), patience)
     return out

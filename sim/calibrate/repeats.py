@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from sim.calibrate.dists import CANDIDATES, MAX_CV, DistFit, fit_durations
+from sim.calibrate.dists import CANDIDATES, MAX_CV, MIN_SHAPE_N, DistFit, fit_durations
 
 __all__ = ["JourneyFit", "RepeatFit", "fit_repeats", "link"]
 
@@ -138,20 +138,27 @@ class JourneyFit:
 
 def _cure_nll(name: str, theta: np.ndarray, d: np.ndarray, c: np.ndarray) -> float:
     """Negative log-likelihood of the cure model (see the module docstring)."""
+    try:
+        return _cure_nll_unsafe(name, theta, d, c)
+    except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError):
+        return 1e300  # outside the parameter space: the optimiser steps back
+
+
+def _cure_nll_unsafe(name: str, theta: np.ndarray, d: np.ndarray, c: np.ndarray) -> float:
     p = 1.0 / (1.0 + math.exp(-float(theta[0])))
     with np.errstate(all="ignore"):
         if name == "exponential":
             m = math.exp(theta[1])
-            logf, cdf = -math.log(m) - d / m, -np.expm1(-c / m)
+            logf, cdf = -float(theta[1]) - d / m, -np.expm1(-c / m)
         elif name == "lognormal":
-            mu, sd = float(theta[1]), math.exp(theta[2])
-            z = (np.log(d) - mu) / sd
-            logf = -0.5 * z * z - np.log(d) - math.log(sd) - 0.5 * math.log(2 * math.pi)
-            cdf = special.ndtr((np.log(np.maximum(c, 1e-300)) - mu) / sd)
+            mu, log_sd = float(theta[1]), float(theta[2])
+            z = (np.log(d) - mu) / math.exp(log_sd)
+            logf = -0.5 * z * z - np.log(d) - log_sd - 0.5 * math.log(2 * math.pi)
+            cdf = special.ndtr((np.log(np.maximum(c, 1e-300)) - mu) / math.exp(log_sd))
         else:
             a, scale = math.exp(theta[1]), math.exp(theta[2])
             logf = ((a - 1) * np.log(d) - d / scale - special.gammaln(a)
-                    - a * math.log(scale))
+                    - a * float(theta[2]))
             cdf = special.gammainc(a, c / scale)
         ll = d.size * math.log(p) + float(np.sum(logf))
         ll += float(np.log1p(-np.minimum(p * cdf, 1 - 1e-12)).sum())
@@ -189,15 +196,18 @@ def _cure(delays: np.ndarray, watched: np.ndarray) -> tuple[float, DistFit | Non
     p0 = min(0.99, max(0.01, d.size / max(1, d.size + c.size)))
     aic: dict[str, float] = {}
     fits: dict[str, tuple[float, float, float]] = {}
-    for name in CANDIDATES:
+    for name in CANDIDATES if d.size >= MIN_SHAPE_N else ("exponential",):
         cv0 = plain.cv if name != "exponential" else 1.0
         res = optimize.minimize(lambda t, nm=name: _cure_nll(nm, t, d, c),
                                 _start(name, p0, plain.mean_s, cv0), method="Nelder-Mead",
                                 options={"xatol": 1e-5, "fatol": 1e-5, "maxiter": 3000})
-        mean, cv = _mean_cv(name, res.x)
+        try:
+            mean, cv = _mean_cv(name, res.x)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            mean, cv = math.nan, math.nan
         ok = res.fun < 1e299 and math.isfinite(mean) and 0 < cv <= MAX_CV
         aic[name] = 2 * len(res.x) + 2 * float(res.fun) if ok else math.nan
-        fits[name] = (1.0 / (1.0 + math.exp(-float(res.x[0]))), mean, cv)
+        fits[name] = (float(special.expit(res.x[0])), mean, cv)
     finite = {n: a for n, a in aic.items() if math.isfinite(a)}
     if not finite:
         return min(1.0, d.size / max(1, d.size + c.size)), plain

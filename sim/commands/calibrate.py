@@ -49,6 +49,10 @@ def log_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _num(x: float) -> str:
+    return f"{x:,.1f}" if math.isfinite(x) else "–"
+
+
 def _table(title: str, heads: list[str]) -> Any:
     from rich.table import Table
 
@@ -75,7 +79,7 @@ def _print_fit(cal: Any) -> None:
                     ["intent", "answered", "lognormal", "gamma", "exponential", "chosen"])
     for it in cal.intents.values():
         h = it.handle
-        aic = [f"{h.aic.get(k, math.nan):,.1f}" for k in ("lognormal", "gamma", "exponential")]
+        aic = [_num(h.aic.get(k, math.nan)) for k in ("lognormal", "gamma", "exponential")]
         cv = f", cv {h.cv:.2f}" if h.dist != "exponential" else ""
         handle.add_row(it.name, f"{h.n:,}", *aic, f"{h.dist} {duration(h.mean_s)}{cv}")
     console.print(handle)
@@ -88,8 +92,8 @@ def _print_fit(cal: Any) -> None:
             patience.add_row(ch.name, f"{ch.n:,}", "0", "–", "–", "–", "never abandon")
             continue
         patience.add_row(ch.name, f"{p.n_queued:,}", f"{p.n_abandoned:,}",
-                         duration(p.naive_mean_s), f"{p.aic['exponential']:,.1f}",
-                         f"{p.aic.get('lognormal', math.nan):,.1f}",
+                         duration(p.naive_mean_s), _num(p.aic["exponential"]),
+                         _num(p.aic.get("lognormal", math.nan)),
                          f"{p.dist} {duration(p.mean_s)}")
     console.print(patience)
     j = cal.journeys
