@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "sim.commands.erlang",
     "sim.commands.staff",
     "sim.commands.calibrate",
+    "sim.commands.fmea",
 )
 
 

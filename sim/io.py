@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,14 @@ def write_bytes_atomic(path: PathLike, data: bytes) -> Path:
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode = dest.stat().st_mode & 0o7777
+        st = os.lstat(dest)
     except FileNotFoundError:
         mode = DEFAULT_FILE_MODE
+    else:
+        # keep an existing file's permission bits, but never special bits (setuid,
+        # setgid, sticky) nor a mode seen through a symlink planted at the name,
+        # which os.replace swaps for the new file without touching its target
+        mode = DEFAULT_FILE_MODE if stat.S_ISLNK(st.st_mode) else st.st_mode & 0o777
     tmp = tempfile.NamedTemporaryFile(
         mode="wb", dir=parent, prefix=f".{dest.name}.", suffix=".tmp", delete=False
     )

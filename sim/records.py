@@ -79,6 +79,15 @@ JOURNEY_COLUMNS: dict[str, str] = {
 }
 
 
+#: Column name -> numpy dtype of the outages table (one row per outage).
+OUTAGE_COLUMNS: dict[str, str] = {
+    "target": "object",   # the backstage system, channel or pool that was down
+    "kind": "object",     # backstage | channel | pool
+    "start_s": "float64",
+    "end_s": "float64",   # restoration (the run's end if still down then)
+}
+
+
 @dataclass
 class Records:
     """Everything one replication recorded, ready for :mod:`sim.metrics`."""
@@ -107,6 +116,10 @@ class Records:
     recontact_window_s: float = 7 * 86400.0
     pending_journeys: np.ndarray | None = None      # journeys waiting for a next contact
     pending_handoffs: int = 0                       # handoff pieces not yet arrived
+    # -- backstage systems and outages (None: the scenario has none) --
+    backstage_s: np.ndarray | None = None       # per contact: time at backstage systems
+    backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
+    outages: dict[str, np.ndarray] | None = None  # OUTAGE_COLUMNS, one row per outage
 
     @property
     def n_contacts(self) -> int:
@@ -116,6 +129,13 @@ class Records:
     def has_journey_facts(self) -> bool:
         """True when the contacts carry every journey column (engine records do)."""
         return all(name in self.contacts for name in JOURNEY_COLUMNS)
+
+    def outage_windows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end times of every outage (empty arrays without outages)."""
+        if not self.outages:
+            return np.zeros(0), np.zeros(0)
+        return (np.asarray(self.outages["start_s"], dtype=float),
+                np.asarray(self.outages["end_s"], dtype=float))
 
     def self_service_channels(self) -> np.ndarray:
         """Boolean per channel code: a self-service or bot channel."""

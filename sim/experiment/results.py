@@ -30,7 +30,8 @@ from sim.scenario.schema import Scenario
 
 
 #: Output files a run may skip (tables not kept, no report module yet).
-STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet", "report.html")
+STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet",
+                    "outages.parquet", "report.html")
 
 
 @dataclass
@@ -47,6 +48,9 @@ class Results:
         ``[group, member, kpi, n, mean, std, ci_low, ci_high, half_width]``.
     contacts, intervals, journeys
         Row-level tables over all replications, or ``None`` when not kept.
+    outages
+        One row per outage (target, kind, start_s, end_s, ...) over all
+        replications, written as ``outages.parquet``; ``None`` without outages.
     replications
         Replications run (with sequential stopping: how many it took).
     wall_s
@@ -65,6 +69,7 @@ class Results:
     contacts: pd.DataFrame | None = None
     intervals: pd.DataFrame | None = None
     journeys: pd.DataFrame | None = None
+    outages: pd.DataFrame | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     stopping: StoppingReport | None = None
 
@@ -126,6 +131,7 @@ class Results:
             "contacts": self.contacts,
             "journeys": self.journeys,
             "intervals": self.intervals,
+            "outages": self.outages,
         }
         for name, frame in tables.items():
             if frame is not None:

@@ -193,6 +193,7 @@ def run(
         contacts=stack([o.contacts for o in outputs]) if keep_contacts else None,
         intervals=stack([o.intervals for o in outputs]) if keep_intervals else None,
         journeys=stack([o.journeys for o in outputs]) if keep_contacts else None,
+        outages=stack([o.outages for o in outputs]) if keep_intervals else None,
         executor=sess.describe(),
         stopping=stopping,
     )

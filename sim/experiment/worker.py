@@ -47,6 +47,8 @@ class ReplicationOutput:
     intervals: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
     journeys: pd.DataFrame | None = None
+    outages: pd.DataFrame | None = None
+    """One row per outage (scenarios with outages only; kept with the intervals)."""
 
 
 def _with_replication(frame: pd.DataFrame, replication: int) -> pd.DataFrame:
@@ -100,6 +102,7 @@ def run_replication(task: ReplicationTask) -> ReplicationOutput:
     out = ReplicationOutput(replication=task.replication, tag=task.tag, kpis=kpis)
     if task.keep_intervals:
         out.intervals = _with_replication(metrics.interval_table(records), task.replication)
+        out.outages = metrics.outages_table(records)
     if task.keep_contacts:
         out.contacts = _with_replication(metrics.contacts_table(records), task.replication)
         out.journeys = journeys_frame(records)

@@ -17,6 +17,7 @@ package turns it into figures and never imports SimPy or :mod:`sim.model`:
 
 from sim.metrics.intervals import interval_table
 from sim.metrics.kpis import kpi_names, replication_kpis
+from sim.metrics.outages import outages_table
 from sim.metrics.stats import half_width, mean_ci, paired_ci, welch_ci
 from sim.metrics.summary import summarize, summary_dict
 from sim.metrics.tables import concat_tables, contacts_table, journeys_table
@@ -29,6 +30,7 @@ __all__ = [
     "journeys_table",
     "kpi_names",
     "mean_ci",
+    "outages_table",
     "paired_ci",
     "replication_kpis",
     "summarize",

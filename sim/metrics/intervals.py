@@ -12,7 +12,9 @@ every interval of the measured window this table holds one row per channel
   arrival interval): handled and ASA; and the time-weighted staffing figures from
   the recorder's agent-second arrays: staffed agents, busy agents, utilisation.
 
-Columns that do not apply to a scope are NaN. The last interval may be cut short by
+With outages in the scenario, an ``outage`` column names the targets down at some
+time in the interval (comma-separated; ``""``: none). Columns that do not apply to
+a scope are NaN. The last interval may be cut short by
 the end of the run; averages over time divide by its actual length.
 """
 
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.kpis import ratio
+from sim.metrics.outages import interval_outages
 from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
 from sim.scenario.units import format_clock
 
@@ -162,4 +165,8 @@ def interval_table(records: Records) -> pd.DataFrame:
             axis=0,
         )
         data[col] = stacked.T.ravel()
-    return pd.DataFrame(data, columns=list(INTERVAL_COLUMNS))
+    columns = list(INTERVAL_COLUMNS)
+    if records.outages is not None:  # which targets were down in each interval
+        data["outage"] = np.repeat(interval_outages(records), n_names)
+        columns.append("outage")
+    return pd.DataFrame(data, columns=columns)

@@ -76,7 +76,7 @@ JOURNEY_KPIS: tuple[str, ...] = (
     "cost_per_journey",
 )
 
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent"})
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage"})
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

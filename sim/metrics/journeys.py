@@ -12,7 +12,9 @@ journey's first arrival to the end of its last row splits exactly into
   handoff's delay) and before a customer contact (``stage_recontact_gap_s``: the
   time until the customer came back; 0 for an escalation from a bot).
 
-``stage_backstage_s`` is reserved for backstage systems and is 0 for now. For a
+``stage_backstage_s`` is the time at backstage systems (queued or served; for
+live work the agent is held meanwhile, so it is taken out of ``stage_handling_s``;
+for parked asynchronous work it is the time after the agent let go). For a
 resolved journey the stages sum to ``resolution_latency_s``.
 
 Status
@@ -164,6 +166,11 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
     attempt = _column(records, "attempt", "int64")[o]
     session = records.self_service_channels()[channel] if o.size else np.zeros(0, bool)
     customer = step == 0
+    backstage = (np.zeros(o.size) if records.backstage_s is None
+                 else np.asarray(records.backstage_s, dtype=float)[o])
+    # live work holds the agent at the systems (inside handle_s); parked work does not
+    on_line = handle + wait + backstage > np.nan_to_num(end - arrival) + 1e-6
+    held = np.where(on_line & ~session, backstage, 0.0)
 
     # gaps between consecutive rows of a journey
     follows = np.ones(o.size, dtype=bool)
@@ -174,9 +181,9 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
     stages = {
         "self_service": per_journey(np.where(session, handle, 0.0)),
         "queue": per_journey(wait),
-        "handling": per_journey(np.where(session, 0.0, handle)),
+        "handling": per_journey(np.where(session, 0.0, handle) - held),
         "handoff_delay": per_journey(np.where(step > 0, gap, 0.0)),
-        "backstage": np.zeros(n),
+        "backstage": per_journey(backstage),
         "recontact_gap": per_journey(np.where(customer, gap, 0.0)),
     }
     # channel switches between consecutive customer contacts of a journey

@@ -67,13 +67,14 @@ import pandas as pd
 from sim.metrics._journeys import JourneyFold, fold_journeys
 from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
 from sim.metrics.journeys import JourneyFacts, journey_facts
+from sim.metrics.outages import OUTAGE_MEMBERS, during_outage
 from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
 
 __all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "kpi_names", "replication_kpis"]
 
 #: Groups of the tidy frame, in output order.
 GROUPS: tuple[str, ...] = ("all", "channel", "pool", "segment", "intent")
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent"})
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage"})
 
 #: Every KPI name this module produces, in display order.
 KPI_ORDER: tuple[str, ...] = (
@@ -151,6 +152,8 @@ class KpiContext:
         """Member names of ``group`` in code order (``("",)`` for ``"all"``)."""
         if group == "all":
             return ("",)
+        if group == "outage":
+            return OUTAGE_MEMBERS
         r = self.records
         return {"channel": r.channels, "pool": r.pools, "segment": r.segments,
                 "intent": r.intents}[group]
@@ -159,6 +162,9 @@ class KpiContext:
         """Member code of every contact row for ``group`` (``pool``: -1 = none)."""
         if group == "all":
             return np.zeros(self.records.n_contacts, dtype=np.int64)
+        if group == "outage":  # 0: arrived during an outage, 1: outside
+            arrival = self.records.contacts["arrival_s"]
+            return (~during_outage(self.records, arrival)).astype(np.int64)
         return np.asarray(self.records.contacts[group], dtype=np.int64)
 
     def rows(self, group: str) -> np.ndarray:
@@ -329,7 +335,8 @@ def replication_kpis(records: Records) -> pd.DataFrame:
         KPI (:func:`kpi_names`).
     """
     ctx = KpiContext(records)
-    frames = [_group_frame(ctx, g) for g in GROUPS]
+    groups = GROUPS + (("outage",) if records.outages is not None else ())
+    frames = [_group_frame(ctx, g) for g in groups]
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out.insert(0, "replication", np.int64(records.replication))
     out["replication"] = out["replication"].astype(np.int64)

@@ -68,6 +68,7 @@ def uses_journeys(s: Scenario) -> bool:
         or any(h.delay is not None or h.context_loss > 0 or h.asynchronous
                for p in s.pools.values() for h in p.handoffs)
         or s.recontact is not None
+        or bool(s.backstage) or bool(s.outages) or bool(s.failover)
     )
 
 
@@ -240,6 +241,10 @@ class Journeys:
     def served(self, row: int, pool: int, channel: int) -> None:
         """A live piece was handled and not handed off: resolved, escalated or not."""
         rec = self.world.rec
+        bs = self.world.bs
+        if bs is not None and row in bs.failed:  # backstage down: fail or workaround error
+            self.unresolved(row)
+            return
         intent = rec.intent[row]
         p = self.resolve_p[pool][channel * self.n_in + intent]
         if p is None or p >= 1 or (p > 0 and self.resolve_u[intent].next() < p):

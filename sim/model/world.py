@@ -17,10 +17,10 @@ eligible for a second pool after a wait threshold; a handoff
 (:mod:`sim.model.handoffs`) creates the next piece of work (``step + 1``) in the
 receiving pool, where it waits without abandoning.
 
-Journeys (:mod:`sim.model.journeys`): when the scenario uses self-service or bot
-channels, resolution probabilities, recontacts, escalation or richer handoffs, the
-world hands the end of every contact to the journey state machine (``self.jm``);
-otherwise ``self.jm`` is None and the classic model runs untouched.
+Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
+(:mod:`sim.model.backstage`, ``self.bs``) and outages with failover
+(:mod:`sim.model.outages`, ``self.out``) are opt-in: each is None when the
+scenario does not use it, and the classic model runs untouched.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ from typing import Callable
 import numpy as np
 import simpy
 
+from sim.model.backstage import Backstage
 from sim.model.demand import Demand, resolve_lines
 from sim.model.handoffs import Handoffs
 from sim.model.journeys import Journeys, uses_journeys
+from sim.model.outages import Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
 from sim.model.staffing import headcount_steps
@@ -91,6 +93,9 @@ class World:
                 patience[(ci, si)] = seg.patience if seg and seg.patience else ch.patience
         self.patience = patience
         self.jm = Journeys(self) if journeys else None
+        # backstage systems and outages (opt-in: None keeps the classic hot path)
+        self.bs = Backstage(self) if s.backstage else None
+        self.out = Outages(self) if s.outages or s.failover else None
         # fresh customers from demand lines: straight in, or via the journey machine (sessions)
         self._enter = self.arrive if self.jm is None else self.jm.enter
         specs = resolve_lines(s, ch_code, in_code, sg_code)
@@ -111,10 +116,13 @@ class World:
     def run(self) -> World:
         """Play the replication to the end of the horizon."""
         env = self.env
+        set_hc = self._set_headcount if self.out is None else self.out.set_headcount
         for p, pool in enumerate(self.scenario.pools.values()):
             times, counts = headcount_steps(pool, self.scenario.start, self.end_s)
             for t, c in zip(times, counts):
-                self._at(t, lambda _e, p=p, c=c: self._set_headcount(p, c))
+                self._at(t, lambda _e, p=p, c=c: set_hc(p, c))
+        if self.out is not None:
+            self.out.start()
         for day_start, day_end in self.demand.day_edges(self.end_s):
             self._at(day_start, lambda _e, a=day_start, b=day_end: self._start_day(a, b))
         env.run(until=self.end_s)
@@ -190,15 +198,19 @@ class World:
         """
         now = self.env.now
         rec = self.rec
+        down = False
+        if self.out is not None:  # outages and failover may re-route or block it
+            channel, pools, repeated, handle, down = self.out.route(
+                channel, intent, segment, pools, step, repeated, handle, journey)
         row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,
                               offline)
         if pools is None:
             pools = self.entry[channel][intent][segment]
-        agent = self.router.pick_agent(pools, channel)
+        agent = None if down else self.router.pick_agent(pools, channel)
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
             return row
-        if self.waiting[channel] >= self.capacity[channel] and step == 0:
+        if down or (self.waiting[channel] >= self.capacity[channel] and step == 0):
             rec.outcome[row] = BLOCKED
             rec.end[row] = now
             if self.jm is not None:
@@ -275,21 +287,33 @@ class World:
         rec.answer[row] = now
         rec.wait[row] = now - rec.arrival[row]
         rec.pool[row] = agent.pool
+        if self.bs is not None:
+            systems = self.bs.need[agent.pool][intent]
+            if systems:
+                self.bs.serve(agent, row, channel, handle, systems)
+                return
         ev = self.env.timeout(handle)
         ev.callbacks.append(lambda _e: self._complete(agent, row, channel, handle))
 
     def _complete(self, agent: Agent, row: int, channel: int, handle: float) -> None:
+        self.finish(row, channel, agent.pool, handle)
+        self.release(agent)
+
+    def finish(self, row: int, channel: int, pool: int, handle: float) -> None:
+        """A piece of work of ``pool`` ends: hand it off, resolve it, or not."""
         rec = self.rec
-        now = self.env.now
-        rec.end[row] = now
+        rec.end[row] = self.env.now
         rec.handle[row] = handle
         rec.outcome[row] = HANDLED
-        if not (self.has_handoffs[agent.pool] and self.handoffs.maybe(row, channel, agent.pool)):
+        if not (self.has_handoffs[pool] and self.handoffs.maybe(row, channel, pool)):
             if self.jm is not None:
-                self.jm.served(row, agent.pool, channel)
+                self.jm.served(row, pool, channel)
+
+    def release(self, agent: Agent) -> None:
+        """The agent is done with one contact."""
         agent.load -= 1
         if agent.load == 0:
-            rec.busy.change(agent.pool, now, -1.0)
+            self.rec.busy.change(agent.pool, self.env.now, -1.0)
         self._free(agent)
 
     def _free(self, agent: Agent) -> None:
@@ -377,6 +401,10 @@ class World:
                 self.jm.pending_journeys() if self.jm else [], dtype=np.int64),
             pending_handoffs=self.handoffs.pending,
         )
+        if self.bs is not None:
+            base.update(self.bs.facts(len(self.rec._ids)))
+        if self.out is not None:
+            base["outages"] = self.out.facts()
         return self.rec.finish(self.end_s, base)
 
 

@@ -50,6 +50,7 @@ def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
     _check_pools(scenario, add)
     _check_shares(scenario, add)
     _check_journey_refs(scenario, add)
+    _check_backstage(scenario, add)
     rank = 1  # consequences: reported after any unknown name they may stem from
     _check_servable(scenario, add)
     _check_reachable(scenario, add)
@@ -264,3 +265,45 @@ def _check_reachable(sc: Scenario, add: Add) -> None:
                           f"pool serves '{intent}' on '{to}'; add it to a pool's 'channels' "
                           "and 'skills'")
                 break
+
+
+def _check_backstage(sc: Scenario, add: Add) -> None:
+    """Backstage ``needed_by`` names, outage targets and failover pairs."""
+    for name, system in sc.backstage.items():
+        for key, known in (("intents", sc.intents), ("pools", sc.pools)):
+            for j, value in enumerate(getattr(system.needed_by, key) or ()):
+                if value not in known:
+                    add(("backstage", name, "needed_by", key, j),
+                        _unknown(key[:-1], value, known, key))
+        if name in sc.channels or name in sc.pools:
+            add(("backstage", name), f"'{name}' is also a channel or pool name; outages and "
+                                     "failover name their target, so give the system its own name")
+    live = [n for n, c in sc.channels.items() if c.kind in LIVE_KINDS]
+    targets = [*sc.backstage, *live, *sc.pools]
+    for i, outage in enumerate(sc.outages):
+        if outage.target in sc.channels and outage.target not in live:
+            add(("outages", i, "target"), f"channel '{outage.target}' is "
+                f"{sc.channels[outage.target].kind}: outages apply to live channels "
+                "(voice, chat, email), backstage systems and pools")
+        elif outage.target not in targets:
+            add(("outages", i, "target"),
+                _unknown("outage target", outage.target, targets, "backstage, channels, pools"))
+        elif outage.share < 1 and outage.target not in sc.pools:
+            add(("outages", i, "share"), "'share' (of agents lost) applies to pool outages only")
+    for i, fo in enumerate(sc.failover):
+        if fo.from_ in sc.channels:
+            if fo.to not in live:
+                add(("failover", i, "to"), f"a channel fails over to a live channel; "
+                                           f"'{fo.to}' is not one ({', '.join(live)})")
+            if fo.from_ not in live:
+                add(("failover", i, "from"), f"channel '{fo.from_}' is not a live channel")
+        elif fo.from_ in sc.pools:
+            if fo.to not in sc.pools:
+                add(("failover", i, "to"), _unknown("pool", fo.to, sc.pools, "pools"))
+        else:
+            add(("failover", i, "from"), _unknown("channel or pool", fo.from_,
+                                                  [*sc.channels, *sc.pools], "channels, pools"))
+        if fo.from_ == fo.to:
+            add(("failover", i, "to"), "a failover cannot go to where it comes from")
+    if len({fo.from_ for fo in sc.failover}) < len(sc.failover):
+        add(("failover",), "give at most one failover per channel or pool")

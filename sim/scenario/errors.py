@@ -38,7 +38,7 @@ class ScenarioError(Exception):
     ) -> None:
         self.file = file
         self.line = line
-        self.path = _shorten(path)
+        self.path = _shorten(" ".join(str(path).split()))  # one line, as the message
         self.message = _shorten(" ".join(str(message).split()))
         self._all = list(all_errors) if all_errors is not None else None
         super().__init__(self.message)

@@ -123,7 +123,7 @@ def message(err: ErrorDetails, loc: Located) -> str:
     if etype == "extra_forbidden":
         valid = list(loc.owner.model_fields) if loc.owner else []
         dist = _dist_name(loc.owner)
-        hint = did_you_mean(str(key), valid, list_all=20)
+        hint = did_you_mean(str(key), valid, list_all=30)
         if hint == f"did you mean '{key}'?":  # a key of another kind of distribution
             hint = "valid keys here: " + ", ".join(valid)
         where = f" for {_a(dist)} distribution" if dist else ""

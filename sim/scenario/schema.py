@@ -36,6 +36,7 @@ from sim.scenario.behaviour import (
     Recontact,
     Route,
 )
+from sim.scenario.backstage import Backstage, Failover, Outage
 from sim.scenario.distributions import Distribution
 from sim.scenario.timing import DayFactors, Profile, Schedule, Shift
 from sim.scenario.units import (
@@ -302,6 +303,12 @@ class Scenario(Model):
     """What a lost context costs on the next contact."""
     effort: Effort = Effort()
     """Weights of the customer-effort score."""
+    backstage: dict[Name, Backstage] = Field(default_factory=dict)
+    """Backstage systems frontstage work waits on (see :mod:`sim.scenario.backstage`)."""
+    outages: tuple[Outage, ...] = ()
+    """Outages of backstage systems, channels and pools, scheduled or random."""
+    failover: tuple[Failover, ...] = ()
+    """Where a channel's or pool's work goes while it is down."""
 
     @field_validator("interval")
     @classmethod
