@@ -206,6 +206,9 @@ def compare(
     scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="No progress bar or tables; just the final line."),
+    allow_large: bool = typer.Option(
+        False, "--allow-large",
+        help="Run even if the estimate says it would exhaust memory or take over a day."),
 ) -> None:
     """Is the redesign really better? Compare variants with a baseline, KPI by KPI.
 
@@ -229,7 +232,8 @@ def compare(
         labels = names if len(set(names)) == len(names) else [f.stem for f in files]
         result = compare_experiment(scenarios, replications=replications, executor=executor,
                                     workers=workers, scheduler=scheduler,
-                                    progress=not quiet, labels=labels)
+                                    progress=not quiet, labels=labels,
+                                    allow_large=allow_large)
     with output_errors(out_dir):
         result.write(out_dir)
     if not quiet:
@@ -296,6 +300,9 @@ def sweep(
                                      "(default) or start over."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="No progress bar or table; just the final line."),
+    allow_large: bool = typer.Option(
+        False, "--allow-large",
+        help="Run even if the estimate says it would exhaust memory or take over a day."),
 ) -> None:
     """What if? Run the scenario for every combination of the --set values.
 
@@ -314,7 +321,8 @@ def sweep(
         scenario = load(file)
         table = sweep_experiment(scenario, grid, out_dir, replications=replications,
                                  executor=executor, workers=workers, scheduler=scheduler,
-                                 resume=resume, progress=not quiet)
+                                 resume=resume, progress=not quiet,
+                                 allow_large=allow_large)
     if not quiet:
         _print_sweep(table, list(grid))
     n_points = table["point_id"].nunique() if len(table) else 0

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
+from sim.experiment.limits import check_limits
 from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import run_tasks
@@ -244,6 +245,7 @@ def compare(
     progress: ProgressArg = False,
     labels: Sequence[str] | None = None,
     groups: Sequence[str] = ("all", "channel"),
+    allow_large: bool = False,
 ) -> Comparison:
     """Run a baseline and variants on common random numbers and compare their KPIs.
 
@@ -281,6 +283,8 @@ def compare(
     n = int(replications if replications is not None else scenarios[0].replications)
     if n < 2:
         raise ValueError("compare needs at least 2 replications for confidence intervals")
+    for s in runs:
+        check_limits(s, n, workers or 1, keep_contacts=False, allow_large=allow_large)
     started = time.perf_counter()
     tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=v)
              for r in range(n) for v, s in enumerate(runs)]

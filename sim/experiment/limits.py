@@ -16,11 +16,16 @@ from sim.scenario.schema import Scenario
 
 #: Conservative engine speed for the time estimate (contacts per second per worker).
 CONTACTS_PER_S = 20_000.0
+#: Fixed work per simulated day even without demand (day batches, shift changes):
+#: counted as this many contacts' worth of time.
+CONTACT_EQUIVALENTS_PER_DAY = 50.0
 #: Memory per contact kept in the output tables (columns plus pandas overhead).
 BYTES_PER_KEPT_CONTACT = 160.0
 #: Memory per contact while a replication runs (column buffers, then numpy arrays).
 BYTES_PER_LIVE_CONTACT = 200.0
 MAX_WALL_S = 24 * 3600.0
+#: Longest simulated time per replication accepted without --allow-large (10 years).
+MAX_SIMULATED_S = 3650 * 86400.0
 
 
 class RunTooLargeError(ValueError):
@@ -64,7 +69,8 @@ def estimate(
         per_rep *= 1.0 + sum(h.probability for p in scenario.pools.values() for h in p.handoffs)
     live = per_rep * BYTES_PER_LIVE_CONTACT * max(1, workers)
     kept = per_rep * reps * BYTES_PER_KEPT_CONTACT if keep_contacts else 0.0
-    wall = per_rep * reps / (CONTACTS_PER_S * max(1, workers))
+    days = duration / 86400.0
+    wall = (per_rep + days * CONTACT_EQUIVALENTS_PER_DAY) * reps / (CONTACTS_PER_S * max(1, workers))
     return Estimate(per_rep, reps, live + kept, wall)
 
 
@@ -80,17 +86,32 @@ def check_limits(
     if allow_large:
         return est
     memory = machine_memory_bytes()
-    if est.memory_bytes > 0.6 * memory:
+    advice = ("shorten the horizon, lower the rates or replications, "
+              "or pass --allow-large to run it anyway")
+    contacts = f"{_big(est.contacts)} contacts over {est.replications} replications"
+    if not est.memory_bytes <= 0.6 * memory:  # also catches inf and nan
         raise RunTooLargeError(
-            f"this run would need about {est.memory_bytes / 2**30:,.1f} GiB of memory "
-            f"({est.contacts:,.0f} contacts over {est.replications} replications) but the machine "
-            f"has {memory / 2**30:,.1f} GiB; shorten the horizon, lower the rates or replications, "
-            "or pass --allow-large to run it anyway"
+            f"this run would need about {_big(est.memory_bytes / 2**30)} GiB of memory "
+            f"({contacts}) but the machine has {memory / 2**30:,.1f} GiB; {advice}"
         )
-    if est.wall_s > MAX_WALL_S:
+    simulated = scenario.warmup + scenario.horizon
+    if not simulated <= MAX_SIMULATED_S:
         raise RunTooLargeError(
-            f"this run would take about {est.wall_s / 3600:,.0f} hours "
-            f"({est.contacts:,.0f} contacts over {est.replications} replications); shorten the "
-            "horizon, lower the rates or replications, or pass --allow-large to run it anyway"
+            f"this run simulates {_big(simulated / 86400)} days per replication, more than the "
+            f"{MAX_SIMULATED_S / 86400:,.0f}-day limit (reporting intervals and shifts alone "
+            f"would take long); {advice}"
+        )
+    if not est.wall_s <= MAX_WALL_S:
+        raise RunTooLargeError(
+            f"this run would take about {_big(est.wall_s / 3600)} hours ({contacts}); {advice}"
         )
     return est
+
+
+def _big(x: float) -> str:
+    """A readable figure for any size: ``1,234``, ``3.2e+15``, ``unbounded``."""
+    if x != x or x == float("inf"):
+        return "unboundedly many"
+    if x < 1e13:
+        return f"{x:,.0f}" if x >= 10 else f"{x:,.1f}"
+    return f"{x:.1e}"
