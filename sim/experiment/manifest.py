@@ -33,7 +33,10 @@ def scenario_fingerprint(scenario: Scenario) -> str:
 def default_command() -> str:
     """The command line of this process, as a shell would show it."""
     argv = list(sys.argv)
-    if argv and argv[0].endswith(("servicesim", "__main__.py")):
+    prog = argv[0].replace("\\", "/") if argv else ""
+    # The console script, or ``python -m sim`` (whose argv[0] is sim/__main__.py);
+    # not any other ``python -m`` tool (pytest's argv[0] is also a __main__.py).
+    if prog.endswith(("/servicesim", "sim/__main__.py")) or prog == "servicesim":
         argv[0] = "servicesim"
         return shlex.join(argv)
     return "python API (" + shlex.join(argv[:1]) + ")" if argv else "python API"

@@ -43,6 +43,35 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: KPIs that are shares of something, so lie in [0, 1].
+SHARE_KPIS = frozenset({
+    "abandon_rate", "blocked_rate", "p_wait", "service_level", "utilization", "fcr",
+    "recontact_rate", "containment_rate", "resolution_rate", "first_visit_fix_rate",
+    "technician_utilization",
+})
+
+
+def kpi_range(name: str) -> tuple[float, float]:
+    """The values a KPI can take: its confidence interval is clipped to this range.
+
+    The Student-t interval is symmetric, so for a share near 0 or 1 (an abandon rate
+    of 0.2 %) or a small time it can reach past what the KPI can be; the clipped
+    interval states the same uncertainty without impossible values.
+    """
+    if name in SHARE_KPIS or name.endswith(("_rate", "_share")):
+        return 0.0, 1.0
+    if name == "effort_score":
+        return 1.0, 7.0
+    if (
+        name in {"offered", "handled", "journeys"}
+        or name.startswith(("cost", "days_"))
+        or name.endswith(("_s", "per_journey", "_mean"))
+        or "_s_p" in name
+    ):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
 def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and Student-t confidence interval of every KPI over replications.
 
@@ -73,6 +102,9 @@ def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
         t = _st.t.ppf(0.5 + confidence / 2.0, np.where(n >= 2, n - 1, np.nan))
         half = np.where(n >= 2, t * std / np.sqrt(n), np.nan)
     mean = agg["mean"].to_numpy(dtype=float)
+    bounds = [kpi_range(str(k)) for k in agg["kpi"]]
+    lo = np.array([b[0] for b in bounds], dtype=float)
+    hi = np.array([b[1] for b in bounds], dtype=float)
     out = pd.DataFrame(
         {
             "group": agg["group"].astype(object),
@@ -81,8 +113,8 @@ def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
             "n": agg["n"].astype(np.int64),
             "mean": mean,
             "std": np.where(n >= 2, std, np.nan),
-            "ci_low": mean - half,
-            "ci_high": mean + half,
+            "ci_low": np.maximum(mean - half, lo),
+            "ci_high": np.minimum(mean + half, hi),
             "half_width": half,
         },
         columns=list(SUMMARY_COLUMNS),

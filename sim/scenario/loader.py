@@ -39,6 +39,10 @@ class Locator:
         return None
 
 
+#: Largest scenario file read (bytes); real ones are a few kilobytes.
+MAX_FILE_BYTES = 16 * 2**20
+
+
 def load(path: str | os.PathLike[str]) -> Scenario:
     """Read, validate and cross-check the scenario file at ``path``.
 
@@ -47,7 +51,16 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     """
     file = os.fspath(path)
     try:
-        data = Path(file).read_bytes()
+        with Path(file).open("rb") as handle:
+            # Read one byte past the cap, so a huge file (or /dev/zero) is refused
+            # at once instead of being read whole.
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; a scenario file is "
+                "a few kilobytes (long empirical samples belong in a calibration log)",
+                file=file,
+            )
     except FileNotFoundError:
         raise ScenarioError("file not found", file=file) from None
     except IsADirectoryError:

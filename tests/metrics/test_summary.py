@@ -94,3 +94,26 @@ def test_summary_dict_extra_and_other_confidence():
     assert list(d["kpis"]["asa_s"]) == ["mean", "ci90"]
     with pytest.raises(ValueError):
         summary_dict(s, "Story", 5, extra={"kpis": {}})
+
+
+def test_interval_is_clipped_to_what_the_kpi_can_be() -> None:
+    """A share near 0 gets a CI that stops at 0; an unbounded KPI keeps t symmetry."""
+    import pandas as pd
+
+    from sim.metrics.summary import kpi_range, summarize
+
+    rows = []
+    for rep, (ab, delta) in enumerate([(0.0, -3.0), (0.0, 1.0), (0.01, 2.0)]):
+        rows.append({"replication": rep, "group": "all", "member": "all",
+                     "kpi": "abandon_rate", "value": ab})
+        rows.append({"replication": rep, "group": "all", "member": "all",
+                     "kpi": "something_signed", "value": delta})
+    out = summarize(pd.DataFrame(rows)).set_index("kpi")
+    assert out.loc["abandon_rate", "ci_low"] == 0.0
+    assert out.loc["abandon_rate", "ci_high"] > out.loc["abandon_rate", "mean"]
+    signed = out.loc["something_signed"]
+    assert signed["ci_low"] < -3.0
+    assert abs((signed["ci_high"] - signed["mean"]) - (signed["mean"] - signed["ci_low"])) < 1e-12
+    assert kpi_range("resolution_latency_s_p90") == (0.0, float("inf"))
+    assert kpi_range("effort_score") == (1.0, 7.0)
+    assert kpi_range("service_level") == (0.0, 1.0)

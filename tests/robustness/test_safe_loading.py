@@ -175,3 +175,21 @@ def test_an_existing_output_keeps_its_permissions_but_never_special_bits(tmp_pat
     path.chmod(0o4640)
     io.write_json_atomic(path, {"v": 2})
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def test_huge_file_is_refused_quickly(tmp_path) -> None:
+    """A file over the size cap is refused without reading it whole."""
+    import time
+
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import MAX_FILE_BYTES, load
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:
+        f.write(b"name: x\n")
+        f.seek(MAX_FILE_BYTES * 4)
+        f.write(b"\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match="larger than 16 MiB"):
+        load(big)
+    assert time.perf_counter() - t0 < 1.0
