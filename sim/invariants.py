@@ -28,7 +28,7 @@ def check_records(rec: Records) -> None:
     c = rec.contacts
     out = c["outcome"]
     n = rec.n_contacts
-    _require(np.isin(out, _OUTCOMES).all(), "every contact ends handled, abandoned, blocked, "
+    _require(bool(np.isin(out, _OUTCOMES).all()), "every contact ends handled, abandoned, blocked, "
              "transferred, escalated or open")
     _require(sum(int((out == k).sum()) for k in _OUTCOMES) == n, "every contact accounted for")
     _require(np.array_equal(c["contact_id"], np.arange(n)), "contact ids are 0..n-1")

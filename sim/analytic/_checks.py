@@ -11,7 +11,7 @@ def check_servers(servers: object, name: str = "servers") -> int:
     if isinstance(servers, bool):
         raise ValueError(f"{name} must be a whole number >= 0, got {servers!r}")
     try:
-        n = operator.index(servers)  # type: ignore[call-overload]
+        n = operator.index(servers)  # type: ignore[arg-type]
     except TypeError:
         raise ValueError(f"{name} must be a whole number >= 0, got {servers!r}") from None
     if n < 0:

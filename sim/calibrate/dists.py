@@ -141,8 +141,8 @@ def fit_durations(values: np.ndarray, candidates: tuple[str, ...] = CANDIDATES) 
         return None
     if x.size < MIN_SHAPE_N or np.ptp(x) == 0:
         m = float(x.mean())
-        aic = 2 - 2 * (-x.size * math.log(m) - x.size)
-        return DistFit("exponential", m, 1.0, int(x.size), {"exponential": aic}, left_out)
+        only = 2 - 2 * (-x.size * math.log(m) - x.size)
+        return DistFit("exponential", m, 1.0, int(x.size), {"exponential": only}, left_out)
     aic: dict[str, float] = {}
     fits: dict[str, tuple[float, float]] = {}
     k = {"exponential": 1, "lognormal": 2, "gamma": 2}

@@ -60,8 +60,9 @@ def failure_modes(scenario: Scenario) -> list[FailureMode]:
     targets += [(n, "pool") for n in scenario.pools]
     modes = []
     for name, kind in targets:
+        mtbfs = [o.mtbf.mean_s for o in scenario.outages if o.target == name and o.mtbf]
         random = [o for o in scenario.outages if o.target == name and o.mtbf is not None]
-        per_year = sum(YEAR_S / o.mtbf.mean_s for o in random if o.mtbf.mean_s > 0)
+        per_year = sum(YEAR_S / m for m in mtbfs if m > 0)
         repairs = [o.mttr.mean_s for o in random if o.mttr is not None]
         modes.append(FailureMode(name, kind, float(np.mean(repairs)) if repairs
                                  else DEFAULT_REPAIR_S, per_year if random else 1.0,

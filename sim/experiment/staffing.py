@@ -388,7 +388,7 @@ def staff(
                 best = {p: v.copy() for p, v in h.items()}
             nxt = {p: v.copy() for p, v in h.items()}
             for i, p in enumerate(names):
-                for k in np.flatnonzero(judged):
+                for k in map(int, np.flatnonzero(judged)):
                     nxt[p][k] = _step(int(h[p][k]), bool(ok[i, k]), state[(p, k)])
             if ok_all and all((nxt[p] == h[p]).all() for p in names):
                 converged = True

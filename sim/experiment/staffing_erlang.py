@@ -145,12 +145,15 @@ def erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Se
     """
     within = min(s.channels[c].sl_target_s for c in s.pools[pool].channels)
     out = np.zeros(load["rate"].shape, dtype=np.int64)
-    memo: dict[tuple[float, ...], int] = {}
+    memo: dict[tuple[float, float, float], int] = {}
     for d in days:
-        for k in range(out.shape[1]):
-            key = tuple(round(float(load[x][d, k]), 12) for x in ("rate", "work", "theta"))
+        for k in range(out.shape[-1]):  # type: ignore[misc]
+            rate = round(float(load["rate"][d, k]), 12)
+            work = round(float(load["work"][d, k]), 12)
+            theta = round(float(load["theta"][d, k]), 12)
+            key = (rate, work, theta)
             if key not in memo:
-                memo[key] = _erlang_one(*key, goals, within, model)
+                memo[key] = _erlang_one(rate, work, theta, goals, within, model)
             out[d, k] = memo[key]
     return out
 

@@ -23,6 +23,7 @@ start_s, end_s) for the ``outages`` table of :class:`sim.records.Records`.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,7 +87,7 @@ class Outages:
             if outage.scheduled:
                 t = float(outage.at) - s.start  # type: ignore[arg-type]
                 if t >= 0 and t < world.end_s:
-                    world.after(t, lambda i=i, d=outage.for_: self._down(i, d))
+                    world.after(t, partial(self._down, i, float(outage.for_)))  # type: ignore[arg-type]
             else:
                 up = Sampler(outage.mtbf, world.streams.get(f"outage-up/{i}"))
                 repair = Sampler(outage.mttr, world.streams.get(f"outage-repair/{i}"))

@@ -123,7 +123,7 @@ class Recontact(Model):
 class ContextLoss(Model):
     """The cost of lost context: the customer repeats themselves on the next contact."""
 
-    extra_handle_time: Delay = Deterministic(dist="deterministic", value="90s")
+    extra_handle_time: Delay = Deterministic.model_validate({"dist": "deterministic", "value": "90s"})
     """Added to the next contact's handle time (before proficiency scaling)."""
 
 
@@ -149,6 +149,8 @@ class Effort(Model):
     """Per self-service or bot session that did not contain the need."""
     unresolved: float = Field(default=1.5, ge=0, le=10)
     """Once, when the journey ends without resolution."""
+    visits: float = Field(default=0.5, ge=0, le=10)
+    """Per technician visit made (the customer stays in for the appointment window)."""
 
 
 class Route(Model):

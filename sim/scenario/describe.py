@@ -120,9 +120,9 @@ def describe(scenario: Scenario) -> str:
             f"{ch} {load:.1f} Erlangs" for ch, load in load_by_channel.items()))
     out.append("Intents")
     w = max(len(n) for n in sc.intents)
-    for name, intent in sc.intents.items():
-        share = "" if intent.share is None else f"; share {intent.share:g}"
-        out.append(f"  {name:<{w}}  handle time {_dist(intent.handle_time)}{share}")
+    for name, spec in sc.intents.items():
+        share = "" if spec.share is None else f"; share {spec.share:g}"
+        out.append(f"  {name:<{w}}  handle time {_dist(spec.handle_time)}{share}")
     if sc.segments:
         out.append("Segments")
         w = max(len(n) for n in sc.segments)

@@ -56,7 +56,7 @@ class Exponential(_Dist):
         return rng.exponential(self.mean, size)
 
     def scaled(self, factor: float) -> "Exponential":
-        return Exponential(dist="exponential", mean=f"{self.mean * factor}s")
+        return self.model_copy(update={"mean": self.mean * factor})
 
 
 class Lognormal(_Dist):
@@ -76,7 +76,7 @@ class Lognormal(_Dist):
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
     def scaled(self, factor: float) -> "Lognormal":
-        return Lognormal(dist="lognormal", mean=f"{self.mean * factor}s", cv=self.cv)
+        return self.model_copy(update={"mean": self.mean * factor})
 
 
 class Gamma(_Dist):
@@ -95,7 +95,7 @@ class Gamma(_Dist):
         return rng.gamma(shape, self.mean / shape, size)
 
     def scaled(self, factor: float) -> "Gamma":
-        return Gamma(dist="gamma", mean=f"{self.mean * factor}s", cv=self.cv)
+        return self.model_copy(update={"mean": self.mean * factor})
 
 
 class Deterministic(_Dist):
@@ -116,7 +116,7 @@ class Deterministic(_Dist):
         return np.full(size, self.value)
 
     def scaled(self, factor: float) -> "Deterministic":
-        return Deterministic(dist="deterministic", value=f"{self.value * factor}s")
+        return self.model_copy(update={"value": self.value * factor})
 
 
 class Uniform(_Dist):
@@ -145,7 +145,7 @@ class Uniform(_Dist):
         return rng.uniform(self.low, self.high, size)
 
     def scaled(self, factor: float) -> "Uniform":
-        return Uniform(dist="uniform", low=f"{self.low * factor}s", high=f"{self.high * factor}s")
+        return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
 
 
 class Triangular(_Dist):
@@ -176,12 +176,9 @@ class Triangular(_Dist):
         return rng.triangular(self.low, self.mode, self.high, size)
 
     def scaled(self, factor: float) -> "Triangular":
-        return Triangular(
-            dist="triangular",
-            low=f"{self.low * factor}s",
-            mode=f"{self.mode * factor}s",
-            high=f"{self.high * factor}s",
-        )
+        return self.model_copy(update={
+            "low": self.low * factor, "mode": self.mode * factor, "high": self.high * factor,
+        })
 
 
 class Empirical(_Dist):
@@ -204,7 +201,7 @@ class Empirical(_Dist):
         return values[rng.integers(0, len(values), size)]
 
     def scaled(self, factor: float) -> "Empirical":
-        return Empirical(dist="empirical", values=tuple(f"{v * factor}s" for v in self.values))
+        return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
 
 
 Distribution = Annotated[

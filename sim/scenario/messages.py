@@ -140,9 +140,9 @@ def message(err: ErrorDetails, loc: Located) -> str:
     if etype == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
         names = ", ".join(DIST_NAMES)
-        near = difflib.get_close_matches(tag.lower(), DIST_NAMES, n=1, cutoff=0.85)
-        if near:
-            return f"unknown distribution '{tag}'; did you mean '{near[0]}'?"
+        close = difflib.get_close_matches(tag.lower(), DIST_NAMES, n=1, cutoff=0.85)
+        if close:
+            return f"unknown distribution '{tag}'; did you mean '{close[0]}'?"
         return f"unknown distribution '{tag}'; use one of {names}"
     if etype == "union_tag_not_found":
         return (
