@@ -1,3 +1,93 @@
-from benchmarks.engine import main
+"""``python -m benchmarks``: every performance benchmark in one run, with the targets.
 
-main()
+1. contacts per second of a bare SimPy M/M/c+M model, of servicesim on the same
+   one-pool voice scenario, and of servicesim on the full-journey scenario (500k
+   contacts), in one process (:mod:`benchmarks.throughput`);
+2. time and peak memory of the full-journey scenario at 100k, 400k and 1.6M
+   contacts, each in a fresh process, and whether they grow linearly
+   (:mod:`benchmarks.scaling`);
+3. 16 replications in-process against a 2-worker process pool
+   (:mod:`benchmarks.bench_executors`).
+
+About 3-4 minutes on 2 cores; ``--quick`` runs a tenth of every size (about 30 s),
+``--no-executors`` and ``--no-tracemalloc`` skip parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import simpy
+
+from benchmarks import bench_executors, scaling, throughput
+
+TARGETS = {
+    "one_pool": 0.8,        # servicesim one-pool / bare SimPy, contacts/s
+    "journey": 0.5,         # servicesim full journey / bare SimPy, contacts/s
+    "bytes": 200.0,         # peak memory per recorded contact at the largest size
+    "speedup": 1.8,         # process pool (2 workers) / in-process, 16 replications
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="a tenth of every size (about 30 s)")
+    p.add_argument("--scale", type=float, default=None,
+                   help="multiply every size by this (--quick is 0.1)")
+    p.add_argument("--repeats", type=int, default=2, help="interleaved throughput runs")
+    p.add_argument("--no-executors", action="store_true", help="skip the process-pool benchmark")
+    p.add_argument("--no-tracemalloc", action="store_true",
+                   help="skip the tracemalloc cross-check of peak memory")
+    return p
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = _parser().parse_args(argv)
+    scale = args.scale if args.scale is not None else (0.1 if args.quick else 1.0)
+    started = time.perf_counter()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, SimPy {simpy.__version__}, NumPy {np.__version__}; "
+          f"scale {scale:g}\n")
+    out: dict = {"scale": scale}
+    out["throughput"] = throughput.measure(horizon_h=100.0 * scale,
+                                           journey_contacts=int(500_000 * scale),
+                                           repeats=args.repeats)
+    print()
+    sizes = [int(n * scale) for n in (100_000, 400_000, 1_600_000)]
+    out["scaling"] = scaling.measure(sizes, trace_sizes=[] if args.no_tracemalloc else sizes[:2])
+    if not args.no_executors:
+        print()
+        out["executors"] = bench_executors.measure(reps=max(2, round(16 * min(1.0, scale * 4))),
+                                                   workers=2)
+    _verdicts(out, sizes[-1])
+    print(f"\nbenchmarks took {time.perf_counter() - started:.0f} s")
+    return out
+
+
+def _verdicts(out: dict, largest: int) -> None:
+    t, s = out["throughput"], out["scaling"]
+    rows = [
+        ("one-pool voice / bare SimPy", f"{t['ratio_one_pool']:.2f}x",
+         f">= {TARGETS['one_pool']}x", t["ratio_one_pool"] >= TARGETS["one_pool"]),
+        ("full journey / bare SimPy", f"{t['ratio_journey']:.2f}x",
+         f">= {TARGETS['journey']}x", t["ratio_journey"] >= TARGETS["journey"]),
+        (f"peak memory per contact at {largest:,}", f"{s['peak_b_at_largest']:.0f} B",
+         f"<= {TARGETS['bytes']:.0f} B", s["peak_b_at_largest"] <= TARGETS["bytes"]),
+        ("time and memory grow linearly", "yes" if s["linear"] else "no", "linear", s["linear"]),
+    ]
+    if "executors" in out:
+        e = out["executors"]
+        rows.append(("process pool (2) / in-process", f"{e['speedup']:.2f}x",
+                     f">= {TARGETS['speedup']}x", e["speedup"] >= TARGETS["speedup"]))
+    print("\ntargets:")
+    for name, value, target, ok in rows:
+        print(f"  {name:<40} {value:>9}   target {target:<9} {'met' if ok else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

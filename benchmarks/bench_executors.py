@@ -2,7 +2,8 @@
 
 Not a test: it prints wall times and the speed-up of ``--executor processes
 --workers 2`` over ``--executor serial``, and checks the two give identical
-summaries. Run with ``python benchmarks/bench_executors.py [REPLICATIONS] [WORKERS]``.
+summaries. Run with ``python -m benchmarks.bench_executors [REPLICATIONS] [WORKERS]``
+(``python -m benchmarks`` runs it too).
 On a quiet 2-core machine expect close to 2x; the pool's fork start-up costs
 milliseconds, so the ratio mainly reflects free cores.
 """
@@ -29,12 +30,12 @@ SCENARIO = {
 }
 
 
-def main() -> None:
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 16
-    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+def measure(reps: int = 16, workers: int = 2) -> dict[str, float]:
+    """Wall time of ``reps`` replications in-process and on a process pool; the speed-up."""
     scenario = validate(SCENARIO)
     timings = {}
     summaries = {}
+    print(f"{reps} replications of a one-pool voice scenario (8 h at 45/min each):")
     for executor, n_workers in (("serial", None), ("processes", workers)):
         started = time.perf_counter()
         res = run(scenario, replications=reps, executor=executor, workers=n_workers,
@@ -42,12 +43,20 @@ def main() -> None:
         timings[executor] = time.perf_counter() - started
         summaries[executor] = res.summary_dict()
         how = f", start method {res.executor['start_method']}" if n_workers else ""
-        print(f"{executor:>9}: {reps} replications in {timings[executor]:.2f} s "
+        print(f"  {executor:>9}: {timings[executor]:.2f} s "
               f"({timings[executor] / reps:.3f} s each{how})")
     same = summaries["serial"] == summaries["processes"]
-    print(f"identical summaries: {same}")
-    print(f"speed-up processes ({workers} workers) / serial: "
-          f"{timings['serial'] / timings['processes']:.2f}x")
+    speedup = timings["serial"] / timings["processes"]
+    print(f"  identical summaries: {same}; speed-up processes ({workers} workers) / "
+          f"in-process: {speedup:.2f}x")
+    return {"serial_s": timings["serial"], "processes_s": timings["processes"],
+            "speedup": speedup, "identical": float(same), "workers": float(workers)}
+
+
+def main() -> None:
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 16
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    measure(reps, workers)
 
 
 if __name__ == "__main__":

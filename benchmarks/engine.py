@@ -1,6 +1,6 @@
 """Engine speed: servicesim against a bare SimPy M/M/c+M model, in one process.
 
-Run ``python -m benchmarks.engine`` (or ``python -m benchmarks``). It prints
+Run ``python -m benchmarks.engine`` (``python -m benchmarks`` runs every benchmark). It prints
 contacts simulated per second for
 
 1. a bare SimPy M/M/c model with exponential patience, written here as compactly as

@@ -15,6 +15,10 @@ pool_time
 queue_time
     time-integrated queue length per channel and reporting interval (contact-seconds),
     shape ``(n_channels, n_intervals)``, so mean queue length = value / interval.
+visits
+    field channels only: one row per technician visit booked (:data:`VISIT_COLUMNS`),
+    with ``field_ops`` naming the technician pools and territories and giving their
+    working time in the measured window and costs (see :mod:`sim.model.field`).
 
 Journeys
 --------
@@ -39,6 +43,7 @@ indexing the name tuples carried alongside (``pool = -1``: never reached an agen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +92,29 @@ OUTAGE_COLUMNS: dict[str, str] = {
     "end_s": "float64",   # restoration (the run's end if still down then)
 }
 
+# Outcome codes of a technician visit (field channels, see sim.model.field).
+FIXED, MISSING_PART, NO_SHOW, NOT_FIXED, VISIT_OPEN, UNBOOKED = range(6)
+VISIT_OUTCOME_NAMES = ("fixed", "missing_part", "no_show", "not_fixed", "open", "unbooked")
+
+#: Column name -> numpy dtype of the visits table (one row per booked visit).
+VISIT_COLUMNS: dict[str, str] = {
+    "journey_id": "int64",
+    "visit": "int16",          # 1 for the journey's first visit, +1 for each repeat
+    "channel": "int16",        # the field channel
+    "intent": "int16",
+    "pool": "int16",           # technician pool (code into field_ops["pools"]; -1 unbooked)
+    "technician": "int32",     # technician within the pool (-1 unbooked)
+    "territory": "int16",      # code into field_ops["territories"]
+    "booked_s": "float64",     # when the visit was booked
+    "slot_start_s": "float64",  # start of the appointment slot (nan if unbooked)
+    "start_s": "float64",      # technician set off (nan if not yet)
+    "arrive_s": "float64",     # arrived at the customer
+    "end_s": "float64",        # left the customer (nan if open)
+    "travel_s": "float64",
+    "onsite_s": "float64",
+    "outcome": "int8",         # FIXED, MISSING_PART, NO_SHOW, NOT_FIXED, VISIT_OPEN, UNBOOKED
+}
+
 
 @dataclass
 class Records:
@@ -120,6 +148,9 @@ class Records:
     backstage_s: np.ndarray | None = None       # per contact: time at backstage systems
     backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
     outages: dict[str, np.ndarray] | None = None  # OUTAGE_COLUMNS, one row per outage
+    # -- field visits (None: the scenario has no field channel; see sim.model.field) --
+    visits: dict[str, np.ndarray] | None = None   # VISIT_COLUMNS, one row per visit
+    field_ops: dict[str, Any] | None = None       # technician pools, territories, hours, costs
 
     @property
     def n_contacts(self) -> int:

@@ -28,7 +28,8 @@ REPS_HELP = "Replications (independent simulated periods) per scenario; default:
 #: KPIs shown per channel and per sweep point (when present).
 SHORT_KPIS = ("offered", "asa_s", "service_level", "abandon_rate", "utilization")
 PERCENT_KPIS = frozenset({"abandon_rate", "blocked_rate", "p_wait", "service_level",
-                          "utilization", "recontact_rate", "fcr", "containment_rate"})
+                          "utilization", "recontact_rate", "fcr", "containment_rate",
+                          "technician_utilization"})
 
 
 def fmt(kpi: str, x: Any) -> str:

@@ -31,7 +31,7 @@ from sim.scenario.schema import Scenario
 
 #: Output files a run may skip (tables not kept, no report module yet).
 STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet",
-                    "outages.parquet", "report.html")
+                    "outages.parquet", "visits.parquet", "report.html")
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Results:
     outages
         One row per outage (target, kind, start_s, end_s, ...) over all
         replications, written as ``outages.parquet``; ``None`` without outages.
+    visits
+        One row per technician visit (field channels) over all replications,
+        written as ``visits.parquet``; ``None`` without field work.
     replications
         Replications run (with sequential stopping: how many it took).
     wall_s
@@ -70,6 +73,7 @@ class Results:
     intervals: pd.DataFrame | None = None
     journeys: pd.DataFrame | None = None
     outages: pd.DataFrame | None = None
+    visits: pd.DataFrame | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     stopping: StoppingReport | None = None
 
@@ -77,8 +81,13 @@ class Results:
         """The ``summary.json`` document (output contract); identical across executors."""
         from sim.metrics import summary_dict
 
-        extra = {"stopping": self.stopping.to_dict()} if self.stopping is not None else None
-        return summary_dict(self.summary, self.scenario.name, self.replications, extra=extra)
+        extra = {"stopping": self.stopping.to_dict()} if self.stopping is not None else {}
+        if self.scenario.events:  # demand shocks: KPIs inside vs outside each window
+            from sim.metrics.shocks import event_summary
+
+            extra["by_event"] = event_summary(self.summary, self.scenario)
+        return summary_dict(self.summary, self.scenario.name, self.replications,
+                            extra=extra or None)
 
     def kpi(self, name: str, group: str = "all", member: str = "") -> pd.Series:
         """One KPI's summary row (mean, ci_low, ci_high, ...), e.g. ``results.kpi("asa_s")``.
@@ -132,6 +141,7 @@ class Results:
             "journeys": self.journeys,
             "intervals": self.intervals,
             "outages": self.outages,
+            "visits": self.visits,
         }
         for name, frame in tables.items():
             if frame is not None:

@@ -194,6 +194,7 @@ def run(
         intervals=stack([o.intervals for o in outputs]) if keep_intervals else None,
         journeys=stack([o.journeys for o in outputs]) if keep_contacts else None,
         outages=stack([o.outages for o in outputs]) if keep_intervals else None,
+        visits=stack([o.visits for o in outputs]) if keep_contacts else None,
         executor=sess.describe(),
         stopping=stopping,
     )

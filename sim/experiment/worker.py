@@ -49,6 +49,8 @@ class ReplicationOutput:
     journeys: pd.DataFrame | None = None
     outages: pd.DataFrame | None = None
     """One row per outage (scenarios with outages only; kept with the intervals)."""
+    visits: pd.DataFrame | None = None
+    """One row per technician visit (scenarios with field channels; kept with the contacts)."""
 
 
 def _with_replication(frame: pd.DataFrame, replication: int) -> pd.DataFrame:
@@ -106,4 +108,5 @@ def run_replication(task: ReplicationTask) -> ReplicationOutput:
     if task.keep_contacts:
         out.contacts = _with_replication(metrics.contacts_table(records), task.replication)
         out.journeys = journeys_frame(records)
+        out.visits = metrics.visits_table(records)
     return out

@@ -12,9 +12,11 @@ package turns it into figures and never imports SimPy or :mod:`sim.model`:
   ``journey_kpis``;
 * :func:`summarize` / :func:`summary_dict` — mean and CI over replications, and the
   ``summary.json`` contract (``summary``);
-* :func:`mean_ci` / :func:`paired_ci` / :func:`welch_ci` — the statistics (``stats``).
+* :func:`mean_ci` / :func:`paired_ci` / :func:`welch_ci` — the statistics (``stats``);
+* :func:`visits_table` — technician visits of field channels, and their KPIs (``field``).
 """
 
+from sim.metrics.field import visits_table
 from sim.metrics.intervals import interval_table
 from sim.metrics.kpis import kpi_names, replication_kpis
 from sim.metrics.outages import outages_table
@@ -35,5 +37,6 @@ __all__ = [
     "replication_kpis",
     "summarize",
     "summary_dict",
+    "visits_table",
     "welch_ci",
 ]

@@ -42,6 +42,9 @@ waiting_per_min      minutes on hold: queue waits while on the line (not     0.1
                      back-office queues the customer is not part of)
 failed_self_service  self-service / bot sessions that did not contain        0.5
 unresolved           the journey ended without resolution (counted once)     1.5
+visits               technician visits made (field channels: the customer    0.5
+                     stays in for the appointment window, see
+                     :mod:`sim.scenario.field`)
 ==================== ======================================================= =======
 
 Why these defaults: the effort research ranks *repeating information* and *having

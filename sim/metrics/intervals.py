@@ -6,8 +6,8 @@ every interval of the measured window this table holds one row per channel
 
 * channel rows count customer contacts (``step == 0``, in window) by the interval
   of their *arrival* — offered, handled, abandoned, blocked, answered within the
-  channel's target, service level (open contacts left out of the denominator, as in
-  :mod:`sim.metrics.kpis`), ASA — and the time-averaged queue length;
+  channel's target, service level (open contacts counted as in
+  :func:`sim.metrics.kpis.service_level_rows`), ASA — and the time-averaged queue length;
 * pool rows count the pieces of work an agent of the pool answered (any step, by
   arrival interval): handled and ASA; and the time-weighted staffing figures from
   the recorder's agent-second arrays: staffed agents, busy agents, utilisation.
@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics.kpis import ratio
+from sim.metrics.kpis import ratio, service_level_rows
 from sim.metrics.outages import interval_outages
-from sim.records import ABANDONED, BLOCKED, HANDLED, OPEN, TRANSFERRED, Records
+from sim.records import ABANDONED, BLOCKED, HANDLED, TRANSFERRED, Records
 from sim.scenario.units import format_clock
 
 __all__ = ["INTERVAL_COLUMNS", "interval_table"]
@@ -105,19 +105,15 @@ def interval_table(records: Records) -> pd.DataFrame:
     # channel scope
     target = np.asarray(records.sl_target_s, dtype=float)
     row_target = target[channel] if target.size else np.full(channel.shape, np.nan)
-    with np.errstate(invalid="ignore"):
-        within = answered & (wait <= row_target)
-    has_target = ~np.isnan(row_target)
+    decided, within = service_level_rows(records, row_target)
     ch = {
         "offered": _binned(channel, idx, cust, n_ch, n_int),
         "handled": _binned(channel, idx, cust & served, n_ch, n_int),
         "abandoned": _binned(channel, idx, cust & (outcome == ABANDONED), n_ch, n_int),
         "blocked": _binned(channel, idx, cust & (outcome == BLOCKED), n_ch, n_int),
-        "answered_within_target": _binned(
-            channel, idx, cust & within & (outcome != OPEN), n_ch, n_int
-        ),
+        "answered_within_target": _binned(channel, idx, cust & decided & within, n_ch, n_int),
     }
-    sl_den = _binned(channel, idx, cust & has_target & (outcome != OPEN), n_ch, n_int)
+    sl_den = _binned(channel, idx, cust & decided, n_ch, n_int)
     ch["service_level"] = ratio(ch["answered_within_target"], sl_den)
     ans = cust & answered & ~np.isnan(wait)
     ch["asa_s"] = ratio(

@@ -27,7 +27,8 @@ recontact_rate
     bot or a handoff) arriving within the recontact window of the first contact /
     journeys.
 fcr
-    journeys resolved on their only customer contact (transfers within it allowed)
+    journeys resolved on their only customer contact (transfers within it allowed;
+    not by a technician visit)
     / journeys.
 containment_rate
     self-service and bot sessions (in window, ended) that contained the need /
@@ -39,7 +40,8 @@ effort_score
     (resolved or given up).
 cost_total
     ``all``: staffed agent time at each pool's ``cost_per_hour`` over the window
-    plus the fees of the contacts that arrived in it; ``pool``: the pool's staffed
+    plus the fees of the contacts that arrived in it (and technician time and visit
+    fees, :mod:`sim.metrics.field`); ``pool``: the pool's staffed
     cost; channel, segment, intent: the loaded cost of their journeys (see
     :mod:`sim.metrics.journeys`).
 cost_per_journey
@@ -52,6 +54,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.metrics.field import field_cost
 from sim.metrics.journeys import row_costs, staff_cost
 from sim.records import ESCALATED, HANDLED
 
@@ -76,7 +79,8 @@ JOURNEY_KPIS: tuple[str, ...] = (
     "cost_per_journey",
 )
 
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage"})
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage",
+                             "event"})
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -158,7 +162,7 @@ def cost_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     journeys = np.bincount(codes[win], minlength=n).astype(float)
     if group == "all":
         fees, _ = row_costs(r)
-        total = np.array([staff.sum() + fees[ctx.in_window].sum()])
+        total = np.array([staff.sum() + fees[ctx.in_window].sum() + field_cost(r)])
     else:
         total = np.bincount(codes[win], weights=f.cost[win], minlength=n)
     return {"cost_total": total, "cost_per_journey": _ratio(total, journeys)}

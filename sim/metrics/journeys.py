@@ -15,7 +15,10 @@ journey's first arrival to the end of its last row splits exactly into
 ``stage_backstage_s`` is the time at backstage systems (queued or served; for
 live work the agent is held meanwhile, so it is taken out of ``stage_handling_s``;
 for parked asynchronous work it is the time after the agent let go). For a
-resolved journey the stages sum to ``resolution_latency_s``.
+resolved journey the stages sum to ``resolution_latency_s``. With field channels a
+journey that took a technician visit also has ``stage_field_s`` (first booking to
+the end of its last visit) and its visits' status, effort and cost
+(:mod:`sim.metrics.field`).
 
 Status
     ``resolved`` (a contact resolved the need); ``open`` (not resolved, and a row
@@ -41,6 +44,7 @@ import numpy as np
 
 from sim.metrics._journeys import JourneyFold, fold_journeys
 from sim.metrics.effort import effort_score
+from sim.metrics.field import visit_journeys
 from sim.records import BLOCKED, ESCALATED, HANDLED, TRANSFERRED, Records
 
 __all__ = ["STAGES", "STATUS_NAMES", "JourneyFacts", "journey_facts", "row_costs", "staff_cost"]
@@ -77,6 +81,7 @@ class JourneyFacts:
     cost: np.ndarray
     effort_score: np.ndarray
     stages: dict[str, np.ndarray]
+    visits: np.ndarray | None = None    # technician visits made (None: no field channel)
 
     @property
     def resolved(self) -> np.ndarray:
@@ -89,8 +94,10 @@ class JourneyFacts:
 
     @property
     def fcr(self) -> np.ndarray:
-        """Resolved on the one and only customer contact (transfers within it allowed)."""
-        return self.resolved & (self.contacts == 1)
+        """Resolved on the one and only customer contact (transfers within it allowed),
+        without a technician visit."""
+        fcr = self.resolved & (self.contacts == 1)
+        return fcr if self.visits is None else fcr & (self.visits == 0)
 
 
 def _column(records: Records, name: str, dtype: str) -> np.ndarray:
@@ -165,6 +172,10 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
     offline = _column(records, "asynchronous", "bool")[o]
     attempt = _column(records, "attempt", "int64")[o]
     session = records.self_service_channels()[channel] if o.size else np.zeros(0, bool)
+    # An email's time in the queue is not time on hold: the customer is not on the line.
+    kinds = records.channel_kinds or ("",) * len(records.channels)
+    written = np.array([k == "email" for k in kinds], dtype=bool)
+    not_live = written[channel] if o.size else np.zeros(0, bool)
     customer = step == 0
     backstage = (np.zeros(o.size) if records.backstage_s is None
                  else np.asarray(records.backstage_s, dtype=float)[o])
@@ -201,6 +212,12 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
     pending = np.zeros(n, dtype=bool)
     if records.pending_journeys is not None and len(records.pending_journeys):
         pending = np.isin(fold.journey_id, records.pending_journeys)
+    visits = None
+    if records.visits is not None:  # technician visits (sim.metrics.field)
+        visits = visit_journeys(records, fold.journey_id)
+        resolved, pending = resolved | visits.fixed, pending | visits.open
+        resolved_end = np.fmax(resolved_end, visits.fix_end_s)
+        stages["field"] = visits.field_s
     status = np.where(resolved, RESOLVED,
                       np.where(fold.any_open | pending, OPEN_JOURNEY, GAVE_UP)).astype(np.int8)
     window = records.recontact_window_s
@@ -212,10 +229,12 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
         "transfers": per_journey((outcome == TRANSFERRED).astype(float)),
         "channel_switches": switches.astype(float),
         "repeated_info": per_journey(repeated.astype(float)),
-        "waiting_per_min": per_journey(np.where(offline, 0.0, wait)) / 60.0,
+        "waiting_per_min": per_journey(np.where(offline | not_live, 0.0, wait)) / 60.0,
         "failed_self_service": per_journey((session & (outcome == ESCALATED)).astype(float)),
         "unresolved": (status == GAVE_UP).astype(float),
     }
+    if visits is not None:
+        drivers["visits"] = visits.visits.astype(float)
     return JourneyFacts(
         journey_id=fold.journey_id,
         first_row=fold.first_row,
@@ -234,7 +253,8 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
         hold_s=drivers["waiting_per_min"] * 60.0,
         attempts=(np.maximum.reduceat(attempt, starts) + 1) if n else np.zeros(0, np.int64),
         recontacted=np.logical_or.reduceat(repeat, starts) if n else np.zeros(0, bool),
-        cost=per_journey(fees[o] + staff[o]),
+        cost=per_journey(fees[o] + staff[o]) + (0.0 if visits is None else visits.cost),
         effort_score=effort_score(drivers, records.effort_weights),
         stages=stages,
+        visits=None if visits is None else visits.visits.astype(np.int64),
     )

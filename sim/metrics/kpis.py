@@ -31,8 +31,10 @@ asa_s
 mean_wait_s
     mean wait of answered or abandoned contacts (abandoned: up to abandonment).
 service_level
-    contacts answered within their channel's target / (offered - open), both over
-    non-open contacts of channels that have a target (NaN target: not counted).
+    contacts answered within their channel's target / offered, over channels that
+    have a target (NaN target: not counted). A contact still waiting when the run
+    ends counts as a miss once it has waited longer than the target, and is left
+    out while it could still be answered in time.
 utilization
     busy / staffed agent-seconds (``all``: over all pools).
 staffed_agents_mean, busy_agents_mean
@@ -65,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics._journeys import JourneyFold, fold_journeys
+from sim.metrics.field import FIELD_KPIS, field_kpis, field_pool_frame
 from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
 from sim.metrics.journeys import JourneyFacts, journey_facts
 from sim.metrics.outages import OUTAGE_MEMBERS, during_outage
@@ -74,7 +77,8 @@ __all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "kpi_names", "replication_kpis"]
 
 #: Groups of the tidy frame, in output order.
 GROUPS: tuple[str, ...] = ("all", "channel", "pool", "segment", "intent")
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage"})
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage",
+                             "event"})
 
 #: Every KPI name this module produces, in display order.
 KPI_ORDER: tuple[str, ...] = (
@@ -92,6 +96,7 @@ KPI_ORDER: tuple[str, ...] = (
     "staffed_agents_mean",
     "busy_agents_mean",
     *JOURNEY_KPIS,
+    *FIELD_KPIS,
 )
 
 
@@ -238,15 +243,32 @@ def waiting_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     return out
 
 
+def service_level_rows(records: Records, row_target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per contact row: is its service-level outcome decided, and was it answered in time?
+
+    ``row_target`` is each row's channel target (NaN: no target, never decided). A
+    contact still waiting when the run ends is a miss once it has waited past the
+    target, and undecided while it could still be answered in time.
+    """
+    c = records.contacts
+    outcome = np.asarray(c["outcome"])
+    wait = np.asarray(c["wait_s"], dtype=float)
+    answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
+    open_ = outcome == OPEN
+    with np.errstate(invalid="ignore"):
+        within = answered & (wait <= row_target)
+        missed = open_ & ~answered & (
+            records.end_s - np.asarray(c["arrival_s"], dtype=float) > row_target)
+    return (~open_ | answered | missed) & ~np.isnan(row_target), within
+
+
 def service_level_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
-    """``service_level`` (customer groups); open contacts and untargeted channels excluded."""
+    """``service_level`` (customer groups); undecided open contacts and untargeted channels out."""
     if group not in CUSTOMER_GROUPS:
         return {}
     target = np.asarray(ctx.records.sl_target_s, dtype=float)
     row_target = target[ctx.channel] if target.size else np.full(ctx.channel.shape, np.nan)
-    eligible = ~ctx.open & ~np.isnan(row_target)
-    with np.errstate(invalid="ignore"):
-        within = ctx.answered & (ctx.wait_s <= row_target)
+    eligible, within = service_level_rows(ctx.records, row_target)
     return {
         "service_level": ratio(ctx.count(group, eligible & within),
                                ctx.count(group, eligible)),
@@ -292,6 +314,7 @@ FAMILIES: list[Family] = [
     journey_kpis,
     containment_kpis,
     cost_kpis,
+    field_kpis,
 ]
 
 
@@ -337,6 +360,12 @@ def replication_kpis(records: Records) -> pd.DataFrame:
     ctx = KpiContext(records)
     groups = GROUPS + (("outage",) if records.outages is not None else ())
     frames = [_group_frame(ctx, g) for g in groups]
+    if getattr(records, "extra", {}).get("events"):  # demand shocks: inside vs outside
+        from sim.metrics.shocks import event_frames
+
+        frames += event_frames(ctx)
+    if records.visits is not None:  # technician pools, reported by pool (sim.metrics.field)
+        frames.append(field_pool_frame(ctx))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out.insert(0, "replication", np.int64(records.replication))
     out["replication"] = out["replication"].astype(np.int64)

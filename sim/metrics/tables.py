@@ -137,7 +137,9 @@ def journeys_table(records: Records) -> pd.DataFrame:
         "effort_score": f.effort_score,
         "cost": f.cost,
     }
-    for stage in STAGES:
+    if f.visits is not None:  # field channels: technician visits made
+        data["visits"] = f.visits
+    for stage in (*STAGES, *(k for k in f.stages if k not in STAGES)):  # + "field"
         data[f"stage_{stage}_s"] = f.stages[stage]
     return pd.DataFrame(data)
 

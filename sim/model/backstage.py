@@ -17,19 +17,24 @@ recontact) with ``error_probability``; ``fail`` ends the contact unresolved;
 ``defer`` parks the work (the agent is released, the work completes after the
 restoration). Requests already queued or in flight are not affected.
 
-The per-contact backstage time (waits + latency) and wait are kept sparsely here
-and handed to :class:`sim.records.Records` as ``backstage_s`` / ``backstage_wait_s``.
+The per-contact backstage time (waits + latency) and wait are kept here in two
+float columns indexed by contact row (grown with the recorder's buffers, zero for
+contacts without requests) and handed to :class:`sim.records.Records`, without a
+copy, as ``backstage_s`` / ``backstage_wait_s``.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from sim.model.recorder import buffer_view
 from sim.model.streams import Sampler, UniformBlock
+from sim.scenario.field import parts_only_systems
 
 if TYPE_CHECKING:
     from sim.model.routing import Agent
@@ -74,16 +79,18 @@ class Backstage:
         ]
         self.index = {name: i for i, name in enumerate(s.backstage)}
         items = list(s.backstage.values())
+        parts_only = parts_only_systems(s)  # technicians' parts inventories (sim.model.field)
         self.need = [
             [tuple(k for k, b in enumerate(items)
-                   if (b.needed_by.intents is None or i_name in b.needed_by.intents)
+                   if self.systems[k].name not in parts_only
+                   and (b.needed_by.intents is None or i_name in b.needed_by.intents)
                    and (b.needed_by.pools is None or p_name in b.needed_by.pools))
              for i_name in world.intent_names]
             for p_name in world.pool_names
         ]
         self.park_channel = [c.kind == "email" for c in s.channels.values()]
-        self.total: dict[int, float] = {}   # row -> time at backstage systems
-        self.waited: dict[int, float] = {}  # row -> time queued at them
+        self.total = array("d")   # per contact row: time at backstage systems
+        self.waited = array("d")  # per contact row: time queued at them
         self.failed: set[int] = set()       # rows that cannot resolve (fail, workaround error)
 
     # -- outages --------------------------------------------------------------------
@@ -100,8 +107,8 @@ class Backstage:
         """An agent answered ``row``, which needs ``systems``: run requests and handling."""
         world = self.world
         rec = world.rec
-        self.total[row] = 0.0
-        self.waited[row] = 0.0
+        if row >= len(self.total):  # a dict per contact would weigh ~150 bytes a row
+            self._extend(rec.capacity)
         parked = self.park_channel[channel] or bool(rec.offline[row])
         if parked:
             self._handle_then_park(agent, row, channel, handle, systems, 0)
@@ -186,15 +193,19 @@ class Backstage:
             self._start(system, row, since, done)
 
     # -- results -------------------------------------------------------------------
+    def _extend(self, rows: int) -> None:
+        """Zero-fill the per-contact columns up to ``rows`` rows."""
+        extra = rows - len(self.total)
+        if extra > 0:
+            block = array("d", (0.0,)) * extra
+            self.total.extend(block)
+            self.waited.extend(block)
+
     def facts(self, n_rows: int) -> dict[str, np.ndarray]:
         """Per-contact ``backstage_s`` and ``backstage_wait_s`` (0 for rows without)."""
-        total = np.zeros(n_rows)
-        waited = np.zeros(n_rows)
-        if self.total:
-            rows = np.fromiter(self.total, dtype=np.int64)
-            total[rows] = np.fromiter(self.total.values(), dtype=float)
-            waited[rows] = np.fromiter((self.waited[r] for r in self.total), dtype=float)
-        return {"backstage_s": total, "backstage_wait_s": waited}
+        self._extend(n_rows)
+        return {"backstage_s": buffer_view(self.total, "float64", n_rows),
+                "backstage_wait_s": buffer_view(self.waited, "float64", n_rows)}
 
     def queue_lengths(self) -> dict[str, int]:
         """Requests waiting at each system now (for tests and probes)."""

@@ -10,6 +10,10 @@ one time-ordered batch that the world plays out.
 Per-contact attributes that belong to the customer (intent, segment, patience,
 base handle time) are drawn here, in each line's own arrival order and from the
 line's own streams, so two scenarios with the same demand see the same customers.
+
+Demand shocks (the scenario's ``events``) are applied per line and day after the
+line's own arrivals are drawn, from the shocks' own streams: see
+:mod:`sim.model.shocks`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.shocks import Shocks
 from sim.model.streams import Streams
 from sim.scenario.schema import DemandLine, Profile, Scenario
 from sim.scenario.units import DAY_S
@@ -148,6 +153,8 @@ class Demand:
         self.handle_dists = handle_dists
         self.patience_dists = patience_dists
         self.start_clock_s = scenario.start
+        self.shocks = Shocks(scenario, specs, intent_names, segment_names) if scenario.events \
+            else None
 
     def day_edges(self, end_s: float) -> list[tuple[float, float]]:
         """Sim-time windows of each clock day between 0 and ``end_s``."""
@@ -186,20 +193,34 @@ class Demand:
         line = np.full(total, index, dtype=np.int32)
         intent = self._choose(spec.intent_codes, spec.intent_p, total, f"intent-mix/{spec.key}")
         segment = self._choose(spec.segment_codes, spec.segment_p, total, f"segment-mix/{spec.key}")
+        patience, handle = self.customers(spec, intent, segment)
+        cols: tuple[np.ndarray, ...] = (times, line, intent, segment, patience, handle)
+        if self.shocks is not None:  # demand shocks: extra arrivals or thinning, own streams
+            cols = self.shocks.apply(self, index, spec, edges, rates, day_start_s, day_end_s, cols)
+        return cols
+
+    def customers(
+        self, spec: LineSpec, intent: np.ndarray, segment: np.ndarray, prefix: str = ""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Patience and base handle time of contacts of ``spec``, from the line's streams
+        (``prefix`` names another family of streams, e.g. a demand shock's)."""
+        total = intent.shape[0]
         patience = np.full(total, np.inf)
         handle = np.empty(total)
         for code in np.unique(intent):
             mask = intent == code
             dist = self.handle_dists[code]
-            handle[mask] = dist.sample(self.streams.get(f"handle/{spec.key}/{self.intent_names[code]}"), int(mask.sum()))
+            handle[mask] = dist.sample(
+                self.streams.get(f"{prefix}handle/{spec.key}/{self.intent_names[code]}"),
+                int(mask.sum()))
         for code in np.unique(segment):
             dist = self.patience_dists.get((spec.channel, int(code)))
             if dist is not None:
                 mask = segment == code
                 patience[mask] = dist.sample(
-                    self.streams.get(f"patience/{spec.key}/{self.segment_names[code]}"), int(mask.sum())
-                )
-        return times, line, intent, segment, patience, handle
+                    self.streams.get(f"{prefix}patience/{spec.key}/{self.segment_names[code]}"),
+                    int(mask.sum()))
+        return patience, handle
 
     def _choose(self, codes: np.ndarray, p: np.ndarray, n: int, stream: str) -> np.ndarray:
         if codes.shape[0] == 1:

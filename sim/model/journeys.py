@@ -22,7 +22,9 @@ Resolution (live contacts)
     for the intent (an intent without ``resolution`` always resolves, unscaled).
     If it does not, and the pool escalates (``escalate_below`` above its
     proficiency for the intent), the work is transferred to ``escalate_to``;
-    otherwise the contact ends unresolved.
+    otherwise the contact ends unresolved. Before all this, a contact of an intent
+    that needs a technician visit may book one instead (:mod:`sim.model.field`):
+    the journey then goes on in the field and no recontact follows.
 
 Recontacts, retries and giving up
     An unresolved contact (handled but not resolved, or a failed session without
@@ -69,6 +71,7 @@ def uses_journeys(s: Scenario) -> bool:
                for p in s.pools.values() for h in p.handoffs)
         or s.recontact is not None
         or bool(s.backstage) or bool(s.outages) or bool(s.failover)
+        or any(c.kind == "field" for c in s.channels.values())
     )
 
 
@@ -244,6 +247,9 @@ class Journeys:
         bs = self.world.bs
         if bs is not None and row in bs.failed:  # backstage down: fail or workaround error
             self.unresolved(row)
+            return
+        field = self.world.field
+        if field is not None and field.book(row):  # a technician visit (sim.model.field)
             return
         intent = rec.intent[row]
         p = self.resolve_p[pool][channel * self.n_in + intent]

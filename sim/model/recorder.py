@@ -1,11 +1,14 @@
 """The recorder: the model writes facts here, and nothing else.
 
-Contacts are rows in compact typed column buffers (``array.array``), appended when a
-contact arrives and updated in place as it is answered and ends, so no per-contact
-Python object outlives its event. Time-weighted quantities (agents staffed and busy
-per pool, contacts queued per channel) are integrated into per-interval buckets of
-the measured window as they change. :meth:`Recorder.finish` hands everything over
-as :class:`sim.records.Records` numpy arrays.
+Contacts are rows in compact typed column buffers (``array.array``), preallocated
+in blocks filled with each column's initial value (no answer yet, still waiting,
+...), so a new contact writes only what is known on arrival and is updated in place
+as it is answered and ends; no per-contact Python object outlives its event.
+Time-weighted quantities (agents staffed and busy per pool, contacts queued per
+channel) are integrated into per-interval buckets of the measured window as they
+change. :meth:`Recorder.finish` hands everything over as :class:`sim.records.Records`
+numpy arrays that share the buffers' memory (no copy: a replication's peak memory is
+its buffers once, not twice); ``contact_id`` and ``in_window`` are made there.
 
 With journeys on, each contact also gets the journey columns (attempt, resolved,
 repeated information, asynchronous); without, they are filled in at the end for
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from typing import Any
 
 import numpy as np
 
@@ -26,11 +30,29 @@ from sim.scenario.schema import Scenario
 NAN = math.nan
 
 #: array.array type codes for the record dtypes.
-_TYPECODES = {"int64": "q", "int16": "h", "int8": "b", "float64": "d", "bool": "b"}
+_TYPECODES = {"int64": "q", "int32": "i", "int16": "h", "int8": "b", "float64": "d",
+              "bool": "b"}
 
 # Outcome while the contact is still in the system (converted to OPEN at the end).
 WAITING = -1
 IN_SERVICE = -2
+
+#: The value a contact's column holds until the model writes it (0 for the others).
+_FILL = {"pool": -1, "answer_s": NAN, "end_s": NAN, "wait_s": NAN, "handle_s": NAN,
+         "outcome": WAITING}
+#: Columns made by :meth:`Recorder.finish` rather than written per contact.
+_DERIVED = ("contact_id", "in_window")
+#: Rows added to the buffers when they are full: this many, or 1/8 of the rows so far.
+_MIN_GROWTH = 4096
+
+
+def buffer_view(buf: array[Any], dtype: str, n: int) -> np.ndarray:
+    """The first ``n`` entries of ``buf`` as a numpy array sharing its memory."""
+    if len(buf) > n:
+        del buf[n:]  # hand the unused preallocated rows back
+    if not n:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(buf, dtype=dtype)
 
 
 class TimeArea:
@@ -86,8 +108,13 @@ class Recorder:
         self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float,
         journeys: bool = False,
     ) -> None:
-        self.cols = {name: array(_TYPECODES[dt]) for name, dt in CONTACT_COLUMNS.items()}
-        self.journey_cols = {name: array(_TYPECODES[dt]) for name, dt in JOURNEY_COLUMNS.items()}
+        self.n = 0         # contacts recorded so far (rows in use)
+        self.capacity = 0  # rows allocated in every buffer
+        self.cols: dict[str, array[Any]] = {
+            name: array(_TYPECODES[dt]) for name, dt in CONTACT_COLUMNS.items()
+            if name not in _DERIVED}
+        self.journey_cols: dict[str, array[Any]] = {
+            name: array(_TYPECODES[dt]) for name, dt in JOURNEY_COLUMNS.items()}
         j = self.journey_cols
         self.attempt = j["attempt"]
         self.resolved = j["resolved"]
@@ -96,9 +123,10 @@ class Recorder:
         self.with_journeys = journeys
         if journeys:
             self.new_contact = self._new_journey_contact  # type: ignore[method-assign]
+        grown = {**self.cols, **(j if journeys else {})}
+        self._buffers = [(buf, _FILL.get(name, 0)) for name, buf in grown.items()]
         c = self.cols
-        # Bound appenders and setters for the hot path.
-        self._ids = c["contact_id"]
+        # The buffers themselves, for the hot path (indexed by row, written in place).
         self.journey = c["journey_id"]
         self.step = c["step"]
         self.channel = c["channel"]
@@ -111,72 +139,85 @@ class Recorder:
         self.wait = c["wait_s"]
         self.handle = c["handle_s"]
         self.outcome = c["outcome"]
-        self.in_window = c["in_window"]
         self.warmup_s = warmup_s
         self.staffed = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.busy = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.queued = TimeArea(n_channels, warmup_s, end_s, interval_s)
 
+    def _grow(self) -> None:
+        """Add rows to every buffer, holding each column's initial value."""
+        extra = max(_MIN_GROWTH, self.capacity >> 3)
+        for buf, fill in self._buffers:
+            buf.extend(array(buf.typecode, (fill,)) * extra)
+        self.capacity += extra
+
     def new_contact(
         self, t: float, journey: int, step: int, channel: int, intent: int, segment: int,
         attempt: int = 0, repeated: bool = False, offline: bool = False,
     ) -> int:
-        """Append a contact arriving at ``t``; returns its row (= contact id).
+        """Record a contact arriving at ``t``; returns its row (= contact id).
 
         ``attempt``, ``repeated`` and ``offline`` are the journey columns, kept only
         when the recorder was made with ``journeys=True``.
         """
-        row = len(self._ids)
-        self._ids.append(row)
-        self.journey.append(journey)
-        self.step.append(step)
-        self.channel.append(channel)
-        self.intent.append(intent)
-        self.segment.append(segment)
-        self.pool.append(-1)
-        self.arrival.append(t)
-        self.answer.append(NAN)
-        self.end.append(NAN)
-        self.wait.append(NAN)
-        self.handle.append(NAN)
-        self.outcome.append(WAITING)
-        self.in_window.append(t >= self.warmup_s)
+        row = self.n
+        if row == self.capacity:
+            self._grow()
+        self.n = row + 1
+        self.journey[row] = journey
+        self.step[row] = step
+        self.channel[row] = channel
+        self.intent[row] = intent
+        self.segment[row] = segment
+        self.arrival[row] = t
         return row
 
     def _new_journey_contact(
         self, t: float, journey: int, step: int, channel: int, intent: int, segment: int,
         attempt: int = 0, repeated: bool = False, offline: bool = False,
     ) -> int:
-        row = Recorder.new_contact(self, t, journey, step, channel, intent, segment)
-        self.attempt.append(attempt)
-        self.resolved.append(0)
-        self.repeated.append(repeated)
-        self.offline.append(offline)
+        row = self.n  # new_contact, inlined: this is the hot path of journey scenarios
+        if row == self.capacity:
+            self._grow()
+        self.n = row + 1
+        self.journey[row] = journey
+        self.step[row] = step
+        self.channel[row] = channel
+        self.intent[row] = intent
+        self.segment[row] = segment
+        self.arrival[row] = t
+        if attempt:
+            self.attempt[row] = attempt
+        if repeated:
+            self.repeated[row] = 1
+        if offline:
+            self.offline[row] = 1
         return row
 
     def finish(self, t_end: float, base: dict) -> Records:
-        """Close the accumulators at ``t_end`` and return the replication's records."""
-        contacts = {
-            name: np.frombuffer(buf, dtype=CONTACT_COLUMNS[name]).copy()
-            if len(buf)
-            else np.zeros(0, dtype=CONTACT_COLUMNS[name])
-            for name, buf in self.cols.items()
-        }
+        """Close the accumulators at ``t_end`` and return the replication's records.
+
+        The contact columns are the buffers themselves (trimmed, not copied), so the
+        recorder takes no more contacts afterwards.
+        """
+        n = self.n
+        contacts: dict[str, np.ndarray] = {}
+        for name, dt in CONTACT_COLUMNS.items():
+            if name == "contact_id":
+                contacts[name] = np.arange(n, dtype=dt)
+            elif name == "in_window":
+                contacts[name] = buffer_view(self.arrival, "float64", n) >= self.warmup_s
+            else:
+                contacts[name] = buffer_view(self.cols[name], dt, n)
         outcome = contacts["outcome"]
         outcome[outcome < 0] = OPEN
-        contacts["in_window"] = contacts["in_window"].astype(bool)
-        n = outcome.shape[0]
         for name, dt in JOURNEY_COLUMNS.items():
-            buf = self.journey_cols[name]
             if self.with_journeys:
-                contacts[name] = (np.frombuffer(buf, dtype=dt).copy() if len(buf)
-                                  else np.zeros(0, dtype=dt))
+                contacts[name] = buffer_view(self.journey_cols[name], dt, n)
             elif name == "resolved":  # the classic model: a handled contact resolves
                 contacts[name] = outcome == HANDLED
             else:
                 contacts[name] = np.zeros(n, dtype=dt)
-        for name in ("resolved", "repeated_info", "asynchronous"):
-            contacts[name] = contacts[name].astype(bool)
         return Records(
             contacts=contacts,
             pool_staffed_s=self.staffed.close(t_end),

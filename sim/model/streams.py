@@ -40,42 +40,46 @@ class Streams:
 
 
 class UniformBlock:
-    """Uniform(0, 1) numbers drawn from a stream in blocks, handed out one at a time."""
+    """Uniform(0, 1) numbers drawn from a stream in blocks, handed out one at a time.
 
-    __slots__ = ("_rng", "_block", "_buf", "_i")
+    The block is kept reversed and handed out with ``list.pop`` (the cheapest way),
+    so the numbers come in the stream's order; their values do not depend on the
+    block size.
+    """
 
-    def __init__(self, rng: np.random.Generator, block: int = 4096) -> None:
+    __slots__ = ("_rng", "_block", "_buf")
+
+    def __init__(self, rng: np.random.Generator, block: int = 1024) -> None:
         self._rng = rng
         self._block = block
         self._buf: list[float] = []
-        self._i = 0
 
     def next(self) -> float:
         """The next uniform number."""
-        if self._i >= len(self._buf):
-            self._buf = self._rng.random(self._block).tolist()
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return value
+        buf = self._buf
+        if not buf:
+            buf = self._buf = self._rng.random(self._block)[::-1].tolist()
+        return buf.pop()
 
 
 class Sampler:
-    """Draws one distribution from one stream in blocks, handed out one at a time."""
+    """Draws one distribution from one stream in blocks, handed out one at a time.
 
-    __slots__ = ("_dist", "_rng", "_buf", "_i")
+    Blocks of 1024 draws, kept reversed and handed out with ``list.pop`` (see
+    :class:`UniformBlock`); the block size is part of the stream's definition (some
+    distributions' draws depend on how they are split into calls).
+    """
+
+    __slots__ = ("_dist", "_rng", "_buf")
 
     def __init__(self, dist, rng: np.random.Generator) -> None:  # noqa: ANN001
         self._dist = dist
         self._rng = rng
         self._buf: list[float] = []
-        self._i = 0
 
     def next(self) -> float:
         """The next draw."""
-        if self._i >= len(self._buf):
-            self._buf = self._dist.sample(self._rng, 1024).tolist()
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return value
+        buf = self._buf
+        if not buf:
+            buf = self._buf = self._dist.sample(self._rng, 1024)[::-1].tolist()
+        return buf.pop()

@@ -18,8 +18,9 @@ eligible for a second pool after a wait threshold; a handoff
 receiving pool, where it waits without abandoning.
 
 Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
-(:mod:`sim.model.backstage`, ``self.bs``) and outages with failover
-(:mod:`sim.model.outages`, ``self.out``) are opt-in: each is None when the
+(:mod:`sim.model.backstage`, ``self.bs``), outages with failover
+(:mod:`sim.model.outages`, ``self.out``) and technician visits
+(:mod:`sim.model.field`, ``self.field``) are opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched.
 """
 
@@ -32,7 +33,8 @@ import numpy as np
 import simpy
 
 from sim.model.backstage import Backstage
-from sim.model.demand import Demand, resolve_lines
+from sim.model.demand import ArrivalBatch, Demand, resolve_lines
+from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.outages import Outages
@@ -80,8 +82,11 @@ class World:
         # nested lists: three subscripts are cheaper than hashing a tuple, per contact
         self.entry = [[[entry[(c, i, g)] for g in range(len(sg_code))]
                        for i in range(len(in_code))] for c in range(len(ch_code))]
+        # per pool and channel: (target pool, after) where the target serves that channel
         self.overflow = [
-            (pl_code[p.overflow.to], p.overflow.after) if p.overflow else None
+            [(pl_code[p.overflow.to], p.overflow.after)
+             if p.overflow and ch in s.pools[p.overflow.to].channels else None
+             for ch in ch_code]
             for p in s.pools.values()
         ]
         self.handoffs = Handoffs(self)
@@ -90,12 +95,15 @@ class World:
         for ci, ch in enumerate(channels):
             for si, sname in enumerate(self.segment_names):
                 seg = s.segments.get(sname) if s.segments else None
-                patience[(ci, si)] = seg.patience if seg and seg.patience else ch.patience
+                # a segment's patience is for live queues; emails never abandon
+                live = ch.kind in ("voice", "chat")
+                patience[(ci, si)] = seg.patience if seg and seg.patience and live else ch.patience
         self.patience = patience
         self.jm = Journeys(self) if journeys else None
         # backstage systems and outages (opt-in: None keeps the classic hot path)
         self.bs = Backstage(self) if s.backstage else None
         self.out = Outages(self) if s.outages or s.failover else None
+        self.field = FieldOps(self) if uses_field(s) else None  # technician visits
         # fresh customers from demand lines: straight in, or via the journey machine (sessions)
         self._enter = self.arrive if self.jm is None else self.jm.enter
         specs = resolve_lines(s, ch_code, in_code, sg_code)
@@ -141,15 +149,7 @@ class World:
         batch = self.demand.batch(day_start, day_end)
         if not len(batch):
             return
-        cols = (
-            batch.time_s.tolist(),
-            batch.line.tolist(),
-            batch.intent.tolist(),
-            batch.segment.tolist(),
-            batch.patience_s.tolist(),
-            batch.handle_s.tolist(),
-        )
-        self._arrival_chain(cols, 0)
+        self._arrival_chain(_arrival_chunk(batch, 0), 0)
 
     def _arrival_chain(self, cols: tuple, i: int) -> None:
         env = self.env
@@ -158,7 +158,7 @@ class World:
         ev.callbacks.append(lambda _e: self._arrive_batch(cols, i))
 
     def _arrive_batch(self, cols: tuple, i: int) -> None:
-        times, lines, intents, segments, patience, handle = cols
+        times, lines, intents, segments, patience, handle, batch, stop = cols
         now = self.env.now
         n = len(times)
         # Several contacts may share a timestamp; take them all in order.
@@ -169,10 +169,16 @@ class World:
                 self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i], journey
             )
             i += 1
-            if i >= n or times[i] > now:
+            if i >= n:  # this chunk is done: on to the next one, if the day has more
+                if stop >= len(batch):
+                    return
+                cols = _arrival_chunk(batch, stop)
+                times, lines, intents, segments, patience, handle, batch, stop = cols
+                n = len(times)
+                i = 0
+            if times[i] > now:
                 break
-        if i < n:
-            self._arrival_chain(cols, i)
+        self._arrival_chain(cols, i)
 
     # -- contact lifecycle -------------------------------------------------------------
     def arrive(
@@ -226,7 +232,7 @@ class World:
             ev = self.env.timeout(patience)
             ev.callbacks.append(lambda _e: self._abandon(row, channel))
         for p in pools:
-            over = self.overflow[p]
+            over = self.overflow[p][channel]
             if over is not None:
                 target, after = over
                 ev = self.env.timeout(after)
@@ -402,10 +408,35 @@ class World:
             pending_handoffs=self.handoffs.pending,
         )
         if self.bs is not None:
-            base.update(self.bs.facts(len(self.rec._ids)))
+            base.update(self.bs.facts(self.rec.n))
         if self.out is not None:
             base["outages"] = self.out.facts()
+        if self.field is not None:
+            base.update(self.field.facts())
+        if self.demand.shocks is not None:  # demand shock windows, for inside/outside KPIs
+            base["extra"] = {"events": self.demand.shocks.facts()}
         return self.rec.finish(self.end_s, base)
+
+
+#: Arrivals of a day converted to Python numbers at a time (a whole day of them would
+#: hold ~120 bytes per contact of the day in Python floats and lists).
+ARRIVAL_CHUNK = 2048
+
+
+def _arrival_chunk(batch: ArrivalBatch, start: int) -> tuple:
+    """Rows ``start`` .. ``start + ARRIVAL_CHUNK`` of a day's arrivals as Python lists,
+    followed by the batch and where the next chunk starts."""
+    stop = start + ARRIVAL_CHUNK
+    return (
+        batch.time_s[start:stop].tolist(),
+        batch.line[start:stop].tolist(),
+        batch.intent[start:stop].tolist(),
+        batch.segment[start:stop].tolist(),
+        batch.patience_s[start:stop].tolist(),
+        batch.handle_s[start:stop].tolist(),
+        batch,
+        stop,
+    )
 
 
 def simulate(scenario: Scenario, replication: int) -> Records:

@@ -93,6 +93,17 @@ KPI_INFO: dict[str, KpiInfo] = {
                                 "Average number of agents handling contacts."),
     "cost_total": KpiInfo("Total cost", "money", "Staff cost over the measured period."),
     "cost_per_journey": KpiInfo("Cost per journey", "money", "Staff cost per customer need."),
+    "visits": KpiInfo("Technician visits", "count", "Visits made to customers' premises."),
+    "days_to_visit": KpiInfo("Days to visit", "number",
+                             "Days from booking to the first appointment slot."),
+    "days_to_visit_p90": KpiInfo("Days to visit (90th pct.)", "number",
+                                 "9 in 10 first appointments are sooner."),
+    "first_visit_fix_rate": KpiInfo("First-visit fix", "share",
+                                    "Share of needs fixed on the first visit made."),
+    "visits_per_journey": KpiInfo("Visits per need", "number",
+                                  "Visits it took per need that needed one."),
+    "technician_utilization": KpiInfo("Technician utilisation", "share",
+                                      "Share of working time out on visits (travel included)."),
 }
 
 #: KPIs of the run report's headline, in order (those present are shown).

@@ -1,9 +1,11 @@
 """The run report: one self-contained page describing one scenario's results.
 
 Sections, top to bottom: the headline KPIs with their 95% confidence intervals;
-tables by channel, pool, segment and intent; the figures (the day interval by
-interval, utilisation, the latency distribution, where the time goes, effort and
-recontacts by segment, outages); how the model works; the manifest.
+tables by channel, pool, segment and intent; KPIs inside vs outside each demand
+shock (scenarios with ``events``); technician visits (field channels); the
+figures (the day interval by interval, utilisation, the latency distribution,
+where the time goes, effort and recontacts by segment, outages); how the model
+works; the manifest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sim.report.html import esc, figure_html, load_manifest, manifest_html, page
     table, value_ci
 from sim.report.method import model_html
 from sim.report.plots import Plot, run_figures
+from sim.report.field import field_html
+from sim.report.shocks import shocks_html
 
 __all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]
 
@@ -125,6 +129,12 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
     tables = "".join(group_table(summary, g) for g in ("channel", "pool", "segment", "intent"))
     if tables:
         body.append(section("breakdown", "Results by channel, team, segment and reason", tables))
+    shocks = shocks_html(summary, sc)
+    if shocks:
+        body.append(section("shocks", "Demand shocks: inside vs outside", shocks))
+    field = field_html(summary)  # technician visits (field channels only)
+    if field:
+        body.append(section("field", "Field operations: technician visits", field))
     if plots:
         figs = "".join(f"<h3>{esc(p.title)}</h3>\n"
                        + figure_html(p.title, p.caption, p.figure.png, p.figure.alt)

@@ -9,6 +9,8 @@ is marked with a star.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +42,13 @@ def x_positions(values: Sequence[Any]) -> tuple[dict[Any, float], bool]:
     return {v: float(i) for i, v in enumerate(uniq)}, False
 
 
+def _hashable(v: Any) -> Any:
+    """A grid value as a dict key: lists and mappings become their compact JSON text."""
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(v, sort_keys=True, separators=(", ", ": "), default=str)
+    return v
+
+
 def clip_band(kpi: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CI bounds clipped to the KPI's possible range (shares in [0, 1], times >= 0)."""
     kind = kpi_info(kpi).kind
@@ -69,6 +78,9 @@ def fig_sweep_kpi(table: pd.DataFrame, params: Sequence[str], kpi: str,
     rows = table[table["kpi"] == kpi]
     if rows.empty or not rows["mean"].notna().any() or not params:
         return None
+    rows = rows.copy()
+    for p in params:  # list / mapping values (a swept shift pattern) must be hashable
+        rows[p] = rows[p].map(_hashable)
     xmap, numeric = x_positions(list(rows[params[0]]))
     scale = 100.0 if kpi_info(kpi).kind == "share" else 1.0
     unit = " (%)" if scale == 100 else " (s)" if kpi_info(kpi).kind == "seconds" else ""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
+from sim.scenario.events import check_event_reach, check_events
+from sim.scenario.field import check_field, check_field_coverage
 from sim.scenario.schema import LIVE_KINDS, SELF_SERVICE_KINDS, Scenario
 
 Locate = Callable[[Sequence[str | int]], int | None]
@@ -51,9 +53,13 @@ def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
     _check_shares(scenario, add)
     _check_journey_refs(scenario, add)
     _check_backstage(scenario, add)
+    check_events(scenario, add)
+    check_field(scenario, add)
     rank = 1  # consequences: reported after any unknown name they may stem from
     _check_servable(scenario, add)
     _check_reachable(scenario, add)
+    check_event_reach(scenario, add)
+    check_field_coverage(scenario, add)
     return out
 
 
@@ -122,6 +128,14 @@ def _check_pools(sc: Scenario, add: Add) -> None:
                 add(parts, f"pool '{name}' cannot pass contacts to itself")
             elif to not in sc.pools:
                 add(parts, _unknown("pool", to, sc.pools, "pools"))
+        over = pool.overflow
+        if over is not None and over.to in sc.pools and over.to != name:
+            shared = set(pool.channels) & set(sc.pools[over.to].channels)
+            if not shared:
+                add(("pools", name, "overflow", "to"),
+                    f"pool '{over.to}' serves none of this pool's channels "
+                    f"({', '.join(pool.channels)}), so no contact could overflow to it; "
+                    f"add a shared channel to its 'channels' or pick another pool")
         total = sum(h.probability for h in pool.handoffs if h.intents is None)
         if total > 1 + SHARE_TOLERANCE:
             add(("pools", name, "handoffs"),

@@ -7,6 +7,8 @@ Erlangs (arrival rate x mean handle time), intents, segments and pools.
 
 from __future__ import annotations
 
+from sim.scenario.events import describe_shock
+from sim.scenario.field import describe_field
 from sim.scenario.schema import LIVE_KINDS, DemandLine, Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S, format_clock, format_duration
 
@@ -144,4 +146,8 @@ def describe(scenario: Scenario) -> str:
         tail = f"; {'; '.join(extras)}" if extras else ""
         out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
                    f"skills {skills}{tail}")
+    if sc.events:  # demand shocks (sim.scenario.events)
+        out.append("Demand shocks")
+        out.extend(f"  {describe_shock(shock, sc.start)}" for shock in sc.events)
+    out.extend(describe_field(sc))  # field channels and technicians (sim.scenario.field)
     return "\n".join(out)

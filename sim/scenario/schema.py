@@ -38,6 +38,8 @@ from sim.scenario.behaviour import (
 )
 from sim.scenario.backstage import Backstage, Failover, Outage
 from sim.scenario.distributions import Distribution
+from sim.scenario.events import DemandShock
+from sim.scenario.field import TechnicianPool, Visits, channel_rules
 from sim.scenario.timing import DayFactors, Profile, Schedule, Shift
 from sim.scenario.units import (
     parse_clock,
@@ -109,9 +111,12 @@ class Channel(Model):
     """Cost of each contact on this channel (bot licence, telephony), in the cost unit."""
     cost_per_failed_contact: float | None = Field(default=None, ge=0)
     """Self-service / bot: cost of a session that did not contain (omitted: cost_per_contact)."""
+    visits: Visits | None = None
+    """Field channels (technician visits booked from a contact): see :mod:`sim.scenario.field`."""
 
     @model_validator(mode="after")
     def _kind_rules(self) -> "Channel":
+        channel_rules(self)  # field channels and 'visits' (sim.scenario.field)
         if self.kind != "chat" and self.max_concurrency != 1:
             raise ValueError("max_concurrency applies to chat channels only")
         if self.kind == "email" and self.patience is not None:
@@ -147,7 +152,7 @@ class Channel(Model):
         self-service and bot channels, which have no queue)."""
         if self.service_level_target is not None:
             return self.service_level_target
-        if self.kind in SELF_SERVICE_KINDS:
+        if self.kind in (*SELF_SERVICE_KINDS, "field"):
             return float("nan")
         return DEFAULT_SL_TARGET_S.get(self.kind, 20.0)
 
@@ -172,7 +177,7 @@ class Segment(Model):
     priority: int = Field(default=0, ge=0, le=100)
     """Higher is served first (non-preemptive)."""
     patience: Distribution | None = None
-    """Overrides the channel's patience for this segment."""
+    """Overrides the channel's patience for this segment on live channels (voice, chat)."""
     description: str = ""
 
 
@@ -309,6 +314,10 @@ class Scenario(Model):
     """Outages of backstage systems, channels and pools, scheduled or random."""
     failover: tuple[Failover, ...] = ()
     """Where a channel's or pool's work goes while it is down."""
+    events: tuple[DemandShock, ...] = ()
+    """Demand shocks: time-limited multipliers on demand (:mod:`sim.scenario.events`)."""
+    technicians: dict[Name, TechnicianPool] = Field(default_factory=dict)
+    """Technician pools making the visits of field channels (:mod:`sim.scenario.field`)."""
 
     @field_validator("interval")
     @classmethod

@@ -17,7 +17,7 @@ def one(**drivers: float) -> float:
 def test_drivers_match_the_scenario_weights():
     assert set(DRIVERS) == set(default_weights())
     assert set(DRIVERS) == {"contacts", "transfers", "channel_switches", "repeated_info",
-                            "waiting_per_min", "failed_self_service", "unresolved"}
+                            "waiting_per_min", "failed_self_service", "unresolved", "visits"}
     assert all(w > 0 for w in default_weights().values())
 
 

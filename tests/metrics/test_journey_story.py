@@ -167,7 +167,7 @@ def test_journey_kpis_by_hand():
         "offered": 9,
         "handled": 4,
         "aht_s": (200 + 180 + 290 + 300) / 4,
-        "service_level": 3 / 6,
+        "service_level": 4 / 7,                # J4, in service at the end, was answered at once
         "asa_s": (50 + 20 + 10 + 0 + 0) / 5,
     }
     for k, v in expected.items():
@@ -208,3 +208,12 @@ def test_effort_weights_travel_with_the_records():
     assert j.loc[1, "effort_score"] == pytest.approx(heavier)
     assert heavier > EFFORT[1]
     assert j.loc[2, "effort_score"] == pytest.approx(EFFORT[2])   # no repeated info there
+
+
+def test_time_queued_as_an_email_is_not_time_on_hold():
+    """The customer is not on the line while an email waits: no hold effort for it."""
+    import dataclasses
+
+    as_email = dataclasses.replace(story(), channel_kinds=("voice", "email", "bot"))
+    j = journeys_table(as_email).set_index("journey_id")
+    assert j.hold_s.tolist() == [0, 50, 20, 60, 0, 0, 0]      # J2's 10 s in the mail queue

@@ -197,3 +197,32 @@ def test_email_backlog_waits_for_voice_and_never_abandons():
     email = c["channel"] == 1
     assert not (c["outcome"][email] == ABANDONED).any()
     assert np.nanmean(c["wait_s"][email]) > 3 * np.nanmean(c["wait_s"][~email])
+
+
+def test_overflow_takes_only_contacts_on_channels_the_target_pool_serves():
+    s = build(base(horizon="20h", warmup="1h",
+                   channels={"phone": {"kind": "voice"}, "email": {"kind": "email"}},
+                   demand=[{"channel": "phone", "rate": "60/h"},
+                           {"channel": "email", "rate": "40/h"}],
+                   intents={"general": {"handle_time": {"dist": "exponential", "mean": "3min"}}},
+                   pools={"primary": {"size": 3, "channels": ["phone", "email"],
+                                      "overflow": {"to": "backup", "after": "30s"}},
+                          "backup": {"size": 3, "channels": ["phone"]}}))
+    c = simulate(s, 0).contacts
+    by_backup = c["pool"] == 1
+    assert (by_backup & (c["channel"] == 0)).sum() > 20     # phone calls overflow
+    assert not (by_backup & (c["channel"] == 1)).any()      # emails never reach backup
+
+
+def test_a_segments_patience_does_not_make_emails_abandon():
+    s = build(base(horizon="20h",
+                   channels={"phone": {"kind": "voice"}, "email": {"kind": "email"}},
+                   segments={"mass": {"share": 1.0,
+                                      "patience": {"dist": "exponential", "mean": "1min"}}},
+                   demand=[{"channel": "phone", "rate": "50/h"}, {"channel": "email", "rate": "20/h"}],
+                   intents={"general": {"handle_time": {"dist": "exponential", "mean": "4min"}}},
+                   pools={"agents": {"size": 5, "channels": ["phone", "email"]}}))
+    c = simulate(s, 0).contacts
+    email = c["channel"] == 1
+    assert (c["outcome"][~email] == ABANDONED).sum() > 10   # the segment's patience on the phone
+    assert not (c["outcome"][email] == ABANDONED).any()

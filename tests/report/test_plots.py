@@ -155,3 +155,22 @@ def test_report_without_tables_still_builds(results: Any) -> None:
 
 def test_figures_are_reproducible(results: Any, figures: dict) -> None:
     assert fig_utilization(results) == figures["utilization"]
+
+
+def test_sweep_plot_accepts_list_valued_settings() -> None:
+    """A swept list (e.g. a pool's channels) is a category on the x axis, not a crash."""
+    import pandas as pd
+
+    from sim.report.sweep_plots import fig_sweep_kpi
+
+    rows = []
+    for i, (chs, size) in enumerate([(["phone"], 10), (["phone", "chat"], 10),
+                                     (["phone"], 12), (["phone", "chat"], 12)]):
+        rows.append({"pools.a.channels": chs, "pools.a.size": size, "point_id": f"p{i}",
+                     "kpi": "service_level", "n": 3, "mean": 0.7 + 0.02 * i,
+                     "ci_low": 0.65, "ci_high": 0.9, "half_width": 0.05})
+    fig = fig_sweep_kpi(pd.DataFrame(rows), ["pools.a.channels", "pools.a.size"],
+                        "service_level")
+    assert fig is not None
+    assert fig.png.startswith(b"\x89PNG")
+    assert '["phone", "chat"]' in fig.alt  # the category is named in the text alternative

@@ -333,3 +333,14 @@ def test_from_dict_uses_the_same_checks() -> None:
     assert str(info.value) == (
         "<dict>: demand[0].channel: unknown channel 'phnoe'; did you mean 'phone'?"
     )
+
+
+def test_overflow_to_a_pool_that_serves_none_of_the_channels() -> None:
+    text = (MINIMAL.replace("  phone:\n", "  mail: {kind: email}\n  phone:\n")
+            .replace(POOL, "  agents: {size: 50, channels: [phone], overflow: {to: back, "
+                           "after: 30s}}\n  back: {size: 5, channels: [mail]}"))
+    with pytest.raises(ScenarioError) as info:
+        load_text(text, file="s.yaml")
+    err = str(info.value)
+    assert "pools.agents.overflow.to" in err and "serves none of this pool's channels" in err
+    assert err.startswith("s.yaml:18:")
