@@ -87,6 +87,9 @@ def _verdicts(out: dict, largest: int) -> None:
     print("\ntargets:")
     for name, value, target, ok in rows:
         print(f"  {name:<40} {value:>9}   target {target:<9} {'met' if ok else 'NOT MET'}")
+    if largest < 1_000_000:
+        print("  (the targets are judged at full size: below a million contacts a replication's\n"
+              "   fixed working set dominates the memory figures; run without --quick/--scale)")
 
 
 if __name__ == "__main__":
