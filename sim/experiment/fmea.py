@@ -183,14 +183,14 @@ def fmea(scenario: Scenario, replications: int | None = None,
         raise ValueError("no failure modes to analyse")
     base = without_outages(scenario)
     starts = [busiest_hour(scenario, m.duration_s) for m in modes]
-    variants = [with_failure(base, m, t) for m, t in zip(modes, starts)]
+    variants = [with_failure(base, m, t) for m, t in zip(modes, starts, strict=False)]
     labels = ["baseline"] + [f"{m.kind}:{m.target}" for m in modes]
     n = max(2, int(replications if replications is not None else scenario.replications))
     comp = compare([base, *variants], replications=n, executor=executor, workers=workers,
                    progress=progress, labels=labels, groups=("all",))
     t = comp.table
     rows = []
-    for v, (mode, at) in enumerate(zip(modes, starts), start=1):
+    for v, (mode, at) in enumerate(zip(modes, starts, strict=False), start=1):
         row: dict[str, Any] = {"target": mode.target, "kind": mode.kind,
                                "at": format_clock(at, scenario.start), "at_s": at,
                                "duration_s": mode.duration_s, "per_year": mode.per_year,

@@ -55,7 +55,8 @@ def machine_memory_bytes() -> float:
 
 
 def estimate(
-    scenario: Scenario, replications: int | None = None, workers: int = 1, keep_contacts: bool = True
+    scenario: Scenario, replications: int | None = None, workers: int = 1,
+    keep_contacts: bool = True
 ) -> Estimate:
     """Estimate contacts, memory and wall time of running ``scenario``."""
     reps = replications or scenario.replications
@@ -70,7 +71,8 @@ def estimate(
     live = per_rep * BYTES_PER_LIVE_CONTACT * max(1, workers)
     kept = per_rep * reps * BYTES_PER_KEPT_CONTACT if keep_contacts else 0.0
     days = duration / 86400.0
-    wall = (per_rep + days * CONTACT_EQUIVALENTS_PER_DAY) * reps / (CONTACTS_PER_S * max(1, workers))
+    per_s = CONTACTS_PER_S * max(1, workers)
+    wall = (per_rep + days * CONTACT_EQUIVALENTS_PER_DAY) * reps / per_s
     return Estimate(per_rep, reps, live + kept, wall)
 
 

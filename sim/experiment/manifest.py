@@ -14,7 +14,7 @@ import platform
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -104,7 +104,7 @@ def build_manifest(
         **{k: val for k, val in executor.items()},
         "versions": v,
         "platform": platform.platform(),
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if files is not None:
         manifest["files"] = sorted(files)

@@ -28,7 +28,6 @@ from sim.experiment.manifest import build_manifest, report_writer
 from sim.experiment.precision import StoppingReport
 from sim.scenario.schema import Scenario
 
-
 #: Output files a run may skip (tables not kept, no report module yet).
 STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet",
                     "outages.parquet", "visits.parquet", "report.html")

@@ -61,6 +61,7 @@ from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
 )
 from sim.experiment.staffing_judge import _Judge
 
+
 def _fmt_interval(seconds: float) -> str:
     return f"{seconds / 3600:g}h" if seconds % 3600 == 0 else (
         f"{seconds / 60:g}min" if seconds % 60 == 0 else f"{seconds:g}s")
@@ -186,7 +187,6 @@ def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
 
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     from ruamel.yaml.util import load_yaml_guess_indent
 
     from sim import io
@@ -415,7 +415,7 @@ def staff(
         t.insert(2, "start", ["all day" if flat else format_clock(k * slot_s)[4:] for k in slot])
         t.insert(3, "clock", [f"{WEEKDAYS[d].capitalize()} all day" if flat
                               else format_clock(d * DAY_S + k * slot_s)
-                              for d, k in zip(day, slot)])
+                              for d, k in zip(day, slot, strict=False)])
         t.insert(4, "agents", np.concatenate([cfg[p] for p in names]))
         t.insert(5, "offered_load", np.concatenate(
             [loads[p]["work"][busiest[p], np.arange(n)] for p in names]))

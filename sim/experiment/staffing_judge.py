@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from sim.experiment.staffing_erlang import Goal, entry_pools, goal_columns
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
-
-from sim.experiment.staffing_erlang import Goal, entry_pools, goal_columns
 
 
 @dataclass
@@ -50,7 +49,8 @@ class _Judge:
         owners: list[Any] = list(pool)
         prev: dict[tuple[int, int, int], Any] = {}
         if (~answered & (step > 0)).any():
-            prev = dict(zip(zip(c["replication"], c["journey_id"], step + 1), pool))
+            keys = zip(c["replication"], c["journey_id"], step + 1, strict=True)
+            prev = dict(zip(keys, pool, strict=True))
         for i in np.flatnonzero(~answered):
             if step[i] == 0:
                 owners[i] = self.entry.get((chan[i], intent[i]), ())
@@ -100,7 +100,7 @@ class _Judge:
                 sums[f"n{j}"], sums[f"d{j}"] = sums["b"], sums["s"]
         reps = max(1, int(res.replications))
         out: dict[str, pd.Series] = {}
-        for j, (g, col) in enumerate(zip(self.goals, goal_columns(self.goals))):
+        for j, (g, col) in enumerate(zip(self.goals, goal_columns(self.goals), strict=False)):
             with np.errstate(invalid="ignore", divide="ignore"):
                 val = (sums[f"n{j}"] / sums[f"d{j}"].where(sums[f"d{j}"] > 0)).rename("v")
             per = val.groupby(level=[0, 1, 2]).agg(["mean", "std", "count"])

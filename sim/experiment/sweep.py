@@ -35,8 +35,8 @@ import pandas as pd
 
 from sim.experiment.compare import records_for_json
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
-from sim.experiment.limits import check_limits
 from sim.experiment.grid import Point, build_grid, point_id
+from sim.experiment.limits import check_limits
 from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import summarize_outputs

@@ -54,7 +54,7 @@ def during_outage(records: Records, times: np.ndarray) -> np.ndarray:
     starts, ends = records.outage_windows()
     t = np.asarray(times, dtype=float)
     out = np.zeros(t.shape, dtype=bool)
-    for a, b in zip(starts, ends):
+    for a, b in zip(starts, ends, strict=False):
         out |= (t >= a) & (t < b)
     return out
 
@@ -66,7 +66,8 @@ def interval_outages(records: Records) -> np.ndarray:
     ends = starts + records.interval_s
     flags = [[] for _ in range(n)]  # type: list[list[str]]
     o = records.outages or {}
-    for target, a, b in zip(o.get("target", ()), o.get("start_s", ()), o.get("end_s", ())):
+    for target, a, b in zip(o.get("target", ()), o.get("start_s", ()), o.get("end_s", ()),
+                            strict=False):
         for i in np.flatnonzero((starts < b) & (ends > a)):
             if str(target) not in flags[i]:
                 flags[i].append(str(target))

@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -133,8 +134,8 @@ class Backstage:
                     self.failed.add(row)
                 i += 1
                 continue
-            self._request(system, row, lambda: self._held(agent, row, channel, handle,
-                                                          systems, i + 1))
+            self._request(system, row, lambda h=handle, k=i + 1: self._held(
+                agent, row, channel, h, systems, k))
             return
         held = self.total[row]
         world.after(handle, lambda: world._complete(agent, row, channel, handle + held))
@@ -161,8 +162,8 @@ class Backstage:
                     self.failed.add(row)
                 i += 1
                 continue
-            self._request(system, row, lambda: self._parked(row, channel, pool, handle,
-                                                            systems, i + 1))
+            self._request(system, row, lambda h=handle, k=i + 1: self._parked(
+                row, channel, pool, h, systems, k))
             return
         self.world.finish(row, channel, pool, handle)
 

@@ -48,7 +48,8 @@ the draws of everything else unchanged.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sim.model.recorder import IN_SERVICE
 from sim.model.streams import Sampler, UniformBlock
@@ -86,7 +87,7 @@ def _choice(row: dict[str, float], codes: dict[str, int]) -> tuple[list[float], 
 
 
 def _pick(cum: list[float], codes: list[int], u: float) -> int:
-    for c, code in zip(cum, codes):
+    for c, code in zip(cum, codes, strict=False):
         if u < c:
             return code
     return -1

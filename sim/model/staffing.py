@@ -15,7 +15,9 @@ from sim.scenario.schema import Pool
 from sim.scenario.units import DAY_S, WEEK_S
 
 
-def headcount_steps(pool: Pool, start_clock_s: float, end_s: float) -> tuple[list[float], list[int]]:
+def headcount_steps(
+    pool: Pool, start_clock_s: float, end_s: float
+) -> tuple[list[float], list[int]]:
     """Change times (sim seconds, the first is 0) and the headcount from each one on.
 
     Consecutive equal headcounts are merged, so every step is a real change.
@@ -54,7 +56,8 @@ def _weekly_grid(pool: Pool) -> tuple[float, np.ndarray]:
         net = round(shift.agents * (1.0 - shift.shrinkage))
         for day in shift.day_indices:
             a = day * DAY_S + shift.start
-            b = day * DAY_S + shift.end if shift.end > shift.start else (day + 1) * DAY_S + shift.end
+            overnight = shift.end <= shift.start
+            b = (day + overnight) * DAY_S + shift.end
             i0, i1 = int(round(a / grid)), int(round(b / grid))
             idx = np.arange(i0, i1) % n
             week[idx] += net

@@ -27,7 +27,7 @@ scenario does not use it, and the classic model runs untouched.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import simpy
@@ -127,7 +127,7 @@ class World:
         set_hc = self._set_headcount if self.out is None else self.out.set_headcount
         for p, pool in enumerate(self.scenario.pools.values()):
             times, counts = headcount_steps(pool, self.scenario.start, self.end_s)
-            for t, c in zip(times, counts):
+            for t, c in zip(times, counts, strict=False):
                 self._at(t, lambda _e, p=p, c=c: set_hc(p, c))
         if self.out is not None:
             self.out.start()
@@ -166,7 +166,8 @@ class World:
             journey = self._next_journey
             self._next_journey += 1
             self._enter(
-                self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i], journey
+                self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i],
+                journey,
             )
             i += 1
             if i >= n:  # this chunk is done: on to the next one, if the day has more

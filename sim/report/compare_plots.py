@@ -17,8 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.report._plotting import HATCHES, Figure, clock_ticks, new_figure, \
-    series_style, short, to_png
+from sim.report._plotting import (
+    HATCHES,
+    Figure,
+    clock_ticks,
+    new_figure,
+    series_style,
+    short,
+    to_png,
+)
 from sim.report.format import fmt_ci, fmt_diff, fmt_diff_ci, fmt_value, label
 
 __all__ = ["DIFF_KPIS", "SIDE_KPIS", "fig_differences", "fig_intraday_overlay",

@@ -15,11 +15,24 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sim.report.compare_plots import fig_differences, fig_intraday_overlay, fig_variant_kpis, \
-    fig_waits_by_channel
+from sim.report.compare_plots import (
+    fig_differences,
+    fig_intraday_overlay,
+    fig_variant_kpis,
+    fig_waits_by_channel,
+)
 from sim.report.format import fmt_diff, fmt_diff_ci, fmt_value, label
-from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
-    table, value_ci, verdict_html
+from sim.report.html import (
+    esc,
+    figure_html,
+    load_manifest,
+    manifest_html,
+    page,
+    section,
+    table,
+    value_ci,
+    verdict_html,
+)
 from sim.report.method import model_html
 from sim.report.plots import Plot
 

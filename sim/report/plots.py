@@ -18,8 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.report._plotting import HATCHES, OKABE_ITO, Figure, clock_ticks, new_figure, \
-    series_style, to_png
+from sim.report._plotting import (
+    HATCHES,
+    OKABE_ITO,
+    Figure,
+    clock_ticks,
+    new_figure,
+    series_style,
+    to_png,
+)
 from sim.report.format import fmt_duration, fmt_value, label, plural
 from sim.report.stages import latency_sample, stage_breakdown
 

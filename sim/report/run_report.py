@@ -15,12 +15,20 @@ from typing import Any
 
 import pandas as pd
 
+from sim.report.field import field_html
 from sim.report.format import HEADLINE_KPIS, fmt_ci, fmt_value, kpi_info, label, plural
-from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
-    table, value_ci
+from sim.report.html import (
+    esc,
+    figure_html,
+    load_manifest,
+    manifest_html,
+    page,
+    section,
+    table,
+    value_ci,
+)
 from sim.report.method import model_html
 from sim.report.plots import Plot, run_figures
-from sim.report.field import field_html
 from sim.report.shocks import shocks_html
 
 __all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]

@@ -10,7 +10,6 @@ is marked with a star.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Sequence
 from typing import Any
 

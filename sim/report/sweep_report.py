@@ -18,8 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.format import fmt_ci, fmt_value, label
-from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, \
-    value_ci
+from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, value_ci
 from sim.report.html import table as html_table
 from sim.report.plots import Plot
 from sim.report.sweep_plots import SWEEP_KPIS, fig_sweep_kpi

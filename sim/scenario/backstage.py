@@ -92,7 +92,7 @@ class Outage(Model):
     description: str = ""
 
     @model_validator(mode="after")
-    def _kind(self) -> "Outage":
+    def _kind(self) -> Outage:
         scheduled = self.at is not None or self.for_ is not None
         random = self.mtbf is not None or self.mttr is not None
         if scheduled and random:

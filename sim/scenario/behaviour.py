@@ -79,7 +79,7 @@ class Escalation(Model):
     themselves (see ``context_loss``)."""
 
     @model_validator(mode="after")
-    def _total(self) -> "Escalation":
+    def _total(self) -> Escalation:
         total = sum(self.to.values())
         if total > 1 + 1e-6:
             raise ValueError(f"escalation probabilities add up to {total:g}; at most 1")
@@ -110,7 +110,7 @@ class Recontact(Model):
     """Abandoned and blocked customers; omitted: they do not try again."""
 
     @model_validator(mode="after")
-    def _rows(self) -> "Recontact":
+    def _rows(self) -> Recontact:
         for src, row in self.channel_switch.items():
             total = sum(row.values())
             if abs(total - 1.0) > SHARE_TOLERANCE:
@@ -123,7 +123,8 @@ class Recontact(Model):
 class ContextLoss(Model):
     """The cost of lost context: the customer repeats themselves on the next contact."""
 
-    extra_handle_time: Delay = Deterministic.model_validate({"dist": "deterministic", "value": "90s"})
+    extra_handle_time: Delay = Deterministic.model_validate(
+        {"dist": "deterministic", "value": "90s"})
     """Added to the next contact's handle time (before proficiency scaling)."""
 
 

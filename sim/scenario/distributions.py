@@ -13,7 +13,7 @@ so no per-contact scipy call is ever made).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -33,7 +33,7 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def scaled(self, factor: float) -> "_Dist":
+    def scaled(self, factor: float) -> _Dist:
         """Return the same shape with every duration multiplied by ``factor``."""
         raise NotImplementedError  # pragma: no cover
 
@@ -55,7 +55,7 @@ class Exponential(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean, size)
 
-    def scaled(self, factor: float) -> "Exponential":
+    def scaled(self, factor: float) -> Exponential:
         return self.model_copy(update={"mean": self.mean * factor})
 
 
@@ -75,7 +75,7 @@ class Lognormal(_Dist):
         mu = math.log(self.mean) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
-    def scaled(self, factor: float) -> "Lognormal":
+    def scaled(self, factor: float) -> Lognormal:
         return self.model_copy(update={"mean": self.mean * factor})
 
 
@@ -94,7 +94,7 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean / shape, size)
 
-    def scaled(self, factor: float) -> "Gamma":
+    def scaled(self, factor: float) -> Gamma:
         return self.model_copy(update={"mean": self.mean * factor})
 
 
@@ -115,7 +115,7 @@ class Deterministic(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
 
-    def scaled(self, factor: float) -> "Deterministic":
+    def scaled(self, factor: float) -> Deterministic:
         return self.model_copy(update={"value": self.value * factor})
 
 
@@ -127,7 +127,7 @@ class Uniform(_Dist):
     high: Seconds = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.high < self.low:
             raise ValueError("uniform needs low <= high")
         return self
@@ -144,7 +144,7 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
 
-    def scaled(self, factor: float) -> "Uniform":
+    def scaled(self, factor: float) -> Uniform:
         return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
 
 
@@ -157,7 +157,7 @@ class Triangular(_Dist):
     high: Seconds = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise ValueError("triangular needs low <= mode <= high and low < high")
         return self
@@ -175,7 +175,7 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, size)
 
-    def scaled(self, factor: float) -> "Triangular":
+    def scaled(self, factor: float) -> Triangular:
         return self.model_copy(update={
             "low": self.low * factor, "mode": self.mode * factor, "high": self.high * factor,
         })
@@ -200,12 +200,14 @@ class Empirical(_Dist):
         values = np.asarray(self.values, dtype=float)
         return values[rng.integers(0, len(values), size)]
 
-    def scaled(self, factor: float) -> "Empirical":
+    def scaled(self, factor: float) -> Empirical:
         return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
 
 
 Distribution = Annotated[
-    Union[Exponential, Lognormal, Gamma, Deterministic, Uniform, Triangular, Empirical],
+    Exponential | Lognormal | Gamma | Deterministic | Uniform | Triangular | Empirical,
     Field(discriminator="dist"),
 ]
-DIST_NAMES = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular", "empirical")
+DIST_NAMES = (
+    "exponential", "lognormal", "gamma", "deterministic", "uniform", "triangular", "empirical"
+)

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.backstage import Backstage, Failover, Outage
 from sim.scenario.behaviour import (
     ContextLoss,
     Delay,
@@ -36,7 +37,6 @@ from sim.scenario.behaviour import (
     Recontact,
     Route,
 )
-from sim.scenario.backstage import Backstage, Failover, Outage
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import TechnicianPool, Visits, channel_rules
@@ -115,7 +115,7 @@ class Channel(Model):
     """Field channels (technician visits booked from a contact): see :mod:`sim.scenario.field`."""
 
     @model_validator(mode="after")
-    def _kind_rules(self) -> "Channel":
+    def _kind_rules(self) -> Channel:
         channel_rules(self)  # field channels and 'visits' (sim.scenario.field)
         if self.kind != "chat" and self.max_concurrency != 1:
             raise ValueError("max_concurrency applies to chat channels only")
@@ -216,7 +216,7 @@ class DemandLine(Model):
     """Forecast noise: coefficient of variation of a daily gamma rate multiplier."""
 
     @model_validator(mode="after")
-    def _factors(self) -> "DemandLine":
+    def _factors(self) -> DemandLine:
         if self.day_factors is not None and any(f < 0 for f in self.day_factors):
             raise ValueError("day_factors cannot be negative")
         return self
@@ -266,7 +266,7 @@ class Pool(Model):
     description: str = ""
 
     @model_validator(mode="after")
-    def _staffing(self) -> "Pool":
+    def _staffing(self) -> Pool:
         given = [k for k in ("size", "schedule", "shifts") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
@@ -332,7 +332,7 @@ class Scenario(Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler["Scenario"]) -> "Scenario":
+    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
         scenario = handler(data)
         if isinstance(data, Mapping) and scenario._raw is None:
             from sim.scenario.fields import to_input
@@ -341,7 +341,7 @@ class Scenario(Model):
         return scenario
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], file: str = "<dict>") -> "Scenario":
+    def from_dict(cls, data: Mapping[str, Any], file: str = "<dict>") -> Scenario:
         """Validate a dict as the loader does (fields, then cross-references).
 
         Raises:
@@ -367,7 +367,7 @@ class Scenario(Model):
 
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
-    ) -> "Scenario":
+    ) -> Scenario:
         """Copy; with ``update`` the stored input no longer matches, so it is dropped."""
         new = super().model_copy(update=update, deep=deep)
         if update:
@@ -379,7 +379,7 @@ class Scenario(Model):
         """Simulation time at which a replication stops."""
         return self.warmup + self.horizon
 
-    def with_changes(self, changes: dict[str, Any]) -> "Scenario":
+    def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """Return a validated copy with fields replaced by dotted path.
 
         ``scenario.with_changes({"pools.tier1.size": 45, "seed": 3})``

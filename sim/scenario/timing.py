@@ -24,7 +24,7 @@ class Profile(Model):
     weights: tuple[float, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check(self) -> "Profile":
+    def _check(self) -> Profile:
         if self.interval not in (900.0, 1800.0, 3600.0):
             raise ValueError("profile interval must be 15min, 30min or 1h")
         n = round(86400 / self.interval)
@@ -68,7 +68,7 @@ class Schedule(Model):
     headcount: tuple[Annotated[int, Field(ge=0, le=100_000)], ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check(self) -> "Schedule":
+    def _check(self) -> Schedule:
         if self.interval <= 0 or 86400 % self.interval:
             raise ValueError("schedule interval must divide a day (e.g. 15min, 30min, 1h)")
         per_day = round(86400 / self.interval)
@@ -91,7 +91,7 @@ class Shift(Model):
     """Share of paid time not available for contacts (breaks, training, absence)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Shift":
+    def _check(self) -> Shift:
         bad = [d for d in self.days if str(d).lower()[:3] not in WEEKDAYS]
         if bad:
             raise ValueError(f"unknown day(s) {bad}; use Mon, Tue, ... Sun")

@@ -96,7 +96,7 @@ def story() -> Records:
 def kpis(group: str = "all", member: str = "") -> dict[str, float]:
     k = replication_kpis(story())
     rows = k[(k.group == group) & (k.member == member)]
-    return dict(zip(rows.kpi, rows.value))
+    return dict(zip(rows.kpi, rows.value, strict=False))
 
 
 def score(**drivers: float) -> float:

@@ -59,7 +59,8 @@ def test_schedule_headcount_is_respected_in_every_interval():
     headcount = [2] * 16 + [10] * 10 + [25] * 12 + [18] * 10
     s = build(base(horizon="2d", warmup="0s", interval="30min",
                    demand=[{"channel": "phone", "rate": "300/h",
-                            "profile": {"interval": "30min", "weights": [h + 1 for h in headcount]}}],
+                            "profile": {"interval": "30min",
+                                        "weights": [h + 1 for h in headcount]}}],
                    pools={"agents": {"schedule": {"interval": "30min", "headcount": headcount},
                                      "channels": ["phone"]}}))
     rec = simulate(s, 0)
@@ -79,7 +80,7 @@ def test_shifts_become_headcount_steps_net_of_shrinkage():
         {"start": "08:00", "end": "16:00", "agents": 20, "shrinkage": 0.25},
         {"start": "12:00", "end": "20:00", "agents": 10, "days": ["Sat"]}]}}))
     times, counts = headcount_steps(s.pools["agents"], 0.0, 7 * 86400.0)
-    table = dict(zip(times, counts))
+    table = dict(zip(times, counts, strict=False))
     assert table[8 * 3600.0] == 15
     assert table[16 * 3600.0] == 0
     sat = 5 * 86400.0
@@ -145,7 +146,8 @@ def test_same_seed_same_records_and_other_seed_differs():
     assert np.array_equal(a.pool_busy_s, b.pool_busy_s)
     other = simulate(s.model_copy(update={"seed": s.seed + 1}), 3)
     assert not np.array_equal(a.contacts["arrival_s"][:50], other.contacts["arrival_s"][:50])
-    assert not np.array_equal(a.contacts["arrival_s"][:50], simulate(s, 4).contacts["arrival_s"][:50])
+    other = simulate(s, 4).contacts["arrival_s"][:50]
+    assert not np.array_equal(a.contacts["arrival_s"][:50], other)
 
 
 def test_overflow_only_takes_contacts_that_waited_past_the_threshold():
@@ -190,7 +192,8 @@ def test_email_backlog_waits_for_voice_and_never_abandons():
                    channels={"phone": {"kind": "voice",
                                        "patience": {"dist": "exponential", "mean": "2min"}},
                              "email": {"kind": "email"}},
-                   demand=[{"channel": "phone", "rate": "50/h"}, {"channel": "email", "rate": "20/h"}],
+                   demand=[{"channel": "phone", "rate": "50/h"},
+                           {"channel": "email", "rate": "20/h"}],
                    intents={"general": {"handle_time": {"dist": "exponential", "mean": "4min"}}},
                    pools={"agents": {"size": 6, "channels": ["phone", "email"]}}))
     c = simulate(s, 0).contacts
@@ -219,7 +222,8 @@ def test_a_segments_patience_does_not_make_emails_abandon():
                    channels={"phone": {"kind": "voice"}, "email": {"kind": "email"}},
                    segments={"mass": {"share": 1.0,
                                       "patience": {"dist": "exponential", "mean": "1min"}}},
-                   demand=[{"channel": "phone", "rate": "50/h"}, {"channel": "email", "rate": "20/h"}],
+                   demand=[{"channel": "phone", "rate": "50/h"},
+                           {"channel": "email", "rate": "20/h"}],
                    intents={"general": {"handle_time": {"dist": "exponential", "mean": "4min"}}},
                    pools={"agents": {"size": 5, "channels": ["phone", "email"]}}))
     c = simulate(s, 0).contacts

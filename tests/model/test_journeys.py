@@ -119,7 +119,8 @@ def _bot(containment, context_transfer=1.0, capacity=None, **over):
                                "capacity": capacity}},
              intents={"billing": {"share": 0.5,
                                   "handle_time": {"dist": "exponential", "mean": "4min"}},
-                      "tech": {"share": 0.5, "handle_time": {"dist": "exponential", "mean": "6min"}}},
+                      "tech": {"share": 0.5,
+                               "handle_time": {"dist": "exponential", "mean": "6min"}}},
              demand=[{"channel": "bot", "rate": "150/h"}],
              pools={"agents": {"size": 80, "channels": ["phone"], "cost_per_hour": 36}},
              context_loss={"extra_handle_time": "90s"})
@@ -197,8 +198,8 @@ def test_handoff_context_loss_and_delay_on_a_back_office_queue():
         pieces = np.flatnonzero(c["step"] > 0)
         assert len(pieces) > 100 and c["asynchronous"][pieces].all()
         # each piece arrives exactly 1 h after its transfer ended
-        prev = {int(j): float(e) for j, e, o in zip(c["journey_id"], c["end_s"], c["outcome"])
-                if o == TRANSFERRED}
+        rows = zip(c["journey_id"], c["end_s"], c["outcome"], strict=True)
+        prev = {int(j): float(e) for j, e, o in rows if o == TRANSFERRED}
         assert np.allclose([c["arrival_s"][i] - prev[int(c["journey_id"][i])] for i in pieces],
                            3600.0)
         j = journeys_table(rec)
@@ -237,14 +238,14 @@ def test_abandoned_customers_retry_and_everyone_gives_up_after_max_attempts():
     assert (finished.attempts < 3).any()
     # retries: half of the abandoned customers (with attempts left) came back
     early = (c["outcome"] == ABANDONED) & (c["attempt"] < 2) & (c["end_s"] < rec.end_s - 600)
-    key = set(zip(c["journey_id"].tolist(), c["attempt"].tolist()))
+    key = set(zip(c["journey_id"].tolist(), c["attempt"].tolist(), strict=False))
     back = np.array([(jid, att + 1) in key
-                     for jid, att in zip(c["journey_id"][early], c["attempt"][early])])
+                     for jid, att in zip(c["journey_id"][early], c["attempt"][early], strict=True)])
     assert abs(back.mean() - 0.5) < 4 * math.sqrt(0.25 / len(back))
     # handled but unresolved customers always come back (probability 1)
     handled = (c["outcome"] == HANDLED) & (c["attempt"] < 2) & (c["end_s"] < rec.end_s - 600)
     assert all((jid, att + 1) in key
-               for jid, att in zip(c["journey_id"][handled], c["attempt"][handled]))
+               for jid, att in zip(c["journey_id"][handled], c["attempt"][handled], strict=False))
 
 
 def test_channel_switch_and_routing_rules():
