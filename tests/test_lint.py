@@ -22,3 +22,11 @@ def test_ruff_is_clean() -> None:
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "sim", "tests", "benchmarks"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_mypy_is_clean_on_sim() -> None:
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[dev]')")
+    done = subprocess.run([sys.executable, "-m", "mypy", "sim"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

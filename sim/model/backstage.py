@@ -29,6 +29,7 @@ import math
 from array import array
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -134,8 +135,8 @@ class Backstage:
                     self.failed.add(row)
                 i += 1
                 continue
-            self._request(system, row, lambda h=handle, k=i + 1: self._held(
-                agent, row, channel, h, systems, k))
+            self._request(system, row, partial(self._held, agent, row, channel, handle,
+                                               systems, i + 1))
             return
         held = self.total[row]
         world.after(handle, lambda: world._complete(agent, row, channel, handle + held))
@@ -162,8 +163,8 @@ class Backstage:
                     self.failed.add(row)
                 i += 1
                 continue
-            self._request(system, row, lambda h=handle, k=i + 1: self._parked(
-                row, channel, pool, h, systems, k))
+            self._request(system, row, partial(self._parked, row, channel, pool, handle,
+                                               systems, i + 1))
             return
         self.world.finish(row, channel, pool, handle)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import simpy
@@ -237,7 +238,7 @@ class World:
             if over is not None:
                 target, after = over
                 ev = self.env.timeout(after)
-                ev.callbacks.append(lambda _e, t=target: self._overflow(row, channel, key, t))
+                ev.callbacks.append(partial(self._overflow, row, channel, key, target))
         return row
 
     def _abandon(self, row: int, channel: int) -> None:
@@ -254,7 +255,7 @@ class World:
         if self.jm is not None:
             self.jm.unresolved(row, retry=True)
 
-    def _overflow(self, row: int, channel: int, key: tuple, target: int) -> None:
+    def _overflow(self, row: int, channel: int, key: tuple, target: int, _event: object) -> None:
         if self.rec.outcome[row] != WAITING:
             return
         self.router.enqueue(target, channel, key)

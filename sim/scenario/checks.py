@@ -215,11 +215,11 @@ def _check_journey_refs(sc: Scenario, add: Add) -> None:
                 elif target.kind not in LIVE_KINDS:
                     add(where, f"escalation goes to a live channel (voice, chat or email); "
                                f"'{to}' is {target.kind}")
-    for name, intent in sc.intents.items():
-        for ch in intent.resolution_by_channel or {}:
-            if ch not in sc.channels:
-                add(("intents", name, "resolution_by_channel", ch),
-                    _unknown("channel", ch, sc.channels, "channels"))
+    for name, spec in sc.intents.items():
+        for cname in spec.resolution_by_channel or {}:
+            if cname not in sc.channels:
+                add(("intents", name, "resolution_by_channel", cname),
+                    _unknown("channel", cname, sc.channels, "channels"))
     for i, rule in enumerate(sc.routing):
         for j, pool in enumerate(rule.to):
             if pool not in sc.pools:
@@ -257,7 +257,7 @@ def _check_reachable(sc: Scenario, add: Add) -> None:
                 routes.append((("recontact", "channel_switch", src, to), src, to))
     if not routes:
         return
-    reached = set()
+    reached: set[tuple[str, str]] = set()
     for line in sc.demand:
         intents = [line.intent] if line.intent is not None else list(sc.intents)
         reached.update((line.channel, i) for i in intents)
@@ -265,16 +265,16 @@ def _check_reachable(sc: Scenario, add: Add) -> None:
     while grew:
         grew = False
         for _, src, to in routes:
-            for ch, intent in list(reached):
-                if ch == src and (to, intent) not in reached:
+            for via, intent in list(reached):
+                if via == src and (to, intent) not in reached:
                     reached.add((to, intent))
                     grew = True
     for path, src, to in routes:
         target = sc.channels.get(to)
         if target is None or target.kind not in LIVE_KINDS:
             continue
-        for ch, intent in sorted(reached):
-            if ch == src and intent in sc.intents and not servable(to, intent):
+        for via, intent in sorted(reached):
+            if via == src and intent in sc.intents and not servable(to, intent):
                 add(path, f"customers with intent '{intent}' reach channel '{to}' here but no "
                           f"pool serves '{intent}' on '{to}'; add it to a pool's 'channels' "
                           "and 'skills'")
