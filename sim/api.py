@@ -52,7 +52,7 @@ def run(scenario: ScenarioLike, **kw: Any) -> Results:
 
     Keywords are those of :func:`sim.experiment.runner.run` (``replications``,
     ``executor``, ``workers``, ``scheduler``, ``progress``, ``keep_contacts``,
-    ``precision``, ``max_replications``).
+    ``precision``, ``max_replications``, ``overrides`` such as ``{"horizon": "2d"}``).
     """
     from sim.experiment.runner import run as _run
 

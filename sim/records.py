@@ -90,6 +90,7 @@ OUTAGE_COLUMNS: dict[str, str] = {
     "kind": "object",     # backstage | channel | pool
     "start_s": "float64",
     "end_s": "float64",   # restoration (the run's end if still down then)
+    "outage": "int64",    # index into the scenario's outages (Records.outage_specs)
 }
 
 # Outcome codes of a technician visit (field channels, see sim.model.field).
@@ -148,6 +149,7 @@ class Records:
     backstage_s: np.ndarray | None = None       # per contact: time at backstage systems
     backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
     outages: dict[str, np.ndarray] | None = None  # OUTAGE_COLUMNS, one row per outage
+    outage_specs: tuple[str, ...] = ()  # target of each outage of the scenario, in order
     # -- field visits (None: the scenario has no field channel; see sim.model.field) --
     visits: dict[str, np.ndarray] | None = None   # VISIT_COLUMNS, one row per visit
     field_ops: dict[str, Any] | None = None       # technician pools, territories, hours, costs

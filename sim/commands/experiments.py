@@ -24,6 +24,15 @@ EXECUTOR_HELP = (
 WORKERS_HELP = "How many replications run at the same time (default: one per CPU core)."
 SCHEDULER_HELP = "Join an existing Dask cluster, e.g. tcp://host:8786 (with --executor dask)."
 REPS_HELP = "Replications (independent simulated periods) per scenario; default: the file's."
+SET_HELP = (
+    "Change a setting for this run without editing the file: PATH=VALUE, e.g. "
+    "--set horizon=2d --set pools.agents.size=55 (paths as for sweep; one value, "
+    "not a range). Repeat for several settings; recorded in manifest.json."
+)
+BY_HELP = (
+    "Also compare by channel, pool, segment or intent (repeat or separate with "
+    "commas, e.g. --by segment,intent): one table per breakdown."
+)
 
 #: KPIs shown per channel and per sweep point (when present).
 SHORT_KPIS = ("offered", "asa_s", "service_level", "abandon_rate", "utilization")
@@ -55,6 +64,7 @@ def ci(kpi: str, lo: Any, hi: Any) -> str:
 def planner_errors() -> Iterator[None]:
     """Turn expected mistakes into ``error: ...`` (exit 2) and Ctrl-C into exit 130."""
     from sim.experiment import (
+        CompareError,
         ExecutorError,
         GridError,
         PrecisionError,
@@ -67,7 +77,7 @@ def planner_errors() -> Iterator[None]:
     try:
         yield
     except (ScenarioError, PrecisionError, GridError, SweepError, ExecutorError,
-            RunTooLargeError) as exc:
+            RunTooLargeError, CompareError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     except SweepInterrupted as exc:
@@ -163,6 +173,7 @@ def run(
         False, "--event-log",
         help="Also write every contact's events as event_log.csv and event_log.parquet "
              "(pm4py columns; see sim.calibrate.eventlog)."),
+    sets: list[str] | None = typer.Option(None, "--set", "-s", help=SET_HELP),
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals.
 
@@ -172,12 +183,16 @@ def run(
     folder.
     """
     from sim.calibrate.eventlog import export_event_log
+    from sim.experiment import GridError, parse_overrides
     from sim.experiment import run as run_experiment
     from sim.scenario import load
 
     out_dir = out if out is not None else Path("out") / file.stem
     check_out_dir(out_dir)
     with planner_errors():
+        overrides = parse_overrides(sets or [])
+        if seed is not None and "seed" in overrides:
+            raise GridError("give the seed once: --seed S or --set seed=S, not both")
         scenario = load(file)
         if seed is not None:
             scenario = scenario.with_changes({"seed": seed})
@@ -185,7 +200,9 @@ def run(
             scenario, replications=replications, executor=executor, workers=workers,
             scheduler=scheduler, progress=not quiet, precision=precision,
             max_replications=max_replications, allow_large=allow_large,
+            overrides=overrides,
         )
+        scenario = results.scenario
     with output_errors(out_dir):
         results.write(out_dir)
         export_event_log(results, out_dir, event_log)
@@ -210,6 +227,9 @@ def compare(
     allow_large: bool = typer.Option(
         False, "--allow-large",
         help="Run even if the estimate says it would exhaust memory or take over a day."),
+    sets: list[str] | None = typer.Option(
+        None, "--set", "-s", help=SET_HELP.replace("this run", "every scenario compared")),
+    by: list[str] | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Is the redesign really better? Compare variants with a baseline, KPI by KPI.
 
@@ -218,6 +238,7 @@ def compare(
     with its 95% confidence interval and a verdict: better, worse, or no
     significant difference. Saves compare.csv, compare.parquet and compare.json.
     """
+    from sim.experiment import DEFAULT_GROUPS, parse_groups, parse_overrides
     from sim.experiment import compare as compare_experiment
     from sim.scenario import load
 
@@ -228,17 +249,20 @@ def compare(
         ["compare", *(f.stem for f in files)])
     check_out_dir(out_dir)
     with planner_errors():
+        overrides = parse_overrides(sets or [])
+        breakdowns = parse_groups(by or [])
         scenarios = [load(f) for f in files]
         names = [s.name for s in scenarios]
         labels = names if len(set(names)) == len(names) else [f.stem for f in files]
         result = compare_experiment(scenarios, replications=replications, executor=executor,
                                     workers=workers, scheduler=scheduler,
                                     progress=not quiet, labels=labels,
-                                    allow_large=allow_large)
+                                    groups=[*DEFAULT_GROUPS, *breakdowns],
+                                    allow_large=allow_large, overrides=overrides)
     with output_errors(out_dir):
         result.write(out_dir)
     if not quiet:
-        _print_comparison(result)
+        _print_comparison(result, breakdowns)
     print(f"compared {len(files)} scenarios, {result.replications} paired replications each, "
           f"in {result.wall_s:.1f} s → {out_dir}")
 
@@ -247,7 +271,7 @@ def compare(
 SHORT_VERDICT = {"no significant difference": "not significant"}
 
 
-def _print_comparison(result: Any) -> None:
+def _print_comparison(result: Any, breakdowns: list[str] | None = None) -> None:
     from rich.table import Table
 
     console = _console()
@@ -271,10 +295,46 @@ def _print_comparison(result: Any) -> None:
                           f"{_signed(k, r.diff)} {ci(k, r.diff_ci_low, r.diff_ci_high)}",
                           f"[{style}]{word}[/]" if style else word, vr)
         console.print(table)
+    for group in breakdowns or []:
+        _print_breakdown(console, result, group)
     console.print("CI narrower: how many times narrower the paired interval is than with "
                   "independent runs (estimated from the same replications).")
     for note in result.notes:
         console.print(f"note: {note}")
+
+
+def _print_breakdown(console: Any, result: Any, group: str) -> None:
+    """One table per variant: the short KPIs of each member of ``group``."""
+    from rich.table import Table
+
+    t = result.table
+    rows = t[(t["group"] == group) & t["kpi"].isin(SHORT_KPIS)]
+    if rows.empty:
+        console.print(f"no KPIs by {group} in these scenarios")
+        return
+    base = rows[rows["variant"] == 0].set_index(["member", "kpi"])
+    order = {k: i for i, k in enumerate(SHORT_KPIS)}
+    for v, label in enumerate(result.labels[1:], start=1):
+        mine = rows[rows["variant"] == v]
+        mine = mine.assign(_order=mine["kpi"].map(order)).sort_values(
+            ["member", "_order"], kind="stable")
+        table = Table(title=f"'{label}' vs baseline '{result.labels[0]}' by {group} "
+                            "(same customers, 95% CI)")
+        for col in (group, "KPI", "baseline", "variant", "difference [95% CI]", "verdict"):
+            table.add_column(col, justify="left" if col in (group, "KPI", "verdict")
+                             else "right", no_wrap=col != "difference [95% CI]")
+        last = None
+        for r in mine.itertuples():
+            k = r.kpi
+            style = {"better": "green", "worse": "red"}.get(r.verdict, "")
+            word = SHORT_VERDICT.get(r.verdict, r.verdict)
+            b = base.loc[(r.member, k), "mean"] if (r.member, k) in base.index else None
+            table.add_row(str(r.member) if r.member != last else "", k, fmt(k, b),
+                          fmt(k, r.mean),
+                          f"{_signed(k, r.diff)} {ci(k, r.diff_ci_low, r.diff_ci_high)}",
+                          f"[{style}]{word}[/]" if style else word)
+            last = r.member
+        console.print(table)
 
 
 def _signed(kpi: str, x: float) -> str:

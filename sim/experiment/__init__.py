@@ -16,16 +16,24 @@ their modules; to reach a module itself (e.g. to patch it) use
 
 from __future__ import annotations
 
-from sim.experiment.compare import Comparison, compare
+from sim.experiment.compare import (
+    DEFAULT_GROUPS,
+    CompareError,
+    Comparison,
+    compare,
+    parse_groups,
+)
 from sim.experiment.executors import EXECUTORS, ExecutorError
-from sim.experiment.grid import GridError, parse_set, parse_sets
+from sim.experiment.grid import GridError, parse_overrides, parse_set, parse_sets
 from sim.experiment.precision import PrecisionError
 from sim.experiment.results import Results
 from sim.experiment.runner import run
 from sim.experiment.sweep import SweepError, SweepInterrupted, sweep
 
 __all__ = [
+    "DEFAULT_GROUPS",
     "EXECUTORS",
+    "CompareError",
     "Comparison",
     "ExecutorError",
     "GridError",
@@ -34,6 +42,8 @@ __all__ = [
     "SweepError",
     "SweepInterrupted",
     "compare",
+    "parse_groups",
+    "parse_overrides",
     "parse_set",
     "parse_sets",
     "run",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,47 @@ HIGHER_IS_BETTER = frozenset({
 })
 # Every other KPI (utilization, offered, journeys, staffing means) is neutral: the
 # verdict says "higher" or "lower" and leaves the judgement to the planner.
+
+#: Breakdowns a comparison can add to the whole operation (``--by``).
+BREAKDOWNS = ("channel", "pool", "segment", "intent")
+DEFAULT_GROUPS = ("all", "channel")
+
+
+class CompareError(ValueError):
+    """A comparison that cannot be set up as asked (e.g. an unknown ``--by`` group)."""
+
+
+def parse_groups(texts: Iterable[str]) -> list[str]:
+    """The breakdowns of ``--by`` options, repeated or comma-separated, in order.
+
+    >>> parse_groups(["segment", "channel,intent"])
+    ['segment', 'channel', 'intent']
+
+    Raises
+    ------
+    CompareError
+        For a name that is not one of :data:`BREAKDOWNS`.
+    """
+    out: list[str] = []
+    for text in texts:
+        for name in (s.strip().lower() for s in text.split(",")):
+            if not name:
+                continue
+            if name not in BREAKDOWNS:
+                raise CompareError(f"--by {name!r}: no such breakdown; use one of "
+                                   + ", ".join(BREAKDOWNS))
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _check_groups(groups: Sequence[str]) -> list[str]:
+    known = ("all", *BREAKDOWNS)
+    bad = [g for g in groups if g not in known]
+    if bad:
+        raise CompareError(f"unknown KPI group {bad[0]!r}; use one of " + ", ".join(known))
+    return list(dict.fromkeys(groups))
+
 
 VR_METHOD = (
     "Welch half-width of the same replications treated as independent samples, "
@@ -102,6 +143,8 @@ class Comparison:
     wall_s: float
     notes: list[str] = field(default_factory=list)
     executor: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=lambda: list(DEFAULT_GROUPS))
 
     @property
     def baseline(self) -> str:
@@ -156,7 +199,7 @@ class Comparison:
             extra={"variants": [
                 {"label": lab, "scenario": s.name, "scenario_hash": scenario_fingerprint(s)}
                 for lab, s in zip(self.labels, self.scenarios, strict=True)
-            ], "notes": list(self.notes)},
+            ], "notes": list(self.notes), "overrides": dict(self.overrides)},
         )
 
 
@@ -244,8 +287,9 @@ def compare(
     scheduler: str | None = None,
     progress: ProgressArg = False,
     labels: Sequence[str] | None = None,
-    groups: Sequence[str] = ("all", "channel"),
+    groups: Sequence[str] = DEFAULT_GROUPS,
     allow_large: bool = False,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Run a baseline and variants on common random numbers and compare their KPIs.
 
@@ -261,7 +305,13 @@ def compare(
     labels
         Display names (default: scenario names, numbered if they collide).
     groups
-        KPI groups to compare (default: the whole operation and by channel).
+        KPI groups to compare: ``"all"`` (the whole operation) and any of
+        :data:`BREAKDOWNS` (default: the whole operation and by channel).
+    overrides
+        Settings changed in *every* scenario for this comparison, by dotted path
+        (``{"horizon": "2d"}``; the ``--set`` options of ``servicesim compare``),
+        recorded in the manifest; the scenario hashes are those of the changed
+        scenarios.
 
     Returns
     -------
@@ -270,6 +320,10 @@ def compare(
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs a baseline and at least one variant")
+    groups = _check_groups(groups)
+    changes = dict(overrides or {})
+    if changes:
+        scenarios = [s.with_changes(changes) for s in scenarios]
     names = _labels(scenarios, labels)
     seed = scenarios[0].seed
     notes: list[str] = []
@@ -298,4 +352,5 @@ def compare(
     summaries = [summarize(k) for k in kpis]
     table = compare_table(names, kpis, summaries, groups)
     return Comparison(runs, names, table, summaries, kpis, n,
-                      time.perf_counter() - started, notes, session.describe())
+                      time.perf_counter() - started, notes, session.describe(),
+                      overrides=changes, groups=groups)

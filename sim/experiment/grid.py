@@ -13,6 +13,10 @@ Values are typed sensibly: integers if every value is an integer, floats if ever
 value is a number, ``true``/``false`` as booleans, otherwise the strings are kept
 as written (durations and rates keep their units: the scenario validates them).
 
+``run`` and ``compare`` take the same ``--set PATH=VALUE`` with a single value, to
+change a setting for one run without editing the file (:func:`parse_overrides`);
+a range or list there is refused with a pointer to ``sweep``.
+
 Each grid point gets a stable identifier, a short hash of its settings, so a
 finished point can be recognised when a sweep is resumed.
 """
@@ -178,6 +182,61 @@ def parse_sets(texts: Iterable[str]) -> dict[str, list[Value]]:
             raise GridError(f"--set {path} is given twice; list all its values in one --set")
         grid[path] = values
     return grid
+
+
+def parse_override(text: str) -> tuple[str, Value]:
+    """Parse one ``--set PATH=VALUE`` of ``run`` / ``compare``: a single value.
+
+    The syntax is that of a sweep setting (:func:`parse_set`), restricted to one
+    value: ``horizon=2d``, ``pools.agents.size=55``,
+    ``intents.general.handle_time.mean=4min``. A value with a colon that is not a
+    numeric range (``start=Monday 08:00``) is kept as written.
+
+    Raises
+    ------
+    GridError
+        For the mistakes :func:`parse_set` reports, and for a range
+        (``40:60:5``) or a list (``40,45``), which are for ``servicesim sweep``.
+
+    Examples
+    --------
+    >>> parse_override("pools.agents.size=55")
+    ('pools.agents.size', 55)
+    >>> parse_override("horizon=2d")
+    ('horizon', '2d')
+    """
+    if "=" not in text:
+        raise GridError(
+            f"--set {text!r}: expected PATH=VALUE, e.g. 'pools.tier1.size=45' or 'horizon=2d'"
+        )
+    path, _, spec = (s.strip() for s in text.partition("="))
+    parts = [p.strip() for p in spec.split(":")]
+    is_range = len(parts) > 1 and "," not in spec and all(_FLOAT_RE.match(p) for p in parts if p)
+    if is_range or "," in spec:
+        kind = "a range" if is_range else "a list of values"
+        raise GridError(
+            f"--set {text!r}: {kind} is for a sweep; give one value here, e.g. "
+            f"'{path}=VALUE', or try every value with: servicesim sweep FILE --set '{text}'"
+        )
+    if ":" in spec and _PATH_RE.match(path):
+        return path, spec  # not a range but a clock time such as 'Monday 08:00'
+    path, values = parse_set(text)
+    return path, values[0]
+
+
+def parse_overrides(texts: Iterable[str]) -> dict[str, Value]:
+    """Parse the ``--set PATH=VALUE`` options of ``run`` / ``compare`` into changes.
+
+    The result is what :meth:`sim.scenario.Scenario.with_changes` takes; a path may
+    appear only once.
+    """
+    changes: dict[str, Value] = {}
+    for text in texts:
+        path, value = parse_override(text)
+        if path in changes:
+            raise GridError(f"--set {path} is given twice; give each setting once")
+        changes[path] = value
+    return changes
 
 
 def _key(value: Any) -> str:

@@ -61,6 +61,9 @@ class Results:
         Executor facts (name, workers, ...), for the manifest.
     stopping
         The sequential-stopping report when a precision target was given.
+    overrides
+        Settings changed for this run (``--set``), ``{path: value}``; recorded in
+        the manifest. ``scenario`` already has them applied.
     """
 
     scenario: Scenario
@@ -75,6 +78,7 @@ class Results:
     visits: pd.DataFrame | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     stopping: StoppingReport | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (output contract); identical across executors."""
@@ -85,6 +89,10 @@ class Results:
             from sim.metrics.shocks import event_summary
 
             extra["by_event"] = event_summary(self.summary, self.scenario)
+        if self.scenario.outages:  # KPIs during vs outside outages, outage counts, failover
+            from sim.metrics.outage_summary import outage_summary
+
+            extra["by_outage"] = outage_summary(self.summary, self.scenario)
         return summary_dict(self.summary, self.scenario.name, self.replications,
                             extra=extra or None)
 
@@ -108,7 +116,9 @@ class Results:
     def manifest(self, command: str | None = None,
                  files: list[str] | None = None) -> dict[str, Any]:
         """The ``manifest.json`` document of this run (see :mod:`sim.experiment.manifest`)."""
-        extra = {"stopping": self.stopping.to_dict()} if self.stopping is not None else None
+        extra: dict[str, Any] = {"overrides": dict(self.overrides)}
+        if self.stopping is not None:
+            extra["stopping"] = self.stopping.to_dict()
         return build_manifest(
             self.scenario, kind="run", replications=self.replications, wall_s=self.wall_s,
             executor=self.executor, command=command, files=files, extra=extra,

@@ -18,7 +18,8 @@ seed give bit-identical results on every executor and worker count.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -86,6 +87,7 @@ def run(
     keep_intervals: bool = True,
     session: Session | None = None,
     allow_large: bool = False,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Results:
     """Run replications of a scenario and summarise their KPIs.
 
@@ -120,6 +122,12 @@ def run(
     allow_large
         Skip the safe-limits check (:mod:`sim.experiment.limits`) that refuses runs
         which would exhaust memory or take more than a day.
+    overrides
+        Settings changed for this run only, by dotted path, e.g.
+        ``{"horizon": "2d", "pools.agents.size": 55}`` (the ``--set`` options of
+        ``servicesim run``). They are applied to ``scenario`` (and validated) before
+        anything runs, and recorded in the manifest; the results' scenario, and so
+        the manifest's scenario hash, is the changed one.
 
     Returns
     -------
@@ -130,7 +138,12 @@ def run(
     ------
     PrecisionError
         If a precision target is malformed or names an unknown KPI.
+    sim.scenario.ScenarioError
+        If an override names no setting or gives it an invalid value.
     """
+    changes = dict(overrides or {})
+    if changes:
+        scenario = scenario.with_changes(changes)
     targets = parse_precision(precision)
     first = int(replications if replications is not None else scenario.replications)
     if first < 1:
@@ -197,4 +210,5 @@ def run(
         visits=stack([o.visits for o in outputs]) if keep_contacts else None,
         executor=sess.describe(),
         stopping=stopping,
+        overrides=changes,
     )

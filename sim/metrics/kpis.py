@@ -360,6 +360,10 @@ def replication_kpis(records: Records) -> pd.DataFrame:
     ctx = KpiContext(records)
     groups = GROUPS + (("outage",) if records.outages is not None else ())
     frames = [_group_frame(ctx, g) for g in groups]
+    if records.outages is not None:  # outages per replication and their downtime
+        from sim.metrics.outage_summary import outage_log_frame
+
+        frames.append(outage_log_frame(records))
     if getattr(records, "extra", {}).get("events"):  # demand shocks: inside vs outside
         from sim.metrics.shocks import event_frames
 

@@ -63,7 +63,7 @@ def kpi_range(name: str) -> tuple[float, float]:
     if name == "effort_score":
         return 1.0, 7.0
     if (
-        name in {"offered", "handled", "journeys"}
+        name in {"offered", "handled", "journeys", "outages"}
         or name.startswith(("cost", "days_"))
         or name.endswith(("_s", "per_journey", "_mean"))
         or "_s_p" in name

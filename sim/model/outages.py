@@ -76,7 +76,7 @@ class Outages:
                           UniformBlock(streams.get(f"failover/{key}")),
                           UniformBlock(streams.get(f"failover-context/{key}")))
             (self.fo_channel if is_channel else self.fo_pool)[codes[fo.from_]] = route
-        self.log: list[list] = []  # [target, kind, start_s, end_s]
+        self.log: list[list] = []  # [target, kind, start_s, end_s, index in outages]
 
     # -- processes ------------------------------------------------------------------
     def start(self) -> None:
@@ -110,7 +110,7 @@ class Outages:
         world = self.world
         outage = world.scenario.outages[i]
         kind = self._kind(outage.target)
-        entry = [outage.target, kind, world.env.now, math.nan]
+        entry = [outage.target, kind, world.env.now, math.nan, i]
         self.log.append(entry)
         self._apply(outage.target, kind, outage.share, True)
 
@@ -135,7 +135,7 @@ class Outages:
         p = self.pl_code[target]
         self.pool_down[p] += sign
         self.pool_lost[p] = max(0.0, self.pool_lost[p] + sign * share)
-        world._set_headcount(p, self._effective(p))
+        world.staffing.set_headcount(p, self._effective(p))
         self._detect(kind, p, self.pool_down[p], self.fo_pool.get(p), self.detected_pool)
 
     def _detect(self, kind: str, code: int, count: int, route: Route | None,
@@ -166,7 +166,7 @@ class Outages:
     def set_headcount(self, p: int, target: int) -> None:
         """A schedule step of pool ``p``: apply it net of the agents an outage took."""
         self.scheduled[p] = target
-        self.world._set_headcount(p, self._effective(p))
+        self.world.staffing.set_headcount(p, self._effective(p))
 
     # -- routing --------------------------------------------------------------------
     def route(self, channel: int, intent: int, segment: int, pools: tuple[int, ...] | None,
@@ -212,7 +212,8 @@ class Outages:
 
     # -- results ------------------------------------------------------------------
     def facts(self) -> dict[str, np.ndarray]:
-        """The outages table: target, kind, start_s, end_s (still down at the end: the end)."""
+        """The outages table: target, kind, start_s, end_s (still down at the end: the end),
+        outage (index into the scenario's ``outages``)."""
         end = self.world.end_s
         return {
             "target": np.asarray([e[0] for e in self.log], dtype=object),
@@ -220,4 +221,5 @@ class Outages:
             "start_s": np.asarray([e[2] for e in self.log], dtype=float),
             "end_s": np.asarray([end if math.isnan(e[3]) else e[3] for e in self.log],
                                 dtype=float),
+            "outage": np.asarray([e[4] for e in self.log], dtype=np.int64),
         }

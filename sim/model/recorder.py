@@ -248,4 +248,5 @@ def scenario_facts(s: Scenario) -> dict:
             else c.cost_per_failed_contact for c in channels]),
         effort_weights=s.effort.model_dump(),
         recontact_window_s=s.recontact.window if s.recontact else 7 * 86400.0,
+        outage_specs=tuple(o.target for o in s.outages),
     )

@@ -2,16 +2,25 @@
 
 A pool's headcount is a step function of time, from a fixed ``size``, a
 ``schedule`` (headcount per interval of the day or week) or ``shifts`` (blocks of
-agents on duty between two times of day on some weekdays, net of shrinkage). The
-world follows the steps: agents join when it rises; when it falls, idle agents
-leave at once and busy ones finish their current contact first.
+agents on duty between two times of day on some weekdays, net of shrinkage).
+
+:class:`Staffing` makes the world follow the steps: agents join when the headcount
+rises (and take waiting contacts at once); when it falls, idle agents leave at once
+and busy ones are asked to leave, finishing their current contacts first. An
+outage that takes agents away (:mod:`sim.model.outages`) steps the headcount too.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from functools import partial
 
-from sim.scenario.schema import Pool
+import numpy as np
+import simpy
+
+from sim.model.recorder import TimeArea
+from sim.model.routing import Agent, PoolState
+from sim.scenario.schema import Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S
 
 
@@ -69,3 +78,89 @@ def max_headcount(pool: Pool) -> int:
     if pool.size is not None:
         return pool.size
     return int(_weekly_grid(pool)[1].max())
+
+
+class Staffing:
+    """Agents joining and leaving the pools as their headcounts step.
+
+    Args:
+        env: the world's SimPy environment.
+        pools: the world's pool states (agents on duty, partially loaded chat agents).
+        staffed: the recorder's agents-on-duty area per pool.
+        free: hands a free agent its next contact, or makes it idle
+            (:meth:`sim.model.world.World.free`); called for every agent that joins.
+    """
+
+    def __init__(self, env: simpy.Environment, pools: list[PoolState], staffed: TimeArea,
+                 free: Callable[[Agent], None]) -> None:
+        self.env = env
+        self.pools = pools
+        self.staffed = staffed
+        self.free = free
+
+    def start(self, scenario: Scenario, end_s: float,
+              set_headcount: Callable[[int, int], None]) -> None:
+        """Schedule every headcount step of every pool before ``end_s``.
+
+        ``set_headcount`` applies a step: :meth:`set_headcount`, or the outages'
+        wrapper that nets out the agents an outage took.
+        """
+        env = self.env
+        for p, pool in enumerate(scenario.pools.values()):
+            times, counts = headcount_steps(pool, scenario.start, end_s)
+            for t, c in zip(times, counts, strict=False):
+                ev = env.timeout(max(0.0, t - env.now))
+                ev.callbacks.append(partial(_step, set_headcount, p, c))
+
+    def set_headcount(self, p: int, target: int) -> None:
+        """Bring pool ``p`` to ``target`` agents on duty."""
+        pool = self.pools[p]
+        now = self.env.now
+        delta = target - pool.active
+        if delta > 0:
+            for agent in pool.agents:  # busy agents asked to leave stay after all
+                if delta and agent.leaving:
+                    agent.leaving = False
+                    pool.active += 1
+                    delta -= 1
+            for _ in range(delta):
+                agent = Agent(p)
+                agent.on_duty = True
+                pool.agents.append(agent)
+                pool.active += 1
+                self.staffed.change(p, now, 1.0)
+                self.free(agent)
+        elif delta < 0:
+            remove = -delta
+            for agent in reversed([a for a in pool.agents if a.load == 0 and not a.leaving]):
+                if not remove:
+                    break
+                self.off_duty(agent, now)
+                remove -= 1
+            for agent in pool.agents:
+                if not remove:
+                    break
+                if not agent.leaving:
+                    agent.leaving = True
+                    pool.active -= 1
+                    if agent in pool.partial:
+                        pool.partial.remove(agent)
+                    remove -= 1
+
+    def off_duty(self, agent: Agent, now: float) -> None:
+        """An idle agent leaves its pool (at once, or after its last contact)."""
+        pool = self.pools[agent.pool]
+        if not agent.leaving:
+            pool.active -= 1
+        agent.on_duty = False
+        agent.leaving = False
+        agent.idle = False
+        pool.agents.remove(agent)
+        if agent in pool.partial:
+            pool.partial.remove(agent)
+        self.staffed.change(agent.pool, now, -1.0)
+
+
+def _step(set_headcount: Callable[[int, int], None], p: int, target: int, _event: object) -> None:
+    """A scheduled headcount step fires (a SimPy callback)."""
+    set_headcount(p, target)

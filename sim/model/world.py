@@ -1,9 +1,13 @@
 """The world: one replication of a scenario, wired in one place and played in SimPy.
 
-Lifecycle: :func:`build` resolves the scenario into codes, pools, routing,
-demand and streams; :meth:`World.run` plays arrivals, staffing changes, answers,
-completions, abandonments, overflows and handoffs until the end of the horizon;
-:meth:`World.records` hands the facts to metrics.
+Lifecycle: ``World(scenario, replication)`` resolves the scenario into codes,
+pools, routing, demand and streams and wires the parts together; :meth:`World.run`
+plays the replication to the end of the horizon; :meth:`World.records` hands the
+facts to metrics. Arrival playback (:mod:`sim.model.arrivals`, ``self.arrivals``)
+feeds fresh customers in; staffing (:mod:`sim.model.staffing`, ``self.staffing``)
+moves agents on and off duty; this module holds the contact lifecycle in between:
+arrival, blocking, queueing, abandonment, overflow, answer, completion, and the
+agent taking its next contact or going idle.
 
 Contacts are rows in the recorder's columns, not objects; SimPy events carry
 plain callbacks, so a contact costs a handful of events (arrival, patience,
@@ -33,15 +37,16 @@ from functools import partial
 import numpy as np
 import simpy
 
+from sim.model.arrivals import Arrivals
 from sim.model.backstage import Backstage
-from sim.model.demand import ArrivalBatch, Demand, resolve_lines
+from sim.model.demand import Demand, resolve_lines
 from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.outages import Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
-from sim.model.staffing import headcount_steps
+from sim.model.staffing import Staffing
 from sim.model.streams import Streams
 from sim.records import ABANDONED, BLOCKED, HANDLED, Records
 from sim.scenario.schema import Scenario
@@ -79,6 +84,8 @@ class World:
                             journeys=journeys)
         self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
+        self.staffing = Staffing(self.env, self.pools, self.rec.staffed, self.free)
+        self._off_duty = self.staffing.off_duty
         entry = entry_pools(s, self.pools, self.codes)
         # nested lists: three subscripts are cheaper than hashing a tuple, per contact
         self.entry = [[[entry[(c, i, g)] for g in range(len(sg_code))]
@@ -105,8 +112,6 @@ class World:
         self.bs = Backstage(self) if s.backstage else None
         self.out = Outages(self) if s.outages or s.failover else None
         self.field = FieldOps(self) if uses_field(s) else None  # technician visits
-        # fresh customers from demand lines: straight in, or via the journey machine (sessions)
-        self._enter = self.arrive if self.jm is None else self.jm.enter
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
             s,
@@ -117,70 +122,27 @@ class World:
             self.intent_names,
             self.segment_names,
         )
-        self.line_channel = [spec.channel for spec in specs]
-        self._next_journey = 0
+        # fresh customers from demand lines: straight in, or via the journey machine (sessions)
+        enter = self.arrive if self.jm is None else self.jm.enter
+        self.arrivals = Arrivals(self.env, self.demand, [spec.channel for spec in specs], enter)
         self._handle_of: dict[int, float] = {}  # base handle time of each waiting contact
 
     # -- running -------------------------------------------------------------------
     def run(self) -> World:
         """Play the replication to the end of the horizon."""
-        env = self.env
-        set_hc = self._set_headcount if self.out is None else self.out.set_headcount
-        for p, pool in enumerate(self.scenario.pools.values()):
-            times, counts = headcount_steps(pool, self.scenario.start, self.end_s)
-            for t, c in zip(times, counts, strict=False):
-                self._at(t, lambda _e, p=p, c=c: set_hc(p, c))
+        # the order matters: events due at the same time fire in the order scheduled
+        set_hc = self.staffing.set_headcount if self.out is None else self.out.set_headcount
+        self.staffing.start(self.scenario, self.end_s, set_hc)
         if self.out is not None:
             self.out.start()
-        for day_start, day_end in self.demand.day_edges(self.end_s):
-            self._at(day_start, lambda _e, a=day_start, b=day_end: self._start_day(a, b))
-        env.run(until=self.end_s)
+        self.arrivals.start(self.end_s)
+        self.env.run(until=self.end_s)
         return self
-
-    def _at(self, t: float, callback: Callable) -> None:
-        ev = self.env.timeout(max(0.0, t - self.env.now))
-        ev.callbacks.append(callback)
 
     def after(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` (no arguments) ``delay`` seconds from now."""
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: action())
-
-    def _start_day(self, day_start: float, day_end: float) -> None:
-        batch = self.demand.batch(day_start, day_end)
-        if not len(batch):
-            return
-        self._arrival_chain(_arrival_chunk(batch, 0), 0)
-
-    def _arrival_chain(self, cols: tuple, i: int) -> None:
-        env = self.env
-        times = cols[0]
-        ev = env.timeout(times[i] - env.now)
-        ev.callbacks.append(lambda _e: self._arrive_batch(cols, i))
-
-    def _arrive_batch(self, cols: tuple, i: int) -> None:
-        times, lines, intents, segments, patience, handle, batch, stop = cols
-        now = self.env.now
-        n = len(times)
-        # Several contacts may share a timestamp; take them all in order.
-        while True:
-            journey = self._next_journey
-            self._next_journey += 1
-            self._enter(
-                self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i],
-                journey,
-            )
-            i += 1
-            if i >= n:  # this chunk is done: on to the next one, if the day has more
-                if stop >= len(batch):
-                    return
-                cols = _arrival_chunk(batch, stop)
-                times, lines, intents, segments, patience, handle, batch, stop = cols
-                n = len(times)
-                i = 0
-            if times[i] > now:
-                break
-        self._arrival_chain(cols, i)
 
     # -- contact lifecycle -------------------------------------------------------------
     def arrive(
@@ -322,9 +284,9 @@ class World:
         agent.load -= 1
         if agent.load == 0:
             self.rec.busy.change(agent.pool, self.env.now, -1.0)
-        self._free(agent)
+        self.free(agent)
 
-    def _free(self, agent: Agent) -> None:
+    def free(self, agent: Agent) -> None:
         """An agent finished a contact: leave, take the next contact, or go idle."""
         pool = self.pools[agent.pool]
         now = self.env.now
@@ -351,53 +313,6 @@ class World:
         elif agent.chat_mode and agent not in pool.partial:
             pool.partial.append(agent)
 
-    # -- staffing --------------------------------------------------------------------
-    def _set_headcount(self, p: int, target: int) -> None:
-        pool = self.pools[p]
-        now = self.env.now
-        delta = target - pool.active
-        if delta > 0:
-            for agent in pool.agents:  # busy agents asked to leave stay after all
-                if delta and agent.leaving:
-                    agent.leaving = False
-                    pool.active += 1
-                    delta -= 1
-            for _ in range(delta):
-                agent = Agent(p)
-                agent.on_duty = True
-                pool.agents.append(agent)
-                pool.active += 1
-                self.rec.staffed.change(p, now, 1.0)
-                self._free(agent)
-        elif delta < 0:
-            remove = -delta
-            for agent in reversed([a for a in pool.agents if a.load == 0 and not a.leaving]):
-                if not remove:
-                    break
-                self._off_duty(agent, now)
-                remove -= 1
-            for agent in pool.agents:
-                if not remove:
-                    break
-                if not agent.leaving:
-                    agent.leaving = True
-                    pool.active -= 1
-                    if agent in pool.partial:
-                        pool.partial.remove(agent)
-                    remove -= 1
-
-    def _off_duty(self, agent: Agent, now: float) -> None:
-        pool = self.pools[agent.pool]
-        if not agent.leaving:
-            pool.active -= 1
-        agent.on_duty = False
-        agent.leaving = False
-        agent.idle = False
-        pool.agents.remove(agent)
-        if agent in pool.partial:
-            pool.partial.remove(agent)
-        self.rec.staffed.change(agent.pool, now, -1.0)
-
     # -- results --------------------------------------------------------------------
     def records(self) -> Records:
         """The facts of this replication, as columnar arrays."""
@@ -418,27 +333,6 @@ class World:
         if self.demand.shocks is not None:  # demand shock windows, for inside/outside KPIs
             base["extra"] = {"events": self.demand.shocks.facts()}
         return self.rec.finish(self.end_s, base)
-
-
-#: Arrivals of a day converted to Python numbers at a time (a whole day of them would
-#: hold ~120 bytes per contact of the day in Python floats and lists).
-ARRIVAL_CHUNK = 2048
-
-
-def _arrival_chunk(batch: ArrivalBatch, start: int) -> tuple:
-    """Rows ``start`` .. ``start + ARRIVAL_CHUNK`` of a day's arrivals as Python lists,
-    followed by the batch and where the next chunk starts."""
-    stop = start + ARRIVAL_CHUNK
-    return (
-        batch.time_s[start:stop].tolist(),
-        batch.line[start:stop].tolist(),
-        batch.intent[start:stop].tolist(),
-        batch.segment[start:stop].tolist(),
-        batch.patience_s[start:stop].tolist(),
-        batch.handle_s[start:stop].tolist(),
-        batch,
-        stop,
-    )
 
 
 def simulate(scenario: Scenario, replication: int) -> Records:

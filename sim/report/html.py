@@ -244,8 +244,8 @@ def manifest_html(manifest: Mapping[str, Any] | None) -> str:
     if isinstance(versions, Mapping):
         text = ", ".join(f"{k} {v}" for k, v in versions.items())
         items.append(f"<div><dt>Library versions</dt><dd>{esc(text)}</dd></div>")
-    for extra in ("variants", "grid"):
-        if extra in manifest:
+    for extra in ("overrides", "variants", "grid"):  # overrides: the run's --set changes
+        if manifest.get(extra):
             text = json.dumps(manifest[extra], ensure_ascii=False)
             items.append(f"<div><dt>{esc(extra.capitalize())}</dt><dd>{esc(text)}</dd></div>")
     return "<dl class=\"manifest\">\n" + "\n".join(items) + "\n</dl>"

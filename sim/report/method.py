@@ -7,7 +7,8 @@ given (the scenario in brief), how the experiment was run (warm-up,
 replications, confidence intervals, random-number streams), what it leaves out,
 and how it was implemented. The text adapts to the scenario: overflow, handoffs,
 skills, segments' priorities, queue limits and schedules are only mentioned when
-the scenario uses them.
+the scenario uses them, and so are journeys (self-service, resolution, recontacts),
+backstage systems with outages and failover, field visits and demand shocks.
 """
 
 from __future__ import annotations
@@ -92,6 +93,80 @@ def _abandonment(sc: Any) -> str:
     return text
 
 
+def _journeys(sc: Any) -> str:
+    """Self-service, resolution and recontacts: only what the scenario uses."""
+    kinds = {c.kind for c in sc.channels.values()}
+    bits = []
+    if kinds & {"self_service", "bot"}:
+        bits.append("Self-service and bot sessions contain a share of needs (the need is "
+                    "resolved without an agent); the others escalate to a live channel, "
+                    "with or without the session's context.")
+    if any(i.resolution is not None or i.resolution_by_channel for i in sc.intents.values()):
+        bits.append("An agent resolves the need with a probability set per reason (and "
+                    "scaled by the team's proficiency); an unresolved need stays open.")
+    rc = getattr(sc, "recontact", None)
+    if rc is not None:
+        bits.append("Customers whose need is not resolved come back after a random delay, "
+                    "possibly on another channel, up to a maximum number of attempts"
+                    + ("; customers who gave up in the queue may try again" if rc.retry else "")
+                    + ". A recontact within the window counts against first-contact "
+                      "resolution.")
+    if not bits:
+        return ""
+    return ("<strong>Customer journeys.</strong> Every contact belongs to a journey: one "
+            "customer need, from the first contact to its resolution. " + " ".join(bits)
+            + " Resolution latency runs from the first contact to the end of the contact "
+              "(or visit) that resolves the need; effort adds up contacts, transfers, "
+              "channel switches, repeated information, time on hold and failed self-service.")
+
+
+def _backstage(sc: Any) -> str:
+    """Backstage systems, outages and failover."""
+    systems = getattr(sc, "backstage", None) or {}
+    outages = getattr(sc, "outages", ()) or ()
+    failover = getattr(sc, "failover", ()) or ()
+    if not (systems or outages or failover):
+        return ""
+    text = "<strong>Backstage systems and outages.</strong> "
+    if systems:
+        text += (f"Agents depend on {esc(', '.join(systems))}: each request takes the "
+                 "system's latency and, when the system is at capacity, waits for it. While a "
+                 "system is down, agents wait for it, work around it (slower and error-prone), "
+                 "fail the contact (the customer comes back) or defer the work to a callback, "
+                 "as the scenario sets for each system. ")
+    if outages:
+        scheduled = sum(1 for o in outages if getattr(o, "scheduled", False))
+        text += (f"{plural(len(outages), 'outage')} "
+                 + (f"({scheduled} at set times, {len(outages) - scheduled} at random, with "
+                    "random times between failures and to repair) " if scheduled < len(outages)
+                    else "at set times ")
+                 + "take systems, channels or agents out of service. ")
+    if failover:
+        text += ("Failover: once an outage of a channel or team is detected, a set share of "
+                 "its new customers is sent to a backup (who may have to repeat themselves); "
+                 "the rest are turned away or wait. ")
+    return text
+
+
+def _field_and_shocks(sc: Any) -> str:
+    """Technician visits and demand shocks."""
+    text = ""
+    if getattr(sc, "technicians", None):
+        text += ("<strong>Field visits.</strong> For reasons that need a technician, the agent "
+                 "books the earliest free appointment slot after a minimum lead time in the "
+                 "calendars of technicians who cover the customer's territory; travel and "
+                 "on-site times are random; a customer may not be home, a part may be missing "
+                 "from the inventory, or the fix may fail, and each of these books another "
+                 "visit. The visit that fixes the problem resolves the need. ")
+    events = getattr(sc, "events", ()) or ()
+    if events:
+        text += (f"<strong>Demand shocks.</strong> {plural(len(events), 'shock')} multiply the "
+                 "demand of the selected reasons, channels or segments over a window (a step, "
+                 "or a peak that fades); the report gives the KPIs inside and outside each "
+                 "shock. ")
+    return text
+
+
 def _staffing(sc: Any) -> str:
     kinds = {("size" if p.size is not None else "schedule" if p.schedule is not None
               else "shifts") for p in sc.pools.values()}
@@ -156,8 +231,11 @@ def _left_out(sc: Any) -> str:
     if getattr(sc, "recontact", None) is None:
         items.append("Customers who give up or are not resolved do not come back later "
                      "(no recontacts in this scenario).")
-    if getattr(sc, "backstage", None) in (None, {}, ()):
-        items.append("Back-office systems and their outages are not part of this scenario.")
+    if not getattr(sc, "backstage", None):
+        items.append("Back-office systems (billing, CRM, inventory) are not part of this "
+                     "scenario.")
+    if not getattr(sc, "outages", None):
+        items.append("Nothing fails: no outages of systems, channels or teams.")
     if not any(p.cost_per_hour for p in sc.pools.values()):
         items.append("Costs are not modelled (no cost per agent hour given).")
     return _ul([esc(i) for i in items])
@@ -188,7 +266,8 @@ def model_html(scenario: Any, replications: int, kind: str = "run",
         "purpose is to show what a design or staffing choice does to waiting, service level, "
         "abandonment and agent workload before it is tried for real.</p>",
         "<h3>The model's logic</h3>",
-        _ul([_arrivals(sc), _routing(sc), _abandonment(sc), _staffing(sc)]),
+        _ul([_arrivals(sc), _routing(sc), _abandonment(sc), _staffing(sc), _journeys(sc),
+             _backstage(sc), _field_and_shocks(sc)]),
         "<h3>How the experiment was run</h3>",
         _experiment(sc, replications, kind),
         "<h3>What the model leaves out</h3>",

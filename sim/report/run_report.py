@@ -2,7 +2,8 @@
 
 Sections, top to bottom: the headline KPIs with their 95% confidence intervals;
 tables by channel, pool, segment and intent; KPIs inside vs outside each demand
-shock (scenarios with ``events``); technician visits (field channels); the
+shock (scenarios with ``events``); KPIs during vs outside outages, the outages and
+the failover rules (scenarios with ``outages``); technician visits (field channels); the
 figures (the day interval by interval, utilisation, the latency distribution,
 where the time goes, effort and recontacts by segment, outages); how the model
 works; the manifest.
@@ -28,6 +29,7 @@ from sim.report.html import (
     value_ci,
 )
 from sim.report.method import model_html
+from sim.report.outages import outages_html
 from sim.report.plots import Plot, run_figures
 from sim.report.shocks import shocks_html
 
@@ -140,6 +142,9 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
     shocks = shocks_html(summary, sc)
     if shocks:
         body.append(section("shocks", "Demand shocks: inside vs outside", shocks))
+    outages = outages_html(summary, sc)  # scenarios with outages only
+    if outages:
+        body.append(section("outages", "Outages and failover", outages))
     field = field_html(summary)  # technician visits (field channels only)
     if field:
         body.append(section("field", "Field operations: technician visits", field))

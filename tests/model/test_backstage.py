@@ -130,7 +130,7 @@ def test_nothing_lost_across_outages(mode):
         rec = world.records()
         check_records(rec)
         ids = np.unique(rec.contacts["journey_id"])
-        assert np.array_equal(ids, np.arange(world._next_journey)), "every journey recorded"
+        assert np.array_equal(ids, np.arange(world.arrivals.next_journey)), "every journey recorded"
         k = replication_kpis(rec)
         out = k[k.group == "outage"]
         assert set(out.member) == {"during", "outside"}
