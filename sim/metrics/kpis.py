@@ -371,6 +371,11 @@ def replication_kpis(records: Records) -> pd.DataFrame:
     if records.visits is not None:  # technician pools, reported by pool (sim.metrics.field)
         frames.append(field_pool_frame(ctx))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    field = [n for n, k in zip(records.channels, records.channel_kinds, strict=False)
+             if k == "field"]
+    if field:  # technician visits are no channel traffic: they report by technician pool
+        out = out[~((out["group"] == "channel") & out["member"].isin(field))]
+        out = out.reset_index(drop=True)
     out.insert(0, "replication", np.int64(records.replication))
     out["replication"] = out["replication"].astype(np.int64)
     out["value"] = out["value"].astype(float)

@@ -16,6 +16,7 @@ from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
 from sim.scenario.events import check_event_reach, check_events
 from sim.scenario.field import check_field, check_field_coverage
 from sim.scenario.schema import LIVE_KINDS, SELF_SERVICE_KINDS, Scenario
+from sim.scenario.units import format_clock
 
 Locate = Callable[[Sequence[str | int]], int | None]
 
@@ -304,6 +305,11 @@ def _check_backstage(sc: Scenario, add: Add) -> None:
                 _unknown("outage target", outage.target, targets, "backstage, channels, pools"))
         elif outage.share < 1 and outage.target not in sc.pools:
             add(("outages", i, "share"), "'share' (of agents lost) applies to pool outages only")
+        if outage.at is not None and outage.at < sc.start:
+            add(("outages", i, "at"),
+                f"the outage starts at {format_clock(outage.at)}, before the scenario starts "
+                f"({format_clock(sc.start)}); a run cannot begin mid-outage: move 'at' to the "
+                "start or later (or 'start' earlier)")
     for i, fo in enumerate(sc.failover):
         if fo.from_ in sc.channels:
             if fo.to not in live:

@@ -53,6 +53,7 @@ def test_field_run_writes_visits_and_field_kpis(tmp_path: Path) -> None:
         entry = summary["kpis"][kpi]
         assert entry["mean"] is not None and len(entry["ci95"]) == 2, kpi
     assert list(summary["by_pool"]) == ["agents", "crew"]
+    assert list(summary["by_channel"]) == ["phone"]    # visits report by technician pool
     assert summary["by_pool"]["crew"]["technician_utilization"]["mean"] > 0
     journeys = pq.read_table(out / "journeys.parquet").to_pandas()
     assert {"visits", "stage_field_s"} <= set(journeys.columns)

@@ -344,3 +344,13 @@ def test_overflow_to_a_pool_that_serves_none_of_the_channels() -> None:
     err = str(info.value)
     assert "pools.agents.overflow.to" in err and "serves none of this pool's channels" in err
     assert err.startswith("s.yaml:18:")
+
+
+def test_a_scheduled_outage_before_the_start_is_refused() -> None:
+    text = (MINIMAL.replace("name: Erlang C check", "name: x\nstart: Mon 09:00")
+            + "backstage:\n  billing: {latency: {dist: deterministic, value: 1s}}\n"
+              "outages:\n  - {target: billing, at: Mon 08:00, for: 2h}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_text(text, file="s.yaml")
+    err = str(info.value)
+    assert err.startswith("s.yaml:22: outages[0].at:") and "before the scenario starts" in err
