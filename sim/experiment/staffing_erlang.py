@@ -109,7 +109,7 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
             theta: float, depth: int = 0) -> None:
         p, ch = s.pools[pool], s.channels[channel]
         prof = 1.0 if p.skills is None else (p.skills.get(intent, 0.0) or 1.0)
-        h = handle if handle is not None else s.intents[intent].handle_time.mean_s
+        h = handle if handle is not None else s.intents[intent].handle_time_on(channel).mean_s
         if ch.kind == "chat" and ch.max_concurrency > 1:  # rough: agents hold several chats
             c = ch.max_concurrency
             h *= (1 + ch.concurrency_inflation * (c - 1) / 2) / c

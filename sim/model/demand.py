@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.model.shocks import Shocks
 from sim.model.streams import Streams
+from sim.scenario.distributions import Distribution
 from sim.scenario.schema import DemandLine, Profile, Scenario
 from sim.scenario.units import DAY_S
 
@@ -58,6 +59,23 @@ class ArrivalBatch:
 
     def __len__(self) -> int:
         return int(self.time_s.shape[0])
+
+
+def handle_overrides(
+    scenario: Scenario, intent_names: tuple[str, ...]
+) -> dict[tuple[int, int], Distribution]:
+    """(channel code, intent code) -> handle-time distribution, for the pairs an intent's
+    ``handle_time_by_channel`` lists (every other pair uses the intent's ``handle_time``).
+
+    Channel codes follow the scenario's channel order, as in the world.
+    """
+    out: dict[tuple[int, int], Distribution] = {}
+    for ci, ch in enumerate(scenario.channels):
+        for ii, name in enumerate(intent_names):
+            by = scenario.intents[name].handle_time_by_channel
+            if by and ch in by:
+                out[(ci, ii)] = by[ch]
+    return out
 
 
 def _mix(
@@ -151,6 +169,8 @@ class Demand:
         self.specs = specs
         self.streams = streams
         self.handle_dists = handle_dists
+        # handle_time_by_channel: same streams, the channel's distribution (see customers)
+        self.handle_on = handle_overrides(scenario, intent_names)
         self.patience_dists = patience_dists
         self.start_clock_s = scenario.start
         self.shocks = Shocks(scenario, specs, intent_names, segment_names) if scenario.events \
@@ -203,13 +223,18 @@ class Demand:
         self, spec: LineSpec, intent: np.ndarray, segment: np.ndarray, prefix: str = ""
     ) -> tuple[np.ndarray, np.ndarray]:
         """Patience and base handle time of contacts of ``spec``, from the line's streams
-        (``prefix`` names another family of streams, e.g. a demand shock's)."""
+        (``prefix`` names another family of streams, e.g. a demand shock's).
+
+        An intent's ``handle_time_by_channel`` for the line's channel replaces the
+        distribution but not the stream (``handle/<line>/<intent>`` names the line's
+        channel already): scenarios without it draw exactly as before, and with it the
+        draws stay paired with theirs (same normals for lognormal, same uniforms ...)."""
         total = intent.shape[0]
         patience = np.full(total, np.inf)
         handle = np.empty(total)
         for code in np.unique(intent):
             mask = intent == code
-            dist = self.handle_dists[code]
+            dist = self.handle_on.get((spec.channel, int(code)), self.handle_dists[code])
             handle[mask] = dist.sample(
                 self.streams.get(f"{prefix}handle/{spec.key}/{self.intent_names[code]}"),
                 int(mask.sum()))

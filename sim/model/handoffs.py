@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim.model.demand import handle_overrides
 from sim.model.streams import Sampler, UniformBlock
 from sim.records import TRANSFERRED
 
@@ -84,6 +85,12 @@ class Handoffs:
             Sampler(s.intents[n].handle_time, streams.get(f"handoff-handle/{n}"))
             for n in world.intent_names
         ]
+        # handle_time_by_channel: a piece on a listed channel draws from its own stream
+        self.handle_on = {
+            (ci, ii): Sampler(dist, streams.get(
+                f"handoff-handle/{world.intent_names[ii]}/{world.channel_names[ci]}"))
+            for (ci, ii), dist in handle_overrides(s, world.intent_names).items()
+        }
         self.pending = 0  # pieces scheduled after a delay that have not arrived yet
 
     def maybe(self, row: int, channel: int, pool: int) -> bool:
@@ -115,7 +122,9 @@ class Handoffs:
         rec = world.rec
         rec.outcome[row] = TRANSFERRED
         intent = rec.intent[row]
-        base = (handle or self.handle[intent]).next()
+        if handle is None:
+            handle = self.handle_on.get((channel, intent)) or self.handle[intent]
+        base = handle.next()
         journey = rec.journey[row]
         attempt = 0
         if world.jm is not None:

@@ -12,7 +12,8 @@ Self-service and bot sessions
     probability for the intent and segment: the contact is ``HANDLED`` and resolves
     the journey. Otherwise it is ``ESCALATED``: the customer goes on at once to a
     live channel chosen with the ``escalation.to`` probabilities (same attempt, the
-    base handle time drawn for the customer on arrival), and the context travels
+    base handle time drawn for the customer on arrival, or a fresh one if the intent
+    has its own ``handle_time_by_channel`` there), and the context travels
     with probability ``context_transfer``. If no channel is chosen (probabilities
     below 1, or no escalation) the need is unresolved (see below).
 
@@ -51,6 +52,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sim.model.demand import handle_overrides
 from sim.model.recorder import IN_SERVICE
 from sim.model.streams import Sampler, UniformBlock
 from sim.records import BLOCKED, ESCALATED, HANDLED
@@ -159,6 +161,14 @@ class Journeys:
         # -- fresh draws for contacts that do not come from a demand line
         self.handle = [Sampler(s.intents[n].handle_time, streams.get(f"handle/journey/{n}"))
                        for n in world.intent_names]
+        # handle_time_by_channel: own streams per (intent, channel) it lists, so the
+        # intent's stream (unlisted channels) draws exactly as without the key
+        self.handle_dist = handle_overrides(s, world.intent_names)
+        self.handle_on = {
+            (ci, ii): Sampler(dist, streams.get(
+                f"handle/journey/{world.intent_names[ii]}/{world.channel_names[ci]}"))
+            for (ci, ii), dist in self.handle_dist.items()
+        }
         self.patience = {
             key: Sampler(dist, streams.get(
                 f"patience/journey/{world.channel_names[key[0]]}/{world.segment_names[key[1]]}"))
@@ -238,8 +248,10 @@ class Journeys:
         p_keep = self.transfer_p[channel]
         lost = p_keep <= 0 or (p_keep < 1 and self.transfer_u[channel].next() >= p_keep)
         journey = rec.journey[row]
+        # the live channel's own handle time, if it has one; else the customer's draw
+        carried = None if (target, intent) in self.handle_dist else handle
         self.new_contact(target, intent, segment, journey, rec.attempt[row],
-                         self.take_lost(journey, lost), handle)
+                         self.take_lost(journey, lost), carried)
 
     # -- live contacts ---------------------------------------------------------------
     def served(self, row: int, pool: int, channel: int) -> None:
@@ -294,12 +306,27 @@ class Journeys:
         self.later(delay.next(), journey, lambda: self.new_contact(
             channel, intent, segment, journey, attempt + 1, self.take_lost(journey, False)))
 
+    def draw_handle(self, channel: int, intent: int) -> float:
+        """A fresh base handle time of ``intent`` on ``channel``."""
+        sampler = self.handle_on.get((channel, intent)) if self.handle_on else None
+        return (sampler or self.handle[intent]).next()
+
+    def rehandle(self, old: int, new: int, intent: int, repeated: bool, handle: float) -> float:
+        """The handle time of a contact moved from channel ``old`` to ``new`` (failover):
+        kept if both channels share the intent's distribution, else drawn afresh for
+        ``new`` (with a fresh extra if the customer was already repeating themselves)."""
+        dist = self.handle_dist
+        if not dist or dist.get((old, intent)) == dist.get((new, intent)):
+            return handle
+        handle = self.draw_handle(new, intent)
+        return handle + self.extra.next() if repeated else handle
+
     def new_contact(self, channel: int, intent: int, segment: int, journey: int, attempt: int,
                     repeated: bool, handle: float | None = None) -> None:
         """A customer contact that no demand line generated (escalation, recontact, retry)."""
         world = self.world
         if handle is None:
-            handle = self.handle[intent].next()
+            handle = self.draw_handle(channel, intent)
         if self.session_channel[channel]:
             self.session(channel, intent, segment, handle, journey, attempt, repeated)
             return

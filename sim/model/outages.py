@@ -173,18 +173,37 @@ class Outages:
               step: int, repeated: bool, handle: float, journey: int,
               ) -> tuple[int, tuple[int, ...], bool, float, bool]:
         """Where a new contact goes: ``(channel, pools, repeated, handle, blocked)``."""
-        world = self.world
-        blocked = False
+        moved, channel, repeated, handle, blocked = self.route_channel(
+            channel, step, repeated, handle, journey, intent)
+        if moved:
+            pools = None
+        pools, repeated, handle = self.route_pools(
+            channel, intent, segment, pools, repeated, handle, journey)
+        return channel, pools, repeated, handle, blocked
+
+    def route_channel(self, channel: int, step: int, repeated: bool, handle: float,
+                      journey: int, intent: int = -1) -> tuple[bool, int, bool, float, bool]:
+        """Channel failover of a new contact: ``(moved, channel, repeated, handle, blocked)``
+        (the first half of :meth:`route`, so a move to a closed channel can be deferred)."""
         if step == 0 and self.channel_down[channel]:
             route = self.fo_channel.get(channel)
             if (route is not None and self.detected_ch[channel]
                     and not self.channel_down[route.to]
                     and (route.share >= 1 or route.share_u.next() < route.share)):
-                channel = route.to
-                pools = None
+                jm = self.world.jm
+                if jm is not None and intent >= 0:  # the backup channel's own handle time
+                    handle = jm.rehandle(channel, route.to, intent, repeated, handle)
                 repeated, handle = self._lose(route, journey, repeated, handle)
-            else:
-                blocked = True
+                return True, route.to, repeated, handle, False
+            return False, channel, repeated, handle, True
+        return False, channel, repeated, handle, False
+
+    def route_pools(self, channel: int, intent: int, segment: int,
+                    pools: tuple[int, ...] | None, repeated: bool, handle: float,
+                    journey: int) -> tuple[tuple[int, ...], bool, float]:
+        """Pool failover of a new contact: ``(pools, repeated, handle)`` (second half of
+        :meth:`route`)."""
+        world = self.world
         if pools is None:
             pools = world.entry[channel][intent][segment]
         if self.fo_pool:
@@ -198,7 +217,7 @@ class Outages:
                 if p not in out:
                     out.append(p)
             pools = tuple(out)
-        return channel, pools, repeated, handle, blocked
+        return pools, repeated, handle
 
     def _lose(self, route: Route, journey: int, repeated: bool,
               handle: float) -> tuple[bool, float]:

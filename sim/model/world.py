@@ -24,7 +24,8 @@ receiving pool, where it waits without abandoning.
 Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.backstage`, ``self.bs``), outages with failover
 (:mod:`sim.model.outages`, ``self.out``) and technician visits
-(:mod:`sim.model.field`, ``self.field``) are opt-in: each is None when the
+(:mod:`sim.model.field`, ``self.field``) and channels' opening hours
+(:mod:`sim.model.hours`, ``self.hours``) are opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched.
 """
 
@@ -42,6 +43,7 @@ from sim.model.backstage import Backstage
 from sim.model.demand import Demand, resolve_lines
 from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
+from sim.model.hours import OpeningHours, uses_hours
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.outages import Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
@@ -112,6 +114,7 @@ class World:
         self.bs = Backstage(self) if s.backstage else None
         self.out = Outages(self) if s.outages or s.failover else None
         self.field = FieldOps(self) if uses_field(s) else None  # technician visits
+        self.hours = OpeningHours(s) if uses_hours(s) else None  # channels' opening hours
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
             s,
@@ -164,14 +167,30 @@ class World:
         Live channels only: on self-service and bot channels customers start a
         session instead (:meth:`sim.model.journeys.Journeys.session`). ``attempt``,
         ``repeated`` and ``offline`` are journey facts (see
-        :data:`sim.records.JOURNEY_COLUMNS`).
+        :data:`sim.records.JOURNEY_COLUMNS`). A customer contact on a closed channel
+        is moved to its opening (:mod:`sim.model.hours`) and -1 is returned.
         """
         now = self.env.now
         rec = self.rec
         down = False
+        hours = self.hours
+        if hours is not None and step == 0 and hours.delay(channel, now) > 0:
+            return self._defer(channel, intent, segment, patience, handle, journey, None,
+                               attempt, repeated, offline)
         if self.out is not None:  # outages and failover may re-route or block it
-            channel, pools, repeated, handle, down = self.out.route(
-                channel, intent, segment, pools, step, repeated, handle, journey)
+            if hours is None or step:
+                channel, pools, repeated, handle, down = self.out.route(
+                    channel, intent, segment, pools, step, repeated, handle, journey)
+            else:  # a failover landing on a closed channel waits for it to open
+                moved, channel, repeated, handle, down = self.out.route_channel(
+                    channel, step, repeated, handle, journey, intent)
+                if moved:
+                    pools = None
+                    if hours.delay(channel, now) > 0:
+                        return self._defer(channel, intent, segment, patience, handle,
+                                           journey, None, attempt, repeated, offline)
+                pools, repeated, handle = self.out.route_pools(
+                    channel, intent, segment, pools, repeated, handle, journey)
         row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,
                               offline)
         if pools is None:
@@ -202,6 +221,24 @@ class World:
                 ev = self.env.timeout(after)
                 ev.callbacks.append(partial(self._overflow, row, channel, key, target))
         return row
+
+    def _defer(self, channel: int, intent: int, segment: int, patience: float, handle: float,
+               journey: int, pools: tuple[int, ...] | None, attempt: int, repeated: bool,
+               offline: bool) -> int:
+        """The customer contact lands on a closed channel: it arrives when the channel
+        next opens (:mod:`sim.model.hours`; no random draw). Returns -1 (no row yet)."""
+        assert self.hours is not None
+        wait = self.hours.delay(channel, self.env.now)
+
+        def action() -> None:
+            self.arrive(channel, intent, segment, patience, handle, journey, 0, pools, attempt,
+                        repeated, offline)
+
+        if self.jm is not None:  # the journey is pending meanwhile
+            self.jm.later(wait, journey, action)
+        else:
+            self.after(wait, action)
+        return -1
 
     def _abandon(self, row: int, channel: int) -> None:
         rec = self.rec

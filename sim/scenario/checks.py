@@ -221,6 +221,15 @@ def _check_journey_refs(sc: Scenario, add: Add) -> None:
             if cname not in sc.channels:
                 add(("intents", name, "resolution_by_channel", cname),
                     _unknown("channel", cname, sc.channels, "channels"))
+        for cname in spec.handle_time_by_channel or {}:
+            at = ("intents", name, "handle_time_by_channel", cname)
+            on = sc.channels.get(cname)
+            if on is None:
+                add(at, _unknown("channel", cname, sc.channels, "channels"))
+            elif on.kind not in LIVE_KINDS:
+                add(at, f"handle_time_by_channel applies to live channels (voice, chat or "
+                        f"email); '{cname}' is {on.kind}: its session time is the "
+                        f"channel's 'duration'")
     for i, rule in enumerate(sc.routing):
         for j, pool in enumerate(rule.to):
             if pool not in sc.pools:

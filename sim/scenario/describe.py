@@ -44,7 +44,8 @@ def offered_load(sc: Scenario, line: DemandLine) -> float:
     """Mean offered load of a demand line in Erlangs (week-average rate x mean handle time)."""
     factor = sum(line.day_factors) / 7 if line.day_factors is not None else 1.0
     mix = _intent_mix(sc, line)
-    aht = sum(share * sc.intents[n].handle_time.mean_s for n, share in mix.items())
+    aht = sum(share * sc.intents[n].handle_time_on(line.channel).mean_s
+              for n, share in mix.items())
     return line.rate * factor * aht
 
 
@@ -124,7 +125,9 @@ def describe(scenario: Scenario) -> str:
     w = max(len(n) for n in sc.intents)
     for name, spec in sc.intents.items():
         share = "" if spec.share is None else f"; share {spec.share:g}"
-        out.append(f"  {name:<{w}}  handle time {_dist(spec.handle_time)}{share}")
+        by = "".join(f"; on {ch} {_dist(d)}"
+                     for ch, d in (spec.handle_time_by_channel or {}).items())
+        out.append(f"  {name:<{w}}  handle time {_dist(spec.handle_time)}{by}{share}")
     if sc.segments:
         out.append("Segments")
         w = max(len(n) for n in sc.segments)

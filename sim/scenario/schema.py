@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -39,8 +40,8 @@ from sim.scenario.behaviour import (
 )
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
-from sim.scenario.field import TechnicianPool, Visits, channel_rules
-from sim.scenario.timing import DayFactors, Profile, Schedule, Shift
+from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
+from sim.scenario.timing import DayFactors, Profile, Schedule, Shift, opening_hours_rules
 from sim.scenario.units import (
     parse_clock,
     parse_duration,
@@ -59,6 +60,8 @@ Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.
 ChannelKind = Literal["voice", "chat", "email", "self_service", "bot", "field"]
 LIVE_KINDS = ("voice", "chat", "email")
 SELF_SERVICE_KINDS = ("self_service", "bot")
+#: Channel kinds that may have opening ``hours``.
+OPENING_HOURS_KINDS = ("voice", "chat")
 
 #: Default service-level targets by channel kind (answer within), in seconds.
 DEFAULT_SL_TARGET_S = {"voice": 20.0, "chat": 60.0, "email": 24 * 3600.0}
@@ -113,6 +116,16 @@ class Channel(Model):
     """Self-service / bot: cost of a session that did not contain (omitted: cost_per_contact)."""
     visits: Visits | None = None
     """Field channels (technician visits booked from a contact): see :mod:`sim.scenario.field`."""
+    hours: Hours | None = None
+    """Voice and chat: opening hours, ``{start: "08:00", end: "20:00", days: [Mon, ..., Sat]}``
+    or a list of such blocks (days omitted: Monday to Friday). A customer contact landing
+    while the channel is closed is moved to its next opening (see :mod:`sim.model.hours`).
+    Omitted: always open."""
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: tuple[Any, ...] | None, info: ValidationInfo) -> Any:
+        return opening_hours_rules(value, info.data.get("kind"), OPENING_HOURS_KINDS)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Channel:
@@ -192,7 +205,17 @@ class Intent(Model):
     ``p = resolution * min(1, proficiency)``. Omitted: every handled contact resolves."""
     resolution_by_channel: dict[Name, Probability] | None = None
     """Overrides ``resolution`` on some channels, e.g. ``{chat: 0.7}``."""
+    handle_time_by_channel: dict[Name, Distribution] | None = None
+    """Overrides ``handle_time`` on some live channels, e.g. ``{chat: {dist: lognormal,
+    mean: 10min, cv: 0.6}}`` (before proficiency and chat concurrency); channels not
+    listed use ``handle_time``."""
     description: str = ""
+
+    def handle_time_on(self, channel: str) -> Distribution:
+        """The base handle-time distribution of this intent on ``channel``."""
+        if self.handle_time_by_channel and channel in self.handle_time_by_channel:
+            return self.handle_time_by_channel[channel]
+        return self.handle_time
 
     def resolution_p(self, channel: str) -> float | None:
         """The base resolution probability on ``channel`` (None: certain, unscaled)."""

@@ -1,8 +1,10 @@
 """Time shapes of a scenario: intraday demand profiles, weekday factors, staffing
-schedules and shifts (re-exported by :mod:`sim.scenario.schema`)."""
+schedules and shifts (re-exported by :mod:`sim.scenario.schema`), and the rules of
+channels' opening hours."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -102,3 +104,22 @@ class Shift(Model):
     @property
     def day_indices(self) -> tuple[int, ...]:
         return tuple(WEEKDAYS.index(str(d).lower()[:3]) for d in self.days)
+
+
+def opening_hours_rules(value: Sequence[Any] | None, kind: object,
+                        kinds: Sequence[str]) -> Any:
+    """Check a channel's opening ``hours`` (blocks with ``days``) against its ``kind``.
+
+    Raises:
+        ValueError: hours on a channel kind not in ``kinds``, or no day open at all.
+    """
+    if value is None:
+        return value
+    if kind not in kinds:
+        hint = "; emails wait in the backlog until agents are on duty" if kind == "email" else ""
+        raise ValueError(f"opening hours apply to {' and '.join(kinds)} channels only (this "
+                         f"channel is {kind}{hint})")
+    if not value or not any(block.days for block in value):
+        raise ValueError("opening hours need at least one block with at least one day; "
+                         "omit 'hours' for a channel that is always open")
+    return value
