@@ -35,11 +35,11 @@ def _modules() -> list[Path]:
     return sorted(p for p in SIM.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def _imports(path: Path) -> list[tuple[str, int]]:
-    """Absolute module names imported by a file, with their line numbers."""
+def _imports(path: Path, root: Path = SIM) -> list[tuple[str, int]]:
+    """Absolute module names imported by a file under ``root``, with their line numbers."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[tuple[str, int]] = []
-    package = ".".join(path.relative_to(SIM.parent).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(root.parent).with_suffix("").parts[:-1])
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(alias.name, node.lineno) for alias in node.names]
@@ -102,14 +102,6 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     pkg.mkdir(parents=True)
     f = pkg / "bad.py"
     f.write_text("import simpy\nfrom ..model import world\nfrom sim.report import html\n")
-    names = [n for n, _ in _imports_at(f, tmp_path / "sim")]
+    names = [n for n, _ in _imports(f, tmp_path / "sim")]
     assert "simpy" in names and "sim.model" in names and "sim.report" in names
 
-
-def _imports_at(path: Path, root: Path) -> list[tuple[str, int]]:
-    global SIM
-    saved, SIM = SIM, root
-    try:
-        return _imports(path)
-    finally:
-        SIM = saved

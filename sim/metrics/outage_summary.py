@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.outages import OUTAGE_MEMBERS
+from sim.metrics.shocks import EVENT_KPIS
+from sim.metrics.summary import json_number, kpi_block
 from sim.records import Records
 from sim.scenario.events import clock_text
 
@@ -49,23 +51,7 @@ __all__ = ["OUTAGE_LOG_GROUP", "OUTAGE_SIDE_KPIS", "outage_log_frame", "outage_s
 OUTAGE_LOG_GROUP = "outage_log"
 
 #: KPIs kept for each side (during / outside), in display order (those computed are kept).
-OUTAGE_SIDE_KPIS: tuple[str, ...] = (
-    "offered",
-    "handled",
-    "journeys",
-    "abandon_rate",
-    "blocked_rate",
-    "p_wait",
-    "asa_s",
-    "mean_wait_s",
-    "service_level",
-    "aht_s",
-    "resolution_latency_s",
-    "resolution_latency_s_p90",
-    "recontact_rate",
-    "fcr",
-    "effort_score",
-)
+OUTAGE_SIDE_KPIS: tuple[str, ...] = tuple(k for k in EVENT_KPIS if k != "offered_per_hour")
 _ALL_KPIS = ("outages", "downtime_s", "any_down_s")
 _SPEC_KPIS = ("outages", "downtime_s")
 
@@ -106,18 +92,9 @@ def outage_log_frame(records: Records) -> pd.DataFrame:
     })
 
 
-def _num(x: Any) -> float | None:
-    """NaN/inf -> None; floats rounded to 10 significant digits (as summary.json)."""
-    v = float(x)
-    return float(f"{v:.10g}") if math.isfinite(v) else None
-
-
 def _block(rows: pd.DataFrame, member: str, kpis: tuple[str, ...],
            ci_key: str) -> dict[str, dict[str, Any]]:
-    sel = rows[rows["member"].astype(str) == member].set_index("kpi")
-    return {k: {"mean": _num(sel.at[k, "mean"]),
-                ci_key: [_num(sel.at[k, "ci_low"]), _num(sel.at[k, "ci_high"])]}
-            for k in kpis if k in sel.index}
+    return kpi_block(rows[rows["member"].astype(str) == member], ci_key, kpis)
 
 
 def target_kind(scenario: Any, target: str) -> str:
@@ -135,12 +112,12 @@ def describe_spec(scenario: Any, outage: Any) -> dict[str, Any]:
         t0 = float(outage.at) - scenario.start
         entry.update(kind="scheduled", **{"from": clock_text(t0, scenario.start)},
                      to=clock_text(t0 + float(outage.for_), scenario.start),
-                     duration_s=_num(outage.for_))
+                     duration_s=json_number(outage.for_))
     else:
-        entry.update(kind="random", mtbf_mean_s=_num(outage.mtbf.mean_s),
-                     mttr_mean_s=_num(outage.mttr.mean_s))
+        entry.update(kind="random", mtbf_mean_s=json_number(outage.mtbf.mean_s),
+                     mttr_mean_s=json_number(outage.mttr.mean_s))
     if entry["target_kind"] == "pool":
-        entry["share"] = _num(outage.share)
+        entry["share"] = json_number(outage.share)
     if outage.description:
         entry["description"] = outage.description
     return entry
@@ -168,7 +145,7 @@ def outage_summary(summary_df: pd.DataFrame, scenario: Any) -> dict[str, Any]:
          "per_replication": _block(log, str(i), _SPEC_KPIS, ci_key)}
         for i, outage in enumerate(scenario.outages)]
     out["failover"] = [
-        {"from": fo.from_, "to": fo.to, "share": _num(fo.share),
-         "detection_s": _num(fo.detection), "context_loss": _num(fo.context_loss)}
+        {"from": fo.from_, "to": fo.to, "share": json_number(fo.share),
+         "detection_s": json_number(fo.detection), "context_loss": json_number(fo.context_loss)}
         for fo in scenario.failover]
     return out

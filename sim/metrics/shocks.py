@@ -30,13 +30,13 @@ The shock windows come from the records (``records.extra["events"]``: ``name``,
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.metrics.kpis import FAMILIES, KpiContext
+from sim.metrics.summary import json_number, kpi_block
 from sim.records import Records
 from sim.scenario.events import SELECTORS, clock_text
 from sim.scenario.schema import Scenario
@@ -132,19 +132,6 @@ def event_frames(ctx: KpiContext) -> list[pd.DataFrame]:
     return frames
 
 
-def _num(x: Any) -> float | None:
-    """NaN/inf -> None; floats rounded to 10 significant digits (as summary.json)."""
-    v = float(x)
-    return float(f"{v:.10g}") if math.isfinite(v) else None
-
-
-def _side(rows: pd.DataFrame, member: str, ci_key: str) -> dict[str, dict[str, Any]]:
-    sel = rows[rows["member"] == member].set_index("kpi")
-    return {k: {"mean": _num(sel.at[k, "mean"]),
-                ci_key: [_num(sel.at[k, "ci_low"]), _num(sel.at[k, "ci_high"])]}
-            for k in EVENT_KPIS if k in sel.index}
-
-
 def event_summary(summary_df: pd.DataFrame, scenario: Scenario) -> dict[str, Any]:
     """The ``by_event`` block of ``summary.json`` (see the module docstring).
 
@@ -163,15 +150,15 @@ def event_summary(summary_df: pd.DataFrame, scenario: Scenario) -> dict[str, Any
         name = shock.label
         start_s, end_s = shock.window_s(scenario.start)
         out[name] = {
-            "window": [_num(start_s), _num(end_s)],
+            "window": [json_number(start_s), json_number(end_s)],
             "from": clock_text(start_s, scenario.start),
             "to": clock_text(end_s, scenario.start),
             "selection": {key: list(getattr(shock, key)) for key in SELECTORS
                           if getattr(shock, key) is not None},
             "shape": shock.shape,
-            "peak": _num(shock.peak),
-            "arrivals_multiplier": _num(shock.mean_multiplier),
-            "inside": _side(rows, f"{name}/inside", ci_key),
-            "outside": _side(rows, f"{name}/outside", ci_key),
+            "peak": json_number(shock.peak),
+            "arrivals_multiplier": json_number(shock.mean_multiplier),
+            "inside": kpi_block(rows[rows["member"] == f"{name}/inside"], ci_key, EVENT_KPIS),
+            "outside": kpi_block(rows[rows["member"] == f"{name}/outside"], ci_key, EVENT_KPIS),
         }
     return out

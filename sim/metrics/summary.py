@@ -123,8 +123,8 @@ def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
     return out
 
 
-def _clean(x: Any) -> float | None:
-    """NaN/inf -> None; floats rounded to 10 significant digits."""
+def json_number(x: Any) -> float | None:
+    """A number as summary.json writes it: NaN/inf -> None, 10 significant digits."""
     if x is None:
         return None
     v = float(x)
@@ -139,12 +139,19 @@ def _kpi_order_key(names: list[str]) -> list[str]:
     return known + [k for k in names if k not in KPI_ORDER]
 
 
-def _block(rows: pd.DataFrame, ci_key: str) -> dict[str, dict[str, Any]]:
+def kpi_block(rows: pd.DataFrame, ci_key: str,
+              kpis: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    """``{KPI: {"mean": x, ci_key: [lo, hi]}}`` of summary rows (one member's).
+
+    ``kpis`` picks and orders the KPIs (those absent are skipped); default: all, known
+    KPIs in display order first.
+    """
     by_kpi = {str(r.kpi): r for r in rows.itertuples(index=False)}
+    order = _kpi_order_key(list(by_kpi)) if kpis is None else [k for k in kpis if k in by_kpi]
     return {
-        k: {"mean": _clean(by_kpi[k].mean),
-            ci_key: [_clean(by_kpi[k].ci_low), _clean(by_kpi[k].ci_high)]}
-        for k in _kpi_order_key(list(by_kpi))
+        k: {"mean": json_number(by_kpi[k].mean),
+            ci_key: [json_number(by_kpi[k].ci_low), json_number(by_kpi[k].ci_high)]}
+        for k in order
     }
 
 
@@ -183,13 +190,13 @@ def summary_dict(
     out: dict[str, Any] = {
         "scenario": str(scenario_name),
         "replications": int(replications),
-        "kpis": _block(summary_df[summary_df["group"] == "all"], ci_key),
+        "kpis": kpi_block(summary_df[summary_df["group"] == "all"], ci_key),
     }
     for group, section in _SECTIONS:
         rows = summary_df[summary_df["group"] == group]
         members = list(dict.fromkeys(rows["member"].tolist()))
         out[section] = {
-            str(m): _block(rows[rows["member"] == m], ci_key) for m in members
+            str(m): kpi_block(rows[rows["member"] == m], ci_key) for m in members
         }
     for key, value in (extra or {}).items():
         if key in out:

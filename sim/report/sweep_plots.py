@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.metrics.summary import kpi_range
 from sim.report._plotting import OKABE_ITO, Figure, new_figure, series_style, short, to_png
 from sim.report.format import fmt_value, kpi_info, label
 from sim.report.targets import KpiTarget
@@ -49,13 +50,9 @@ def _hashable(v: Any) -> Any:
 
 
 def clip_band(kpi: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CI bounds clipped to the KPI's possible range (shares in [0, 1], times >= 0)."""
-    kind = kpi_info(kpi).kind
-    if kind == "share":
-        return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-    if kind in ("seconds", "count", "money"):
-        return np.clip(lo, 0.0, None), np.clip(hi, 0.0, None)
-    return lo, hi
+    """CI bounds clipped to the KPI's possible range (:func:`sim.metrics.summary.kpi_range`)."""
+    low, high = kpi_range(kpi)
+    return np.clip(lo, low, high), np.clip(hi, low, high)
 
 
 def _series(points: pd.DataFrame, params: Sequence[str]) -> list[tuple[str, pd.DataFrame]]:
