@@ -22,6 +22,10 @@ from sim.scenario.units import parse_duration
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 
+#: Smallest coefficient of variation of a lognormal or gamma (a fixed duration is
+#: ``deterministic``); below it the shape parameters overflow to infinity.
+MIN_CV = 0.001
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -64,7 +68,7 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"]
     mean: Seconds = Field(gt=0)
-    cv: float = Field(gt=0, le=20)  # type: ignore[assignment]
+    cv: float = Field(ge=MIN_CV, le=20)  # type: ignore[assignment]
 
     @property
     def mean_s(self) -> float:
@@ -84,7 +88,7 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     mean: Seconds = Field(gt=0)
-    cv: float = Field(gt=0, le=20)  # type: ignore[assignment]
+    cv: float = Field(ge=MIN_CV, le=20)  # type: ignore[assignment]
 
     @property
     def mean_s(self) -> float:

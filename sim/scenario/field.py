@@ -128,8 +128,9 @@ class Parts(Model):
     """Inventory down when a technician sets off: ``delay`` — wait at the depot until it
     is back (checking every ``recheck``); ``missing`` — leave without reserving: the
     visit lacks its part (unless ordered before) and a repeat visit is needed."""
-    recheck: Seconds = Field(default=900.0, gt=0)
-    """How often a waiting technician checks whether the inventory is back."""
+    recheck: Seconds = Field(default=900.0, ge=60)
+    """How often a waiting technician checks whether the inventory is back (at least
+    1min: each check is an event for every waiting technician)."""
 
 
 class Visits(Model):
@@ -145,12 +146,12 @@ class Visits(Model):
     lead_time: Seconds = 86400.0
     """Minimum booking lead: the earliest slot offered starts at least this long after
     the booking."""
-    slot: Seconds = Field(default=7200.0, gt=0)
-    """Length of an appointment slot (the customer's arrival window); each technician
-    makes at most one visit per slot."""
-    booking_window: Seconds = Field(default=90 * 86400.0, gt=0)
-    """How far ahead the calendar is open: with no free slot within it, the booking
-    fails and the need stays unresolved."""
+    slot: Seconds = Field(default=7200.0, ge=60)
+    """Length of an appointment slot (the customer's arrival window, at least 1min);
+    each technician makes at most one visit per slot."""
+    booking_window: Seconds = Field(default=90 * 86400.0, gt=0, le=366 * 86400.0)
+    """How far ahead the calendar is open (at most a year): with no free slot within
+    it, the booking fails and the need stays unresolved."""
     travel: Delay
     """Travel time to the customer (from the start of the slot, or the end of the
     technician's previous visit if it overran)."""

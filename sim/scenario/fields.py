@@ -218,16 +218,17 @@ def kind(node: Node | None, value: Any = MISSING) -> str:
     return "value"
 
 
-def bounds(meta: tuple[Any, ...]) -> str:
-    """Describe numeric constraints in ``meta``: ``">= 0"``, ``"between 0 and 1"``."""
+def bounds(meta: tuple[Any, ...], show: Any = str) -> str:
+    """Describe numeric constraints in ``meta``: ``">= 0"``, ``"between 0 and 1"``
+    (each bound written with ``show``, e.g. :func:`units.duration_text`)."""
     lo = hi = None
     for m in meta:
         for attr, op in (("ge", ">="), ("gt", ">")):
             if getattr(m, attr, None) is not None:
-                lo = (op, getattr(m, attr))
+                lo = (op, show(getattr(m, attr)))
         for attr, op in (("le", "<="), ("lt", "<")):
             if getattr(m, attr, None) is not None:
-                hi = (op, getattr(m, attr))
+                hi = (op, show(getattr(m, attr)))
     if lo and hi and lo[0] == ">=" and hi[0] == "<=":
         return f"between {lo[1]} and {hi[1]}"
     return " and ".join(f"{p[0]} {p[1]}" for p in (lo, hi) if p is not None)

@@ -9,17 +9,22 @@ field path, worded for the planner who wrote the file.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.bounds import check_derived
 from sim.scenario.checks import check
 from sim.scenario.errors import ScenarioError, parse_path, raise_issues
 from sim.scenario.messages import bool_issues, translate
 from sim.scenario.schema import Scenario
+from sim.scenario.strings import check_text
 from sim.scenario.yamlread import Lines, decode, parse
+
+#: Field errors worded per file (the first, in file order, is the one shown).
+MAX_ERRORS = 200
 
 _REQUIRED = "name, horizon, channels, intents, demand and pools"
 
@@ -39,35 +44,70 @@ class Locator:
         return None
 
 
-#: Largest scenario file read (bytes); real ones are a few kilobytes.
-MAX_FILE_BYTES = 16 * 2**20
+#: Largest scenario file read (bytes); real ones are a few kilobytes (the largest
+#: bundled one is 13 KB), and the YAML reader takes about a second per 100 KB.
+MAX_FILE_BYTES = 2**20
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:
     """Read, validate and cross-check the scenario file at ``path``.
+
+    Only regular files are read: a FIFO, a device or a socket is refused at once
+    (reading one could wait for ever, or without end).
 
     Raises:
         ScenarioError: the first problem found (``.all_errors`` lists them all).
     """
     file = os.fspath(path)
     try:
-        with Path(file).open("rb") as handle:
-            # Read one byte past the cap, so a huge file (or /dev/zero) is refused
-            # at once instead of being read whole.
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise ScenarioError(
-                f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; a scenario file is "
-                "a few kilobytes (long empirical samples belong in a calibration log)",
-                file=file,
-            )
+        data = _read_regular(file)
     except FileNotFoundError:
         raise ScenarioError("file not found", file=file) from None
     except IsADirectoryError:
         raise ScenarioError("this is a folder, not a scenario file", file=file) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read the file ({exc.strerror})", file=file) from None
+        raise ScenarioError(f"cannot read the file ({exc.strerror or exc})", file=file) from None
     return load_text(data, file=file)
+
+
+def _read_regular(file: str) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES``.
+
+    Opened without blocking (a FIFO with no writer would otherwise hang ``open``)
+    and checked with ``fstat`` on the open descriptor, so the file read is the file
+    checked.
+    """
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(file)
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(f"this is {_file_kind(mode)}, not a regular file; give the "
+                                "path of a scenario file", file=file)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            # Read one byte past the cap, so a huge file is refused without reading it whole.
+            data = handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; a scenario file is a few "
+            "kilobytes (long empirical samples belong in a calibration log)",
+            file=file,
+        )
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    """``'a FIFO (named pipe)'``, ``'a device'``, ``'a socket'``."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
 
 
 def load_text(text: str | bytes, file: str = "<string>") -> Scenario:
@@ -107,13 +147,17 @@ def validate(data: Mapping[str, Any], file: str = "<dict>", lines: Lines | None 
         raise ScenarioError(
             "a scenario must be a mapping of settings ('name: ...', 'horizon: ...')", file=file
         )
+    check_text(data, locate, file)
     flagged = bool_issues(Scenario, data, locate)
     if flagged:
         raise_issues(flagged, file)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise_issues(translate(exc.errors(), Scenario, data, locate), file)
+        # thousands of errors (a file of unknown keys) take seconds to word; a planner
+        # reads the first few
+        raise_issues(translate(exc.errors()[:MAX_ERRORS], Scenario, data, locate), file)
     check(scenario, locate, file=file)
+    check_derived(scenario, locate, file=file)
     return scenario
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from sim.scenario import units
 from sim.scenario.distributions import DIST_NAMES
 from sim.scenario.errors import Issue, closest, did_you_mean, format_path
 from sim.scenario.fields import (
@@ -93,7 +94,8 @@ def expected(loc: Located) -> str:
     k = kind(loc.node, loc.value)
     text = _EXPECTED.get(k, "a valid value")
     if loc.node is not None and k in ("integer", "number", "duration", "rate", "factor"):
-        limits = bounds(tuple(loc.node.meta) + strip(loc.node.tp)[1])
+        show = units.duration_text if k == "duration" else str
+        limits = bounds(tuple(loc.node.meta) + strip(loc.node.tp)[1], show)
         if limits:
             text = {"duration": "a duration", "rate": "a rate"}.get(k, text) + " " + limits
     return text

@@ -1,10 +1,17 @@
-"""Units a planner writes: durations (``90s``, ``4min``, ``2h``, ``3d``), rates
-(``45/min``, ``1200/h``), multipliers (``2.5x``) and clock times (``day 2 09:00``,
-``Mon 10:30``).
+"""Units a planner writes: durations (``90s``, ``4min``, ``2h``, ``3d``, also ``ms``
+and ``w``), rates (``45/min``, ``1200/h``), multipliers (``2.5x``) and clock times
+(``day 2 09:00``, ``Mon 10:30``).
 
 Everything is converted to the simulator's base units at the boundary: seconds for
 times, contacts per second for rates. Parsers raise ``ValueError`` with a message
 that says what was expected; the loader turns it into a located scenario error.
+
+Bounds that make sense for service operations are checked here, once for every
+field: a duration is exactly 0 or between 1 ms and 10 years (finer times only
+feed float noise and endless event loops into the engine; longer ones exceed any
+plan), and a rate is 0 or between one per 10 years and 1,000 per second (a
+national contact centre peaks at tens a second). Whether 0 itself is meaningful is
+the field's business (``gt=0`` on the field).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import re
 
 SECONDS_PER: dict[str, float] = {
+    "ms": 0.001,
     "s": 1.0,
     "sec": 1.0,
     "secs": 1.0,
@@ -41,12 +49,20 @@ DAY_S = 86400.0
 WEEK_S = 7 * DAY_S
 MAX_DAY = 366
 
+#: Shortest non-zero duration (1 ms) and longest duration (10 years) accepted.
+MIN_DURATION_S = 0.001
+MAX_DURATION_S = 3650 * DAY_S
+#: Highest rate accepted (per second) and lowest non-zero one (one per 10 years).
+MAX_RATE_PER_S = 1000.0
+MIN_RATE_PER_S = 1.0 / MAX_DURATION_S
+
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]+)\s*$")
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})?\s*([a-zA-Z]+)\s*$")
 _MULT_RE = re.compile(rf"^\s*({_NUMBER})\s*[xX×]?\s*$")
 _CLOCK_RE = re.compile(r"^\s*(?:day\s*(\d{1,9})|([a-zA-Z]{3})[a-zA-Z]*)?\s*(\d{1,2}):(\d{2})\s*$")
 
+UNITS_HINT = "use ms, s, min, h, d or w"
 DURATION_HELP = "a duration with a unit, e.g. '30s', '4min', '2h', '3d'"
 RATE_HELP = "a rate like '45/min', '1200/h' or '20000/d'"
 
@@ -70,12 +86,26 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
     number, unit = float(m.group(1)), m.group(2).lower()
     if unit not in SECONDS_PER:
-        raise ValueError(f"unknown time unit {m.group(2)!r} in {value!r}; use s, min, h, d or w")
+        raise ValueError(f"unknown time unit {m.group(2)!r} in {value!r}; {UNITS_HINT}")
     seconds = number * SECONDS_PER[unit]
     if seconds < 0:
         raise ValueError(f"a duration cannot be negative, got {value!r}")
     if seconds != seconds or seconds == float("inf"):
         raise ValueError(f"a duration must be finite, got {value!r}")
+    return check_duration(seconds, value)
+
+
+def check_duration(seconds: float, written: object) -> float:
+    """Return ``seconds`` if it is 0 or within [1 ms, 10 years], else raise ``ValueError``
+    quoting what was ``written``."""
+    if seconds == 0:
+        return 0.0
+    if seconds < MIN_DURATION_S:
+        raise ValueError(f"{written!r} is shorter than 1ms, the finest time the simulator "
+                         "takes (write 0 for none, where none is allowed)")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{written!r} is longer than 10 years (3650d), the longest time "
+                         "the simulator takes")
     return seconds
 
 
@@ -92,7 +122,7 @@ def parse_rate(value: object) -> float:
     per = float(m.group(2)) if m.group(2) else 1.0
     unit = m.group(3).lower()
     if unit not in SECONDS_PER:
-        raise ValueError(f"unknown time unit {m.group(3)!r} in {value!r}; use s, min, h, d or w")
+        raise ValueError(f"unknown time unit {m.group(3)!r} in {value!r}; {UNITS_HINT}")
     if count < 0:
         raise ValueError(f"a rate cannot be negative, got {value!r}")
     if per <= 0:
@@ -100,6 +130,11 @@ def parse_rate(value: object) -> float:
     rate = count / (per * SECONDS_PER[unit])
     if rate != rate or rate == float("inf"):
         raise ValueError(f"a rate must be finite, got {value!r}")
+    if rate > MAX_RATE_PER_S:
+        raise ValueError(f"expected a rate of at most {MAX_RATE_PER_S:,.0f}/s "
+                         f"({MAX_RATE_PER_S * 3600:,.0f}/h), got {value!r}")
+    if 0 < rate < MIN_RATE_PER_S:
+        raise ValueError(f"{value!r} is less than once in 10 years; write 0 for none")
     return rate
 
 
@@ -165,8 +200,23 @@ def format_clock(t_s: float, start_s: float = 0.0) -> str:
     return f"{WEEKDAYS[day].capitalize()} {int(rem // 3600):02d}:{int(rem % 3600 // 60):02d}"
 
 
+def duration_text(seconds: float) -> str:
+    """Write seconds exactly in the largest unit that divides them: ``'1min'``,
+    ``'366d'``, ``'90s'``, ``'0'``."""
+    if seconds == 0:
+        return "0"
+    for unit in ("d", "h", "min", "s", "ms"):
+        count = seconds / SECONDS_PER[unit]
+        if count == int(count):
+            return f"{int(count)}{unit}"
+    return f"{seconds:g}s"
+
+
 def format_duration(seconds: float) -> str:
-    """Format seconds for a human: ``'45s'``, ``'3.5min'``, ``'2.0h'``, ``'1.5d'``."""
+    """Format seconds for a human: ``'45s'``, ``'3.5min'``, ``'2.0h'``, ``'1.5d'``
+    (``'5ms'`` below a second)."""
+    if 0 < seconds < 1:
+        return f"{seconds * 1000:.3g}ms"
     if seconds < 120:
         return f"{seconds:.0f}s"
     if seconds < 7200:

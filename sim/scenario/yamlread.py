@@ -10,6 +10,7 @@ caught with both lines, and syntax errors are located and explained.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -25,6 +26,10 @@ Lines = dict[Path, int]
 MAX_VALUES = 200_000
 """Limit on values after expanding aliases (guards against "billion laughs")."""
 MAX_DEPTH = 60
+MAX_MARKS = 10_000
+"""Limit on ',', ':' and line breaks in the text: a cheap bound on its keys and items,
+checked before parsing (the YAML reader takes about 80 µs per key; the bundled
+scenarios hold at most about 1,000 such marks)."""
 MAX_INT_DIGITS = 60
 """Longest integer literal read (no field takes more; Python refuses to print huge ints)."""
 
@@ -49,6 +54,12 @@ def decode(data: bytes, file: str) -> str:
 
 def parse(text: str, file: str) -> tuple[Any, Lines]:
     """Parse YAML ``text`` into plain data and a map from field path to line."""
+    crowded = _too_many_marks(text)
+    if crowded is not None:
+        raise ScenarioError(
+            f"the file holds too many keys and values (more than {MAX_MARKS:,} ',', ':' "
+            "and lines); a scenario has a few hundred (long empirical samples belong in a "
+            "calibration log)", file=file, line=crowded)
     deep = _flow_too_deep(text)
     if deep is not None:
         raise ScenarioError(_TOO_DEEP, file=file, line=deep)
@@ -197,6 +208,19 @@ class _Reader:
 _TOO_DEEP = (f"the file is nested too deeply (more than {MAX_DEPTH} levels of lists or "
              "mappings inside each other)")
 _VALUE_START = frozenset(":-[{,?\n")
+
+
+_MARK = re.compile(r"[,:\n]")
+
+
+def _too_many_marks(text: str) -> int | None:
+    """The line where the ``MAX_MARKS``-th mark falls, or None if there are fewer."""
+    if len(text) <= MAX_MARKS:
+        return None
+    for k, m in enumerate(_MARK.finditer(text)):
+        if k >= MAX_MARKS:
+            return text.count("\n", 0, m.start()) + 1
+    return None
 
 
 def _flow_too_deep(text: str) -> int | None:

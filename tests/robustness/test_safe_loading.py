@@ -190,6 +190,6 @@ def test_huge_file_is_refused_quickly(tmp_path) -> None:
         f.seek(MAX_FILE_BYTES * 4)
         f.write(b"\n")
     t0 = time.perf_counter()
-    with pytest.raises(ScenarioError, match="larger than 16 MiB"):
+    with pytest.raises(ScenarioError, match="larger than 1 MiB"):
         load(big)
     assert time.perf_counter() - t0 < 1.0
