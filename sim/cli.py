@@ -51,10 +51,11 @@ _register_all()
 
 def main() -> None:
     """Entry point of the ``servicesim`` console script."""
+    from sim.commands.display import error
     from sim.scenario.errors import ScenarioError
 
     try:
         app()
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(exc)
         sys.exit(2)

@@ -19,6 +19,8 @@ from typing import Any
 
 import typer
 
+from sim.commands.display import console as make_console
+from sim.commands.display import error, styled
 from sim.commands.experiments import EXECUTOR_HELP, WORKERS_HELP, fmt
 
 FORMAT_HELP = ("'contacts' (one row per contact: case, arrival, channel, intent, wait, "
@@ -42,7 +44,7 @@ def log_errors() -> Iterator[None]:
     try:
         yield
     except (LogError, ScenarioError, ExecutorError, RunTooLargeError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(exc)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -63,11 +65,9 @@ def _table(title: str, heads: list[str]) -> Any:
 
 
 def _print_fit(cal: Any) -> None:
-    from rich.console import Console
-
     from sim.calibrate.write import duration
 
-    console = Console()
+    console = make_console()
     demand = _table(f"Demand ({cal.demand_rows})", ["channel / intent", "arrivals", "rate",
                                                      "peak hour"])
     for line in cal.lines:
@@ -203,11 +203,9 @@ def check(
 
 
 def _print_check(result: Any, contacts: Any) -> None:
-    from rich.console import Console
-
     from sim.commands.experiments import ci
 
-    console = Console()
+    console = make_console()
     for line in contacts.describe():
         console.print(line, markup=False, highlight=False)
     table = _table(f"'{result.scenario}' vs {contacts.source} ({result.period}; "
@@ -218,7 +216,7 @@ def _print_check(result: Any, contacts: Any) -> None:
         style = STATUS_STYLE.get(r.status, "")
         table.add_row(label, fmt(r.kpi, r.observed), fmt(r.kpi, r.sim_mean),
                       ci(r.kpi, r.ci_low, r.ci_high),
-                      f"[{style}]{r.status}[/]" if style else r.status)
+                      styled(r.status, style))
     console.print(table)
     hourly = _table("Offered per hour of day (whole period)",
                     ["hour", "observed", "simulated", "95% CI", "status"])
@@ -226,7 +224,7 @@ def _print_check(result: Any, contacts: Any) -> None:
         style = STATUS_STYLE.get(r.status, "")
         hourly.add_row(f"{int(r.hour):02d}:00", f"{r.observed:,.0f}", f"{r.sim_mean:,.1f}",
                        f"[{r.ci_low:,.1f}, {r.ci_high:,.1f}]",
-                       f"[{style}]{r.status}[/]" if style else r.status)
+                       styled(r.status, style))
     console.print(hourly)
     mape = f"{100 * result.mape:.1f}%" if math.isfinite(result.mape) else "–"
     flagged = len(result.flagged())

@@ -10,10 +10,12 @@ patience is given).
 from __future__ import annotations
 
 import math
-import sys
 from typing import Annotated
 
 import typer
+
+from sim.commands.display import assemble, error, styled
+from sim.commands.display import console as make_console
 
 HELP = """Staffing from the Erlang formulas, without simulating.
 
@@ -46,7 +48,7 @@ def _pct(share: float) -> str:
 
 
 def _fail(message: str) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    error(message)
     return typer.Exit(2)
 
 
@@ -86,7 +88,6 @@ def erlang(
     ] = None,
 ) -> None:
     """Offered load, waiting, service level and abandonment for a head count."""
-    from rich.console import Console
     from rich.table import Table
 
     from sim.analytic.erlang_a import erlang_a_metrics
@@ -118,8 +119,9 @@ def erlang(
     model = "Erlang C (nobody hangs up)" if patience_s is None else (
         f"Erlang A (average patience {_fmt_seconds(patience_s)})"
     )
-    console = Console()
-    console.print(f"offered load: [bold]{load:.2f}[/bold] Erlangs  ·  model: {model}")
+    console = make_console()
+    console.print(assemble("offered load: ", (f"{load:.2f}", "bold"),
+                           f" Erlangs  ·  model: {model}"))
 
     if agents is not None:
         rows = [agents]
@@ -140,7 +142,7 @@ def erlang(
         metrics = erlang_a_metrics(rate_per_s, aht_s, n, patience_s, within_s)
         unstable = patience_s is None and n <= load
         cells = [
-            f"[bold]{n}[/bold]" if n == needed else str(n),
+            styled(str(n), "bold" if n == needed else ""),
             _pct(metrics.occupancy),
             _pct(metrics.p_wait),
             "unbounded (queue grows)" if unstable else _fmt_seconds(metrics.asa_s),
@@ -154,7 +156,7 @@ def erlang(
         table.add_row(*cells)
     console.print(table)
     wanted = ", ".join(str(t) for t in staffed_for)
-    console.print(f"required agents for {wanted}: [bold]{needed}[/bold]")
+    console.print(assemble(f"required agents for {wanted}: ", (str(needed), "bold")))
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 
 import typer
 
+from sim.commands.display import console, error, one_line, styled
+
 EXECUTOR_HELP = (
     "Where replications run: 'processes' (all cores of this machine, the default), "
     "'serial' (one after the other, easiest to debug) or 'dask' (a Dask cluster)."
@@ -78,10 +80,10 @@ def planner_errors() -> Iterator[None]:
         yield
     except (ScenarioError, PrecisionError, GridError, SweepError, ExecutorError,
             RunTooLargeError, CompareError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(exc)
         raise typer.Exit(2) from None
     except SweepInterrupted as exc:
-        print(f"{exc}", file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
         raise typer.Exit(130) from None
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
@@ -93,8 +95,8 @@ def check_out_dir(out_dir: Path) -> None:
     for p in (out_dir, *out_dir.parents):
         if p.exists():
             if not p.is_dir():
-                print(f"error: cannot write the results to '{out_dir}': '{p}' is a file, "
-                      "not a folder; choose another --out", file=sys.stderr)
+                error(f"cannot write the results to '{out_dir}': '{p}' is a file, not a "
+                      "folder; choose another --out")
                 raise typer.Exit(2)
             return
 
@@ -106,14 +108,12 @@ def output_errors(out_dir: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        print(f"error: cannot write the results to '{out_dir}': {reason}", file=sys.stderr)
+        error(f"cannot write the results to '{out_dir}': {reason}")
         raise typer.Exit(2) from None
 
 
 def _console() -> Any:
-    from rich.console import Console
-
-    return Console()
+    return console()
 
 
 def _print_run_tables(results: Any) -> None:
@@ -243,7 +243,7 @@ def compare(
     from sim.scenario import load
 
     if len(files) < 2:
-        print("error: give a baseline and at least one variant scenario", file=sys.stderr)
+        error("give a baseline and at least one variant scenario")
         raise typer.Exit(2)
     out_dir = out if out is not None else Path("out") / "-".join(
         ["compare", *(f.stem for f in files)])
@@ -293,7 +293,7 @@ def _print_comparison(result: Any, breakdowns: list[str] | None = None) -> None:
             vr = f"{ratio:.1f}x" if math.isfinite(ratio) else "–"
             table.add_row(k, fmt(k, base.loc[k, "mean"]), fmt(k, r.mean),
                           f"{_signed(k, r.diff)} {ci(k, r.diff_ci_low, r.diff_ci_high)}",
-                          f"[{style}]{word}[/]" if style else word, vr)
+                          styled(word, style), vr)
         console.print(table)
     for group in breakdowns or []:
         _print_breakdown(console, result, group)
@@ -332,7 +332,7 @@ def _print_breakdown(console: Any, result: Any, group: str) -> None:
             table.add_row(str(r.member) if r.member != last else "", k, fmt(k, b),
                           fmt(k, r.mean),
                           f"{_signed(k, r.diff)} {ci(k, r.diff_ci_low, r.diff_ci_high)}",
-                          f"[{style}]{word}[/]" if style else word)
+                          styled(word, style))
             last = r.member
         console.print(table)
 

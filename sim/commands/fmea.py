@@ -53,8 +53,9 @@ def fmea(
     with output_errors(out_dir):
         result.write(out_dir)
     if not quiet:
-        from rich.console import Console
         from rich.table import Table
+
+        from sim.commands.display import console
 
         table = Table(title=f"FMEA — {scenario.name} (paired differences vs no outage, 95% CI)")
         for col in ("#", "failure mode", "at", "for", "per year", *FMEA_KPIS, "score"):
@@ -67,7 +68,7 @@ def fmea(
             table.add_row(str(row["rank"]), f"{row['kind']}:{row['target']}", row["at"],
                           fmt("duration_s", row["duration_s"]), per_year, *cells,
                           f"{row['score']:.2f}")
-        Console().print(table)
+        console().print(table)
         for note in result.notes:
             print(f"note: {note}")
     print(f"analysed {len(result.table)} failure modes, {result.replications} paired "

@@ -16,6 +16,8 @@ from typing import Any
 
 import typer
 
+from sim.commands.display import assemble, error, styled
+from sim.commands.display import console as make_console
 from sim.commands.experiments import EXECUTOR_HELP, SCHEDULER_HELP, WORKERS_HELP
 
 HELP = "\n\n".join([
@@ -37,7 +39,7 @@ HELP = "\n\n".join([
 
 
 def _fail(message: str) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    error(message)
     return typer.Exit(2)
 
 
@@ -67,12 +69,11 @@ def _missed(meets: Any) -> bool:
 
 def print_plan(plan: Any) -> None:
     """Print the plan: per pool, Erlang and simulation head counts and KPIs per interval."""
-    from rich.console import Console
     from rich.table import Table
 
     from sim.experiment.staffing import goal_columns
 
-    console = Console()
+    console = make_console()
     both = plan.side_by_side()
     cols = goal_columns(plan.goals)
     for pool in plan.pools:
@@ -96,13 +97,14 @@ def print_plan(plan: Any) -> None:
                 miss_e, miss_s = _missed(r["erlang_meets"]), _missed(r["sim_meets"])
                 e = _cell(kpi, r[f"erlang_{c}"])
                 s = _cell(kpi, r[f"sim_{c}"], r[f"sim_{c}_ci_low"], r[f"sim_{c}_ci_high"])
-                cells += [f"[red]{e}[/]" if miss_e else e, f"[red]{s}[/]" if miss_s else s]
+                cells += [styled(e, "red" if miss_e else ""), styled(s, "red" if miss_s else "")]
             table.add_row(*cells)
         console.print(table)
     e, s = plan.erlang_agent_hours, plan.agent_hours
     change = f" ({100 * (s - e) / e:+.1f}%)" if e else ""
-    console.print(f"agent-hours per day: simulation [bold]{s:,.1f}[/bold], "
-                  f"Erlang {e:,.1f}{change}  ·  targets: {', '.join(map(str, plan.goals))}")
+    console.print(assemble("agent-hours per day: simulation ", (f"{s:,.1f}", "bold"),
+                           f", Erlang {e:,.1f}{change}  ·  targets: "
+                           f"{', '.join(map(str, plan.goals))}"))
     for note in plan.notes:
         console.print(f"note: {note}")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
+
+from sim.commands.display import error
 
 
 def validate(
@@ -17,7 +18,7 @@ def validate(
     try:
         scenario = load(file)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(exc)
         raise typer.Exit(2) from None
     print(describe(scenario))
     print("ok: the scenario is valid")

@@ -41,7 +41,7 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),  # names shown as written
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
