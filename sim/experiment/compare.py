@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
-from sim.experiment.limits import check_limits
+from sim.experiment.limits import check_limits, check_total
 from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import run_tasks
@@ -337,8 +337,8 @@ def compare(
     n = int(replications if replications is not None else scenarios[0].replications)
     if n < 2:
         raise ValueError("compare needs at least 2 replications for confidence intervals")
-    for s in runs:
-        check_limits(s, n, workers or 1, keep_contacts=False, allow_large=allow_large)
+    check_total([check_limits(s, n, workers, keep_contacts=False, allow_large=allow_large,
+                              executor=executor) for s in runs], allow_large)
     started = time.perf_counter()
     tasks = [ReplicationTask(s, r, keep_intervals=False, keep_contacts=False, tag=v)
              for r in range(n) for v, s in enumerate(runs)]

@@ -34,6 +34,8 @@ from typing import Any
 #: Largest number of values one ``--set`` may expand to (a guard against typos
 #: such as ``1:100000``).
 MAX_VALUES = 10_000
+#: Most points in one sweep (each is validated, then run for every replication).
+MAX_POINTS = 1_000
 
 _PATH_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+|\[\d+\])*$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
@@ -170,6 +172,11 @@ def build_grid(grid: Mapping[str, Sequence[Any] | str]) -> list[Point]:
             raise GridError(f"sweep setting {path!r} repeats a value: {values}")
         paths.append(path)
         lists.append(values)
+    count = math.prod(len(v) for v in lists)
+    if count > MAX_POINTS:
+        sizes = " x ".join(str(len(v)) for v in lists)
+        raise GridError(f"the grid has {count:,} points ({sizes}); a sweep runs at most "
+                        f"{MAX_POINTS:,}: use fewer values or coarser steps")
     return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
 
 

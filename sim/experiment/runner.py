@@ -160,7 +160,7 @@ def run(
             )
     else:
         cap = first
-    check_limits(scenario, cap, workers or 1, keep_contacts, allow_large)
+    check_limits(scenario, cap, workers, keep_contacts, allow_large, executor=executor)
     started = time.perf_counter()
     own = session is None
     sess = session if session is not None else open_session(executor, workers, scheduler,

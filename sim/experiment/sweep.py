@@ -36,7 +36,7 @@ import pandas as pd
 from sim.experiment.compare import records_for_json
 from sim.experiment.executors import DEFAULT_EXECUTOR, open_session
 from sim.experiment.grid import Point, build_grid, point_id
-from sim.experiment.limits import check_limits
+from sim.experiment.limits import check_limits, check_total
 from sim.experiment.manifest import build_manifest, report_writer, scenario_fingerprint
 from sim.experiment.progress import Progress, ProgressArg
 from sim.experiment.runner import summarize_outputs
@@ -196,8 +196,8 @@ def sweep(
     meta = {"scenario": scenario.name, "base_hash": base_hash, "seed": scenario.seed,
             "replications": n, "grid": {k: list(v) for k, v in _grid_lists(points).items()},
             "points": len(points)}
-    for _, s in todo:
-        check_limits(s, n, workers or 1, keep_contacts=False, allow_large=allow_large)
+    check_total([check_limits(s, n, workers, keep_contacts=False, allow_large=allow_large,
+                              executor=executor) for _, s in todo], allow_large)
     started = time.perf_counter()
     # Point-major task order: points finish roughly in grid order, and a point's
     # replications run side by side with the next point's, so no worker idles

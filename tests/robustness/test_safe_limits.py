@@ -4,8 +4,9 @@ quick for any absurd size, the in-process command line refuses in well under a
 second with one line and writes nothing, and:
 
 * ``compare`` and ``sweep`` check the limits too;
-* a run whose cost is simulated time rather than contacts (a 100,000-day horizon
-  with no demand) is refused.
+* more than 1,000 replications, or more than 10 years of warm-up and horizon, are
+  refused; settings beyond every bound (a rate of 1e308/s, a horizon of 1e200 h)
+  are now located scenario errors instead.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from sim.experiment.limits import RunTooLargeError, check_limits
-from sim.scenario import load_text
+from sim.scenario import ScenarioError, load_text
 from tests.robustness.fuzzing import invoke
 
 HUGE = """
 name: huge
+{extra}
 horizon: {horizon}
 replications: {reps}
 channels: {{phone: {{kind: voice}}}}
@@ -32,14 +34,23 @@ pools: {{agents: {{size: 50, channels: [phone]}}}}
 
 ABSURD = {
     "a trillion contacts": dict(horizon="1000d", reps=100, rate="10000000/d"),
-    "an infinite estimate": dict(horizon="1000d", reps=1, rate="1e308/s"),
-    "a huge horizon": dict(horizon="1e200h", reps=1, rate="1/h"),
     "10^4 replications of a long horizon": dict(horizon="3650d", reps=10000, rate="100/h"),
+    "5,000 replications of an hour": dict(horizon="1h", reps=5000, rate="100/h"),
+    "a year of the top rate": dict(horizon="365d", reps=1, rate="1000/s"),
+    "20 years with the warm-up": dict(horizon="3650d", reps=1, rate="0/h",
+                                      extra="warmup: 3650d"),
+}
+
+#: Once refused by the estimate, now by the scenario's own bounds (a located error).
+OUT_OF_BOUNDS = {
+    "an infinite rate": dict(horizon="1000d", reps=1, rate="1e308/s"),
+    "a huge horizon": dict(horizon="1e200h", reps=1, rate="1/h"),
+    "100,000 days without demand": dict(horizon="100000d", reps=1, rate="0/h"),
 }
 
 
 def huge(**kw: object) -> str:
-    return HUGE.format(**kw)
+    return HUGE.format(**{"extra": "", **kw})
 
 
 @pytest.mark.parametrize("case", list(ABSURD))
@@ -118,7 +129,9 @@ def test_sweep_refuses_absurd_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         sweep(scenario, {"pools.agents.size": [50, 60]}, tmp_path / "sweep")
 
 
-def test_a_long_horizon_without_demand_is_refused() -> None:
-    scenario = load_text(huge(horizon="100000d", reps=1, rate="0/h"))
-    with pytest.raises(RunTooLargeError):
-        check_limits(scenario)
+@pytest.mark.parametrize("case", list(OUT_OF_BOUNDS))
+def test_out_of_bounds_settings_are_located_errors(case: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_text(huge(**OUT_OF_BOUNDS[case]), file="huge.yaml")
+    err = info.value
+    assert err.line in (4, 7) and str(err).startswith(f"huge.yaml:{err.line}: "), str(err)
