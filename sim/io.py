@@ -10,6 +10,14 @@ and no temporary file behind.
 Writers are deterministic: the same object gives the same bytes (JSON keeps the
 insertion order of keys; parquet stores no index and no timestamps), so reruns of
 a seeded scenario can be compared byte for byte.
+
+Text a user wrote reaches every output, so every output can hold it: text is
+encoded with escapes for what UTF-8 cannot store (lone surrogates, refused at load
+but possible in a command line), and CSV cells that a spreadsheet would run as a
+formula (text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+such as a scenario named ``=HYPERLINK(...)``) are written with a leading ``'``,
+the usual defence against formula injection (:func:`csv_text`;
+:func:`csv_value` undoes it when such a file is read back).
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "csv_text",
+    "csv_value",
     "safe_output_path",
     "write_bytes_atomic",
     "write_json_atomic",
@@ -118,7 +128,7 @@ def write_text_atomic(path: PathLike, text: str, encoding: str = "utf-8") -> Pat
     pathlib.Path
         The destination path.
     """
-    return write_bytes_atomic(path, text.encode(encoding))
+    return write_bytes_atomic(path, text.encode(encoding, "backslashreplace"))
 
 
 def write_json_atomic(path: PathLike, obj: Any) -> Path:
@@ -139,6 +149,51 @@ def write_json_atomic(path: PathLike, obj: Any) -> Path:
     """
     text = json.dumps(obj, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     return write_text_atomic(path, text)
+
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defused(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with a ``'`` in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def csv_text(df: pd.DataFrame, **kwargs: Any) -> str:
+    """``df.to_csv(index=False, **kwargs)`` with formula-like text cells (and column
+    names) defused by a leading ``'`` (numbers such as ``-3.5`` are left alone).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; its index is not written.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv`.
+
+    Returns
+    -------
+    str
+        The CSV text.
+    """
+    out = df.copy(deep=False)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(_defused)
+    out.columns = [_defused(c) for c in out.columns]
+    return out.to_csv(index=False, **kwargs)
+
+
+def csv_value(text: str) -> str:
+    """Undo :func:`csv_text`'s defence on one cell read back from a CSV file."""
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
 
 
 def parquet_bytes(df: pd.DataFrame, compression: str = "zstd") -> bytes:

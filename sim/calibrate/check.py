@@ -165,8 +165,8 @@ class CheckResult:
         from sim import io
 
         out = Path(out_dir)
-        return [io.write_text_atomic(out / "check.csv", self.kpis.to_csv(index=False)),
-                io.write_text_atomic(out / "check_hourly.csv", self.hourly.to_csv(index=False)),
+        return [io.write_text_atomic(out / "check.csv", io.csv_text(self.kpis)),
+                io.write_text_atomic(out / "check_hourly.csv", io.csv_text(self.hourly)),
                 io.write_json_atomic(out / "check.json", self.to_dict())]
 
 

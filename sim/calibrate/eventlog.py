@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import csv_text
 from sim.scenario.schema import Scenario
 
 __all__ = ["EVENT_COLUMNS", "REFERENCE", "contact_log", "event_log", "export_event_log",
@@ -124,7 +125,7 @@ def event_log_csv(events: pd.DataFrame) -> str:
     """The event log as CSV text, timestamps in ISO 8601 with microseconds."""
     out = events.copy()
     out["time:timestamp"] = out["time:timestamp"].dt.strftime(ISO)
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_text(out, lineterminator="\n")
 
 
 def write_event_log(results: Any, out_dir: str | Path) -> list[Path]:

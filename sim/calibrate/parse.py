@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.io import csv_value
 from sim.scenario.units import SECONDS_PER
 
 __all__ = ["Issues", "LogError", "LogField", "RowFilter", "clean_name", "load_table",
@@ -170,7 +171,8 @@ def text(series: pd.Series) -> pd.Series:
     """Values as stripped strings, missing as ``''``."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").fillna("")
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    values = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    return values.map(csv_value)  # a cell our CSV writer defused against formulas
 
 
 def parse_timestamps(series: pd.Series) -> pd.Series:

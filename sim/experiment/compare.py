@@ -178,7 +178,7 @@ class Comparison:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        io.write_text_atomic(out / "compare.csv", self.table.to_csv(index=False))
+        io.write_text_atomic(out / "compare.csv", io.csv_text(self.table))
         io.write_parquet_atomic(out / "compare.parquet", self.table)
         io.write_json_atomic(out / "compare.json", self.to_dict())
         files = ["compare.csv", "compare.parquet", "compare.json", "manifest.json"]

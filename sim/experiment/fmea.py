@@ -147,7 +147,7 @@ class Fmea:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        io.write_text_atomic(out / "fmea.csv", self.table.to_csv(index=False))
+        io.write_text_atomic(out / "fmea.csv", io.csv_text(self.table))
         io.write_json_atomic(out / "fmea.json", self.to_dict())
         report = report_writer("write_fmea_report")
         if report is not None:

@@ -171,7 +171,7 @@ class StaffingPlan:
         from sim import io
 
         out = Path(out_dir)
-        io.write_text_atomic(out / "staffing.csv", self.side_by_side().to_csv(index=False))
+        io.write_text_atomic(out / "staffing.csv", io.csv_text(self.side_by_side()))
         io.write_json_atomic(out / "staffing.json", self.to_dict())
         return out
 

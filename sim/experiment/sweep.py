@@ -117,7 +117,7 @@ def write_table(out: Path, table: pd.DataFrame, meta: dict[str, Any]) -> None:
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.json`` atomically."""
     from sim import io
 
-    io.write_text_atomic(out / "sweep.csv", table.to_csv(index=False))
+    io.write_text_atomic(out / "sweep.csv", io.csv_text(table))
     io.write_parquet_atomic(out / "sweep.parquet", table)
     io.write_json_atomic(out / "sweep.json", {**meta, "rows": records_for_json(table)})
 
