@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario.errors import one_line
+from sim.text import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console

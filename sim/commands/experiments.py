@@ -18,6 +18,7 @@ from typing import Any
 import typer
 
 from sim.commands.display import console, error, one_line, styled
+from sim.commands.interrupts import outputs_first
 
 EXECUTOR_HELP = (
     "Where replications run: 'processes' (all cores of this machine, the default), "
@@ -203,7 +204,7 @@ def run(
             overrides=overrides,
         )
         scenario = results.scenario
-    with output_errors(out_dir):
+    with output_errors(out_dir), outputs_first(out_dir):
         results.write(out_dir)
         export_event_log(results, out_dir, event_log)
     if not quiet:
@@ -259,7 +260,7 @@ def compare(
                                     progress=not quiet, labels=labels,
                                     groups=[*DEFAULT_GROUPS, *breakdowns],
                                     allow_large=allow_large, overrides=overrides)
-    with output_errors(out_dir):
+    with output_errors(out_dir), outputs_first(out_dir):
         result.write(out_dir)
     if not quiet:
         _print_comparison(result, breakdowns)

@@ -20,6 +20,7 @@ from sim.commands.experiments import (
     output_errors,
     planner_errors,
 )
+from sim.commands.interrupts import outputs_first
 
 
 def fmea(
@@ -50,7 +51,7 @@ def fmea(
         scenario = load(file)
         result = run_fmea(scenario, replications=replications, executor=executor,
                           workers=workers, progress=not quiet)
-    with output_errors(out_dir):
+    with output_errors(out_dir), outputs_first(out_dir):
         result.write(out_dir)
     if not quiet:
         from rich.table import Table

@@ -19,6 +19,7 @@ import typer
 from sim.commands.display import assemble, error, styled
 from sim.commands.display import console as make_console
 from sim.commands.experiments import EXECUTOR_HELP, SCHEDULER_HELP, WORKERS_HELP
+from sim.commands.interrupts import outputs_first
 
 HELP = "\n\n".join([
     "How many agents do I need, interval by interval, to meet my targets?",
@@ -156,9 +157,11 @@ def staff(
             plan = staff_search(scenario, goals, pools=pool, replications=replications,
                                 executor=executor, workers=workers, scheduler=scheduler,
                                 erlang=erlang, max_rounds=max_rounds, log=log)
-            out_dir = plan.write(out if out is not None else Path("out") / file.stem)
-            if write is not None:
-                write_scenario(plan, file, write)
+            target = out if out is not None else Path("out") / file.stem
+            with outputs_first(target):
+                out_dir = plan.write(target)
+                if write is not None:
+                    write_scenario(plan, file, write)
     except StaffingError as exc:
         raise _fail(str(exc)) from None
     if not quiet:

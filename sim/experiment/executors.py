@@ -142,7 +142,11 @@ class ProcessSession(Session):
         )
         # With fork, the first submit forks every worker at once: do it now, before
         # the caller starts a progress-bar thread.
-        self._pool.submit(_noop, 0).result()
+        try:
+            self._pool.submit(_noop, 0).result()
+        except BaseException:  # Ctrl-C while the workers start: stop them outright
+            self.abort()
+            raise
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         assert self._pool is not None, "session not started"
@@ -161,7 +165,14 @@ class ProcessSession(Session):
         if self._failed:
             self.abort()
         elif self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            except BaseException:
+                # Ctrl-C while waiting for the workers to exit: a shutdown cut short
+                # leaves the pool's manager thread waiting on dead pipes (a hang, or
+                # an OSError at interpreter exit), so stop the workers outright
+                self.abort()
+                raise
             self._pool = None
 
     def abort(self) -> None:
@@ -175,6 +186,12 @@ class ProcessSession(Session):
             proc.terminate()
         for proc in processes:
             proc.join(timeout=5)
+        # Let the pool's manager thread notice and close its wake-up pipe now: on
+        # Python 3.11 the exit hook that wakes it may otherwise write to the pipe as
+        # it closes (an OSError traceback after Ctrl-C).
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None and manager.is_alive():
+            manager.join(timeout=5)
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "start_method": self.method}

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, NoReturn
 
+from sim.text import one_line
+
 
 class ScenarioError(Exception):
     """A mistake in a scenario, located by ``file``, ``line`` (1-based) and ``path``.
@@ -63,20 +65,6 @@ class ScenarioError(Exception):
         # keyword-only arguments: rebuild through a helper so the error survives
         # pickling across process-pool workers
         return (_rebuild, (self.message, self.file, self.line, self.path, self._all))
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def one_line(text: object) -> str:
-    """``text`` with line breaks and other control characters written as escapes
-    (``\\n``, ``\\x1b``), so that it prints as one line and moves no cursor."""
-    def escape(m: re.Match[str]) -> str:
-        c = m.group()
-        return _ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-    return _CONTROL.sub(escape, str(text))
 
 
 _LONG_WORD = re.compile(r"\S{121,}")
