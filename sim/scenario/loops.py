@@ -33,6 +33,8 @@ _STEPS = int(20 * MAX_PIECES)
 _CERTAIN = 1.0 - 1e-9
 
 Move = tuple[str | int, ...]
+_ADVICE = ("lower a handoff probability on the loop, let more work resolve ('resolution' "
+           "of the intent), or end the loop")
 
 
 def _proficiency(pool: Pool, intent: str) -> float:
@@ -127,12 +129,11 @@ def check_loops(sc: Scenario, add: Add) -> None:
         move = where[(cycle[0], cycle[1])]
         if float(np.max(np.abs(np.linalg.eigvals(q)))) >= _CERTAIN:
             add(move, f"work of intent '{intent}' passes {loop} without end (every step "
-                      "is certain, whatever the delays); make a probability on this loop "
-                      "lower than 1, or end it")
+                      f"is certain, whatever the delays); {_ADVICE}")
         else:
             add(move, f"work of intent '{intent}' passes {loop} again and again: about "
                       f"{min(n[cycle[0]], 1e6):,.0f} pieces of work per contact on average "
-                      f"(at most {MAX_PIECES:g}); lower the probabilities on this loop")
+                      f"(at most {MAX_PIECES:g}); {_ADVICE}")
         return
 
 
