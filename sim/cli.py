@@ -22,7 +22,8 @@ def _is_program() -> bool:
     spec = getattr(main, "__spec__", None)
     if spec is not None and spec.name in ("sim", "sim.__main__"):
         return True
-    return Path(str(getattr(main, "__file__", "") or "")).name.startswith("servicesim")
+    script = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
+    return Path(str(script)).name.startswith("servicesim")
 
 
 def _interrupted_at_start(signum: int, frame: FrameType | None) -> None:
@@ -91,6 +92,10 @@ def main() -> None:
             print("interrupted", file=sys.stderr)
         if exc.code == 130:
             _leave_now()
+        if _is_program():
+            # done: a Ctrl-C during the interpreter's teardown would otherwise kill it
+            # with the default action (no message, "exit -2") after a complete run
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

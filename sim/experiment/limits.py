@@ -17,7 +17,7 @@ records and the KPI computation in the worker) plus the tables kept for all
 replications; wall time assumes a conservative engine speed. The constants are
 measured (see ``tests/robustness/test_limits_measured.py``): a replication peaks
 at 700-1,750 bytes per contact and runs at 8-20 µs per contact on the development
-machine. A run that would exhaust the machine's memory, take longer than a day,
+machine, so the estimate errs on the safe side by a factor of 2 to 10. A run that would exhaust the machine's memory, take longer than a day,
 simulate more than 10 years or run more than 1,000 replications is refused with
 the estimate and the flag that overrides it.
 """
@@ -33,9 +33,10 @@ from sim.scenario.loops import max_pieces
 from sim.scenario.schema import Scenario
 
 #: Conservative engine speed for the time estimate (contacts per second per worker).
-CONTACTS_PER_S = 20_000.0
-#: Share of contacts assumed abandoned or blocked, for the retries they bring.
-RETRIED_SHARE = 0.25
+CONTACTS_PER_S = 30_000.0
+#: Share of contacts assumed abandoned or blocked, for the retries they bring: all
+#: of them, as with no agents or a queue capacity of 0 (an upper bound, like the rest).
+RETRIED_SHARE = 1.0
 #: Fixed work per simulated day even without demand (day batches, shift changes):
 #: counted as this many contacts' worth of time.
 CONTACT_EQUIVALENTS_PER_DAY = 50.0
