@@ -14,6 +14,11 @@ Escalation is counted at its worst: a piece escalates unless it resolves, with t
 lowest resolution chance over the channels the pool serves (backstage failures and
 visits only lower it). A scenario whose contacts turn into more than
 ``MAX_PIECES`` pieces on average is refused, naming a move on the loop.
+
+Overflow and failover cannot loop: an overflowing contact joins the next pool's
+queue once (a pool already holding it is skipped, :mod:`sim.model.world`), and a
+failover moves a new contact one hop only (:mod:`sim.model.outages`). Recontacts and
+retries are capped by ``recontact.max_attempts`` (at most 1,000).
 """
 
 from __future__ import annotations
