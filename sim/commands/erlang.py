@@ -31,6 +31,12 @@ Erlang A model is used and abandonments are counted; without it, Erlang C
 """
 
 
+#: Largest offered load (Erlangs) and head count computed: the formulas' work and
+#: memory grow with them, and the largest contact centres staff tens of thousands.
+MAX_LOAD = 100_000
+MAX_AGENTS = 1_000_000
+
+
 def _fmt_seconds(seconds: float) -> str:
     if math.isnan(seconds):
         return "-"
@@ -108,8 +114,12 @@ def erlang(
         else:
             sl_times = [t.within_s for t in targets if t.within_s is not None]
             within_s = sl_times[0] if sl_times else 20.0
-        if agents is not None and agents < 1:
-            raise ValueError(f"--agents must be at least 1, got {agents}")
+        if agents is not None and not 1 <= agents <= MAX_AGENTS:
+            raise ValueError(f"--agents must be between 1 and {MAX_AGENTS:,}, got {agents}")
+        if rate_per_s * aht_s > MAX_LOAD:
+            raise ValueError(
+                f"an offered load of {rate_per_s * aht_s:,.0f} Erlangs ({rate} x {aht}) is "
+                f"beyond any contact centre (at most {MAX_LOAD:,}); check the units")
         staffed_for = targets or [parse_target(f"service_level>=0.8 @{within_s:g}s")]
         needed = required_agents_for_all(rate_per_s, aht_s, staffed_for, patience_s)
     except ValueError as exc:

@@ -17,9 +17,10 @@ records and the KPI computation in the worker) plus the tables kept for all
 replications; wall time assumes a conservative engine speed. The constants are
 measured (see ``tests/robustness/test_limits_measured.py``): a replication peaks
 at 700-1,750 bytes per contact and runs at 8-20 µs per contact on the development
-machine, so the estimate errs on the safe side by a factor of 2 to 10. A run that would exhaust the machine's memory, take longer than a day,
-simulate more than 10 years or run more than 1,000 replications is refused with
-the estimate and the flag that overrides it.
+machine, so the estimate errs on the safe side by a factor of 2 to 10. A run that
+would exhaust the machine's memory, take longer than a day, simulate more than 10
+years or run more than 1,000 replications is refused with the estimate and the
+flag that overrides it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ from sim.analytic.staffing import Target, parse_target, required_agents
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
 
+#: Largest offered load (Erlangs) the Erlang start is computed for.
+MAX_LOAD = 100_000
+
 
 class StaffingError(ValueError):
     """A staffing request that cannot be answered as asked (worded for a planner)."""
@@ -162,6 +165,10 @@ def _erlang_one(lam: float, a: float, theta: float, goals: Sequence[Goal], withi
                 model: str) -> int:
     if lam <= 0 or a <= 0:
         return 0
+    if a > MAX_LOAD:  # the formulas' arrays grow with the head count
+        raise StaffingError(f"Erlang start: an offered load of {a:,.0f} Erlangs in one "
+                            f"interval is beyond any contact centre (at most {MAX_LOAD:,}); "
+                            "check the rates and handle times")
     patience = lam / theta if theta > 0 and model == "auto" else None
     counts = [math.floor(a) + 1 if patience is None else 1]  # Erlang C needs a stable queue
     for g in goals:

@@ -311,3 +311,24 @@ def test_ctrl_c_to_the_whole_process_group_at_any_moment(small: Path, tmp_path: 
         lines = err.splitlines()
         assert status == 130 and len(lines) == 1 and lines[0].startswith("interrupted"), \
             f"at {share:.0%} of {duration:.1f} s: exit {status}, {err!r}"
+
+
+@pytest.mark.parametrize("args", [
+    ["--rate", "1000/s", "--aht", "3650d"],
+    ["--rate", "1000/s", "--aht", "3650d", "--patience", "1ms"],
+    ["--rate", "1/s", "--aht", "10s", "--agents", "1000000000", "--patience", "3min"],
+])
+def test_absurd_erlang_questions_are_refused_at_once(args: list[str]) -> None:
+    t0 = time.perf_counter()
+    result = invoke(["erlang", *args])
+    assert time.perf_counter() - t0 < 1.0
+    assert result.exit_code == 2 and result.stderr.startswith("error: "), result.stderr
+
+
+def test_staffing_an_absurd_load_is_refused(tmp_path: Path) -> None:
+    file = write_scenario(tmp_path / "big.yaml", "quickstart", horizon="1h", **{
+        "intents.general.handle_time": {"dist": "exponential", "mean": "3650d"},
+        "demand[0].rate": "1000/s"})
+    result = invoke(["staff", str(file), "--target", "service_level>=0.8", "-n", "2",
+                     "--executor", "serial", "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2 and "Erlangs" in result.stderr, result.stderr
