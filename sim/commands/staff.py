@@ -157,9 +157,9 @@ def staff(
             plan = staff_search(scenario, goals, pools=pool, replications=replications,
                                 executor=executor, workers=workers, scheduler=scheduler,
                                 erlang=erlang, max_rounds=max_rounds, log=log)
-            target = out if out is not None else Path("out") / file.stem
-            with outputs_first(target):
-                out_dir = plan.write(target)
+            dest = out if out is not None else Path("out") / file.stem
+            with outputs_first(dest):
+                out_dir = plan.write(dest)
                 if write is not None:
                     write_scenario(plan, file, write)
     except StaffingError as exc:

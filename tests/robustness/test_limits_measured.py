@@ -1,33 +1,33 @@
 """The work estimate against measurement: run real replications of a few sizes and
-kinds in a forked child and compare its wall time, peak memory and contact count
+kinds and compare its wall time, peak memory and contact count
 with :func:`sim.experiment.limits.estimate`.
 
 The estimate must never be far below what a run takes (or the safe limits would let
 a run exhaust the machine) and never absurdly above it (or they would refuse
 reasonable runs): measured <= 2 x estimate, and estimate <= a generous multiple of
-the measurement. Peak memory is the child's high-water resident set above its
-resident set at the start (Linux ``/proc``: the peak is reset after the fork).
+the measurement. Peak memory is the high-water resident set above the resident set
+before the run (Linux ``/proc``: the peak is reset before each case), measured in
+one fresh process for all cases.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from sim.experiment.limits import estimate
-from sim.scenario import Scenario, load
+from sim.scenario import load
+from tests.robustness.helpers import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PROC = Path("/proc/self/status")
 
-pytestmark = pytest.mark.skipif(not (hasattr(os, "fork") and PROC.exists()
-                                     and sys.platform.startswith("linux")),
-                                reason="measures with fork and /proc (Linux)")
+pytestmark = pytest.mark.skipif(not (PROC.exists() and sys.platform.startswith("linux")),
+                                reason="measures peak memory with /proc (Linux)")
 
 CASES = {
     "one line, 6 h": ("quickstart", {"horizon": "6h", "warmup": "0s"}, 1),
@@ -41,55 +41,60 @@ CASES = {
 }
 
 
-def _kib(field: str) -> int:
-    for line in PROC.read_text().splitlines():
+#: Measures every case from one fresh process: it imports everything and plays a tiny
+#: warm-up run, then forks one child per case (a long-lived test process, or one
+#: that ran the other cases, would lend a run memory it freed earlier and hide its
+#: peak). Prints one JSON line per case.
+MEASURE = """
+import gc, json, os, sys, time
+from pathlib import Path
+from sim.experiment import run
+from sim.scenario import load
+
+def kib(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
-    raise KeyError(field)
 
-
-def measure(scenario: Scenario, reps: int) -> dict[str, float]:
-    """Run ``reps`` serial replications in a forked child: wall, peak growth, contacts."""
-    read, write = os.pipe()
+scenarios = Path(sys.argv[2])
+run(load(scenarios / "quickstart.yaml").with_changes({"horizon": "10min"}), replications=1,
+    executor="serial")
+gc.collect()
+for case, (example, changes, reps) in json.loads(sys.argv[1]).items():
+    scenario = load(scenarios / f"{example}.yaml").with_changes(changes)
+    sys.stdout.flush()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 1
-        try:
-            from sim.experiment import run
-
-            Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM)
-            before = _kib("VmRSS")
-            t0 = time.perf_counter()
-            res = run(scenario, replications=reps, executor="serial", allow_large=True)
-            wall = time.perf_counter() - t0
-            contacts = len(res.contacts) if res.contacts is not None else 0
-            os.write(write, json.dumps({"wall": wall, "memory": _kib("VmHWM") - before,
-                                        "contacts": contacts}).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        text = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0 and text, "the measuring child failed"
-    return json.loads(text)
+    if pid == 0:
+        Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM)
+        before = kib("VmRSS")
+        t0 = time.perf_counter()
+        res = run(scenario, replications=reps, executor="serial", allow_large=True)
+        wall = time.perf_counter() - t0
+        print(json.dumps({"case": case, "wall": wall, "memory": kib("VmHWM") - before,
+                          "contacts": len(res.contacts)}), flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm() -> None:
-    """Import everything a run imports once, so that the children only run."""
-    import sim.experiment  # noqa: F401
-    import sim.metrics  # noqa: F401
-    import sim.model  # noqa: F401
+@pytest.fixture(scope="module")
+def measured() -> dict[str, dict[str, float]]:
+    """Wall time, peak memory growth and contacts of every case, measured once."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(CASES),
+                           str(ROOT / "scenarios")], cwd=ROOT, env=cli_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {row["case"]: row for row in rows}
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_estimate_bounds_the_measured_cost(case: str) -> None:
+def test_the_estimate_bounds_the_measured_cost(case: str,
+                                               measured: dict[str, dict[str, float]]) -> None:
     example, changes, reps = CASES[case]
     scenario = load(ROOT / "scenarios" / f"{example}.yaml").with_changes(changes)
     est = estimate(scenario, reps, workers=1, keep_contacts=True)
-    got = measure(scenario, reps)
+    got = measured[case]
     facts = f"{case}: estimate {est}, measured {got}"
     # contacts: an upper bound of expected values, within a small factor
     assert 0.7 * got["contacts"] <= est.contacts <= 6 * got["contacts"] + 1000, facts
