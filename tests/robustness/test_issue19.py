@@ -332,3 +332,20 @@ def test_staffing_an_absurd_load_is_refused(tmp_path: Path) -> None:
     result = invoke(["staff", str(file), "--target", "service_level>=0.8", "-n", "2",
                      "--executor", "serial", "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 2 and "Erlangs" in result.stderr, result.stderr
+
+
+def test_a_sweep_grid_of_a_hundred_million_points_is_refused_at_once(tmp_path: Path) -> None:
+    file = write_scenario(tmp_path / "q.yaml", "quickstart", horizon="1h")
+    t0 = time.perf_counter()
+    result = invoke(["sweep", str(file), "--set", "pools.agents.size=1:10000:1",
+                     "--set", "seed=1:10000:1", "--executor", "serial",
+                     "--out", str(tmp_path / "out"), "--quiet"])
+    assert time.perf_counter() - t0 < 1.0
+    assert result.exit_code == 2 and "100,000,000 points" in result.stderr, result.stderr
+
+
+def test_a_sweep_whose_points_together_take_days_is_refused(tmp_path: Path) -> None:
+    file = write_scenario(tmp_path / "q.yaml", "quickstart", horizon="30d", replications=40)
+    result = invoke(["sweep", str(file), "--set", "pools.agents.size=40:139:1",
+                     "--executor", "serial", "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and "together" in result.stderr, result.stderr
