@@ -34,12 +34,19 @@ def check_records(rec: Records) -> None:
     _require(np.array_equal(c["contact_id"], np.arange(n)), "contact ids are 0..n-1")
     arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
     _require(bool((np.diff(arrival[c["step"] == 0]) >= 0).all()), "arrival times never go back")
-    _require(bool(((arrival >= 0) & (arrival <= rec.end_s)).all()), "arrivals within the run")
+    cutoff = rec.cutoff
+    _require(bool(((arrival >= 0) & (arrival <= cutoff)).all()), "arrivals within the run")
+    first = np.unique(c["journey_id"], return_index=True)[1]  # rows are in arrival order
+    late = np.zeros(n, dtype=bool)
+    late[first] = arrival[first] >= rec.end_s
+    if rec.deferred_rows is not None:  # moved to an opening after the horizon
+        late[rec.deferred_rows] = False
+    _require(not bool(late.any()), "no fresh customer arrives after the horizon")
     answered = ~np.isnan(answer)
     _require(bool((answer[answered] >= arrival[answered]).all()), "answered after arrival")
     done = ~np.isnan(end)
     _require(bool((end[done] >= arrival[done]).all()), "ended after arrival")
-    _require(bool((end[done] <= rec.end_s + 1e-9).all()), "ended within the run")
+    _require(bool((end[done] <= cutoff + 1e-9).all()), "ended within the run")
     wait = c["wait_s"][~np.isnan(c["wait_s"])]
     _require(bool((wait >= 0).all()), "no negative waits")
     handle = c["handle_s"][~np.isnan(c["handle_s"])]

@@ -11,7 +11,10 @@ contacts
     piece of work after a handoff): see :data:`CONTACT_COLUMNS`.
 pool_time
     agent-seconds staffed and busy per pool and reporting interval, clipped to the
-    measured window: arrays of shape ``(n_pools, n_intervals)``.
+    measured window: arrays of shape ``(n_pools, n_intervals)``; for multi-slot
+    chat also chat-seconds in progress (``pool_chats_s``) and agent-seconds of
+    agents holding at least one chat (``pool_chat_agents_s``), so mean concurrency
+    is their ratio.
 queue_time
     time-integrated queue length per channel and reporting interval (contact-seconds),
     shape ``(n_channels, n_intervals)``, so mean queue length = value / interval.
@@ -72,7 +75,7 @@ CONTACT_COLUMNS: dict[str, str] = {
     "wait_s": "float64",       # queue wait: answer or abandon time - arrival (nan if blocked)
     "handle_s": "float64",     # time with the agent (nan if not answered / not finished)
     "outcome": "int8",         # HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED
-    "in_window": "bool",       # arrival within the measured window (after warm-up)
+    "in_window": "bool",       # tried in the measured window [warm-up, horizon end)
 }
 
 #: Journey facts per contact, written by the engine (optional in hand-made records).
@@ -136,6 +139,9 @@ class Records:
     pool_busy_s: np.ndarray             # (n_pools, n_intervals) agent-seconds busy
     queue_area: np.ndarray              # (n_channels, n_intervals) contact-seconds queued
     extra: dict[str, object] = field(default_factory=dict)
+    # -- multi-slot chat (None: records made elsewhere; zeros: no chat in the pool) --
+    pool_chats_s: np.ndarray | None = None        # (n_pools, n_intervals) chat-seconds
+    pool_chat_agents_s: np.ndarray | None = None  # agent-seconds holding >= 1 chat
     # -- journey facts (defaults: the classic model, for records made elsewhere) --
     channel_kinds: tuple[str, ...] = ()     # per channel code: voice, chat, ..., bot
     pool_cost_per_hour: np.ndarray | None = None    # per pool code
@@ -145,6 +151,10 @@ class Records:
     recontact_window_s: float = 7 * 86400.0
     pending_journeys: np.ndarray | None = None      # journeys waiting for a next contact
     pending_handoffs: int = 0                       # handoff pieces not yet arrived
+    # -- the follow-up after the horizon (see Scenario.run_out) --
+    cutoff_s: float | None = None     # when the run stopped (None: at end_s)
+    deferred_rows: np.ndarray | None = None    # rows whose channel was closed when tried
+    deferred_from_s: np.ndarray | None = None  # when those customers tried
     # -- backstage systems and outages (None: the scenario has none) --
     backstage_s: np.ndarray | None = None       # per contact: time at backstage systems
     backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
@@ -174,6 +184,19 @@ class Records:
         """Boolean per channel code: a self-service or bot channel."""
         kinds = self.channel_kinds or ("",) * len(self.channels)
         return np.array([k in ("self_service", "bot") for k in kinds], dtype=bool)
+
+    @property
+    def cutoff(self) -> float:
+        """When the run stopped: the end of the follow-up (or of the horizon)."""
+        return self.end_s if self.cutoff_s is None else float(self.cutoff_s)
+
+    def tried_s(self) -> np.ndarray:
+        """Per contact: when the customer tried (the arrival, or earlier if the channel
+        was closed and the contact was moved to its opening)."""
+        tried = np.asarray(self.contacts["arrival_s"], dtype=float).copy()
+        if self.deferred_rows is not None and len(self.deferred_rows):
+            tried[self.deferred_rows] = self.deferred_from_s
+        return tried
 
     @property
     def n_intervals(self) -> int:

@@ -196,6 +196,7 @@ class FieldOps:
         s = world.scenario
         ch_code, in_code, _, _ = world.codes
         self.end_s = world.end_s
+        self.last_s = world.end_s + s.run_out  # visits are made until the follow-up ends
         self.pool_names = tuple(s.technicians)
         territories: dict[str, int] = {}
         self.channels: list[FieldChannel] = []
@@ -217,7 +218,7 @@ class FieldOps:
         self.available = np.zeros(len(self.pool_names))  # technician-seconds in the window
         for p, pool in enumerate(s.technicians.values()):
             fc = by_name[pool_channel(s, pool) or ""]
-            slots = slot_starts(pool, fc.v.slot, s.start, self.end_s + fc.v.booking_window)
+            slots = slot_starts(pool, fc.v.slot, s.start, self.last_s + fc.v.booking_window)
             crew = [Technician(p, k, len(self.techs) + k, slots) for k in range(pool.size)]
             self.techs.extend(crew)
             for a, b in working_blocks(pool, s.start, s.warmup, self.end_s):
@@ -279,7 +280,7 @@ class FieldOps:
         tech.booked += 1
         c = self.cols
         c["pool"][v], c["technician"][v], c["slot_start_s"][v] = tech.pool, tech.index, slot
-        if slot < self.end_s:
+        if slot < self.last_s:
             self.world.after(slot - now, lambda: self._dispatch(v, tech))
 
     def _new_row(self, journey: int, job: list[Any], now: float) -> int:
@@ -361,6 +362,10 @@ class FieldOps:
         if outcome == MISSING_PART:
             lead = max(lead, fc.delivery)
         self._book(c["journey_id"][v], job, lead)
+
+    def open_visits(self) -> bool:
+        """True while a booked visit has not ended."""
+        return VISIT_OPEN in self.cols["outcome"]
 
     # -- results -------------------------------------------------------------------
     def facts(self) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from ``mttr``, from the replication's start; streams ``outage-up/<i>`` and
   ``context_loss`` (via :meth:`sim.model.journeys.Journeys.lose_context`);
 * a pool that is down loses ``share`` of its on-duty agents (busy ones finish
   their contact first, as with a schedule change); after detection a failover
-  from it sends ``share`` of the new work for it to the backup pool.
+  from it sends ``share`` of the new work for it to the backup pool — only work the
+  backup can serve (its channel among the backup's channels, its intent among the
+  backup's skills); the rest stays with the pool that is down.
 
 Work queued before an outage stays where it is; failover ends (fails back) as
 soon as the target is restored. Every outage is logged as (target, kind,
@@ -211,6 +213,7 @@ class Outages:
             for p in pools:
                 route = self.fo_pool.get(p)
                 if (route is not None and self.detected_pool[p]
+                        and world.pools[route.to].can_serve(channel, intent)
                         and (route.share >= 1 or route.share_u.next() < route.share)):
                     p = route.to
                     repeated, handle = self._lose(route, journey, repeated, handle)

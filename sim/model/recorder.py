@@ -140,8 +140,12 @@ class Recorder:
         self.handle = c["handle_s"]
         self.outcome = c["outcome"]
         self.warmup_s = warmup_s
+        self.end_s = end_s
         self.staffed = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.busy = TimeArea(n_pools, warmup_s, end_s, interval_s)
+        # multi-slot chat: chats in progress, and agents holding at least one chat
+        self.chats = TimeArea(n_pools, warmup_s, end_s, interval_s)
+        self.chat_agents = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.queued = TimeArea(n_channels, warmup_s, end_s, interval_s)
 
     def _grow(self) -> None:
@@ -205,8 +209,12 @@ class Recorder:
         for name, dt in CONTACT_COLUMNS.items():
             if name == "contact_id":
                 contacts[name] = np.arange(n, dtype=dt)
-            elif name == "in_window":
-                contacts[name] = buffer_view(self.arrival, "float64", n) >= self.warmup_s
+            elif name == "in_window":  # tried in [warm-up, horizon end), not in the follow-up
+                tried = buffer_view(self.arrival, "float64", n).copy()
+                rows = base.get("deferred_rows")
+                if rows is not None and len(rows):  # closed channel: when the customer tried
+                    tried[rows] = base["deferred_from_s"]
+                contacts[name] = (tried >= self.warmup_s) & (tried < self.end_s)
             else:
                 contacts[name] = buffer_view(self.cols[name], dt, n)
         outcome = contacts["outcome"]
@@ -222,6 +230,8 @@ class Recorder:
             contacts=contacts,
             pool_staffed_s=self.staffed.close(t_end),
             pool_busy_s=self.busy.close(t_end),
+            pool_chats_s=self.chats.close(t_end),
+            pool_chat_agents_s=self.chat_agents.close(t_end),
             queue_area=self.queued.close(t_end),
             **base,
         )

@@ -3,10 +3,21 @@
 Skills-based routing with non-preemptive priorities:
 
 * a new contact goes to the agent who has been idle longest among the pools that
-  may serve it (chat agents with a free slot are used when nobody is idle, the
-  least loaded first);
+  may serve it; a chat may also go to an agent who holds fewer chats than the
+  channel's ``max_concurrency``;
 * a free agent takes the best waiting contact its pool may serve: live channels
   before email, then higher segment priority, then the longest wait (FIFO);
+
+Blending (a pool serving a multi-slot chat channel beside single-slot work such as
+calls): an agent holding chats cannot take a call, so the same rule is kept for
+part-loaded agents by *draining*: an agent holding chats takes no new chat while
+a contact it cannot take now (a call) waits with a rank as good as the chat's (live
+before email, then priority; then the older one wins, so a waiting call always
+does); it finishes its chats and then takes the call. New chats are *packed* in a
+blended pool (the most loaded agent with a free slot first, before an idle agent),
+so that agents drain and stay free for calls; a chat-only pool uses an idle agent
+first and then *spreads* chats (the least loaded agent first), which keeps the
+``concurrency_inflation`` of handle times low.
 * contacts wait in one heap per (pool, channel); a contact that may be served by
   several pools is in several heaps, and entries of contacts that were answered
   elsewhere or abandoned are skipped lazily when they reach the top.
@@ -27,7 +38,8 @@ WAITING = -1  # outcome code of a contact still in queue (see recorder)
 class Agent:
     """One agent: which pool, how many contacts held, whether on duty."""
 
-    __slots__ = ("pool", "load", "on_duty", "leaving", "idle", "idle_since", "gen", "chat_mode")
+    __slots__ = ("pool", "load", "on_duty", "leaving", "idle", "idle_since", "gen", "chat_mode",
+                 "cap", "bucket")
 
     def __init__(self, pool: int) -> None:
         self.pool = pool
@@ -38,6 +50,8 @@ class Agent:
         self.idle_since = 0.0
         self.gen = 0
         self.chat_mode = False
+        self.cap = 1       # chats this agent may hold now (its chat channel's max_concurrency)
+        self.bucket = 0    # load under which it is filed among part-loaded chat agents (0: not)
 
 
 @dataclass
@@ -49,11 +63,21 @@ class PoolState:
     channels: frozenset[int]
     proficiency: list[float]             # per intent code (0: cannot serve)
     chat_capacity: dict[int, int]        # chat channel code -> max concurrent chats
+    blended: bool = False                # multi-slot chat beside single-slot work: pack chats
     idle: deque = field(default_factory=deque)        # (idle_since, gen, agent)
-    partial: list = field(default_factory=list)       # chat agents with a free slot
+    # part-loaded chat agents with a free slot, by load (dicts keep insertion order)
+    partial: list[dict] = field(default_factory=list)
     heaps: dict[int, list] = field(default_factory=dict)  # channel -> heap of keys
-    agents: list = field(default_factory=list)        # on-duty agents (incl. leaving)
+    agents: dict = field(default_factory=dict)        # on-duty agents (incl. leaving), in order
     active: int = 0                                   # on duty and not leaving
+
+    def __post_init__(self) -> None:
+        top = max(self.chat_capacity.values(), default=1)
+        self.partial = [{} for _ in range(top)]
+
+    def can_serve(self, channel: int, intent: int) -> bool:
+        """True if the pool's agents may take ``intent`` on ``channel``."""
+        return channel in self.channels and self.proficiency[intent] > 0
 
 
 class Router:
@@ -75,6 +99,25 @@ class Router:
         """Mark an agent as no longer idle (its idle-line entry becomes stale)."""
         agent.idle = False
 
+    def file(self, agent: Agent) -> None:
+        """File a chat agent under its load if it has a free slot (else unfile it)."""
+        load = agent.load
+        want = load if (agent.chat_mode and 0 < load < agent.cap and not agent.leaving) else 0
+        if want == agent.bucket:
+            return
+        partial = self.pools[agent.pool].partial
+        if agent.bucket:
+            del partial[agent.bucket][agent]
+        if want:
+            partial[want][agent] = None
+        agent.bucket = want
+
+    def unfile(self, agent: Agent) -> None:
+        """Remove an agent from the part-loaded chat agents (it leaves or goes idle)."""
+        if agent.bucket:
+            del self.pools[agent.pool].partial[agent.bucket][agent]
+            agent.bucket = 0
+
     def _head_idle(self, pool: PoolState) -> tuple | None:
         idle = pool.idle
         while idle:
@@ -85,26 +128,75 @@ class Router:
             idle.popleft()
         return None
 
-    def pick_agent(self, pools: tuple[int, ...], channel: int) -> Agent | None:
-        """The agent to answer a new contact on ``channel`` now, or None if all are busy."""
+    def _best_blocking(self, pool: PoolState) -> tuple | None:
+        """The best waiting key on the pool's single-slot channels (a part-loaded chat
+        agent cannot take those), or None."""
+        outcome = self.outcome
+        best = None
+        caps = pool.chat_capacity
+        for channel, heap in pool.heaps.items():
+            if channel in caps:
+                continue
+            while heap and outcome[heap[0][3]] != WAITING:
+                heapq.heappop(heap)
+            if heap and (best is None or heap[0] < best):
+                best = heap[0]
+        return best
+
+    def _partial_agent(self, pool: PoolState, cap: int, rank: tuple) -> Agent | None:
+        """A part-loaded agent of ``pool`` to take one more chat, or None.
+
+        None while a contact the agent cannot take now (a call) waits with a rank
+        (live before email, then priority) as good as the chat's: the agent drains
+        to take it. Blended pools pack chats (most loaded first), so agents drain;
+        chat-only pools spread them (least loaded first).
+        """
+        blocking = self._best_blocking(pool) if pool.blended else None
+        if blocking is not None and blocking[:2] <= rank:
+            return None
+        buckets = pool.partial
+        loads = range(min(cap, len(buckets)) - 1, 0, -1) if pool.blended \
+            else range(1, min(cap, len(buckets)))
+        for load in loads:
+            bucket = buckets[load]
+            if bucket:
+                return next(iter(bucket))
+        return None
+
+    def pick_agent(self, pools: tuple[int, ...], channel: int,
+                   rank: tuple = (0, 0)) -> Agent | None:
+        """The agent to answer a new contact on ``channel`` now, or None if all are busy.
+
+        ``rank`` is the contact's (rank, -priority), the head of its queue key.
+        A new chat goes first to a part-loaded agent of a blended pool (packing),
+        then to the longest-idle agent, then to the least loaded agent of a chat-only
+        pool.
+        """
+        pool_states = self.pools
+        for p in pools:
+            pool = pool_states[p]
+            if pool.blended:
+                cap = pool.chat_capacity.get(channel)
+                if cap is not None and cap > 1:
+                    agent = self._partial_agent(pool, cap, rank)
+                    if agent is not None:
+                        return agent
         best = None
         for p in pools:
-            entry = self._head_idle(self.pools[p])
+            entry = self._head_idle(pool_states[p])
             if entry is not None and (best is None or entry[0] < best[0]):
                 best = entry
         if best is not None:
             return best[2]
         chosen = None
         for p in pools:
-            pool = self.pools[p]
+            pool = pool_states[p]
             cap = pool.chat_capacity.get(channel)
-            if cap is None or not pool.partial:
+            if cap is None or cap < 2 or pool.blended:
                 continue
-            for agent in pool.partial:
-                if agent.load < cap and not agent.leaving and (
-                    chosen is None or agent.load < chosen.load
-                ):
-                    chosen = agent
+            agent = self._partial_agent(pool, cap, rank)
+            if agent is not None and (chosen is None or agent.load < chosen.load):
+                chosen = agent
         return chosen
 
     # -- contacts ----------------------------------------------------------------
@@ -117,24 +209,62 @@ class Router:
         heapq.heappush(heap, key)
 
     def pick_contact(self, agent: Agent) -> tuple | None:
-        """Pop the best waiting contact this agent may take now, or None."""
+        """Pop the best waiting contact this agent may take now, or None.
+
+        An agent holding chats may take only chats; if the best contact waiting for
+        its pool is one it cannot take now (a call), it takes nothing and drains.
+        """
         pool = self.pools[agent.pool]
         outcome = self.outcome
         best_heap = None
         best_key = None
+        blocked = None
         load = agent.load
         caps = pool.chat_capacity
         for channel, heap in pool.heaps.items():
-            if load and (channel not in caps or load >= caps[channel]):
-                continue
             while heap and outcome[heap[0][3]] != WAITING:
                 heapq.heappop(heap)
-            if heap and (best_key is None or heap[0] < best_key):
+            if not heap:
+                continue
+            if load and (channel not in caps or load >= caps[channel]):
+                if blocked is None or heap[0] < blocked:
+                    blocked = heap[0]
+                continue
+            if best_key is None or heap[0] < best_key:
                 best_key = heap[0]
                 best_heap = heap
-        if best_heap is None:
+        if best_heap is None or (blocked is not None and blocked < best_key):
             return None
         return heapq.heappop(best_heap)
+
+
+def reached_pairs(scenario, pools: list[PoolState],  # noqa: ANN001
+                  codes: tuple[dict, dict, dict, dict]) -> set[tuple[int, int, int]]:
+    """(pool, channel, intent) triples a pool receives by overflow, handoff or escalation.
+
+    Overflow brings the source pool's intents on the channels both pools serve; a
+    handoff or an escalation brings the source's intents (those the rule names, if
+    it names some) on the source's channels (the piece keeps its contact's channel).
+    Only work the receiving pool can take (its skills) counts.
+    """
+    ch_code, in_code, _, pl_code = codes
+    out: set[tuple[int, int, int]] = set()
+    for name, pool in scenario.pools.items():
+        src = pools[pl_code[name]]
+        served = [i for i in range(len(in_code)) if src.proficiency[i] > 0]
+        moves: list[tuple[int, list[int], frozenset[int]]] = []
+        if pool.overflow:
+            dst = pl_code[pool.overflow.to]
+            moves.append((dst, served, src.channels & pools[dst].channels))
+        for h in pool.handoffs:
+            carried = served if h.intents is None else [in_code[n] for n in h.intents]
+            moves.append((pl_code[h.to], carried, src.channels))
+        if pool.escalate_to is not None:
+            moves.append((pl_code[pool.escalate_to], served, src.channels))
+        for dst, intents, channels in moves:
+            out.update((dst, c, i) for c in channels for i in intents
+                       if pools[dst].proficiency[i] > 0)
+    return out
 
 
 def entry_pools(
@@ -143,27 +273,22 @@ def entry_pools(
     """(channel, intent, segment) -> pools a fresh customer contact may go to.
 
     Default: every pool serving the channel with the intent among its skills,
-    except pools only reached by overflow, handoff or escalation from another such
-    pool. The scenario's ``routing`` rules come first: the first rule matching the
-    contact's segment, intent and channel whose pools can serve it sends the contact
-    to those of its pools that can (a rule none of whose pools can serve the
-    contact is passed over).
+    except pools that receive that same (channel, intent) work by overflow, handoff
+    or escalation from another pool (a back office taking phone handoffs still gets
+    fresh emails if it lists email), unless no other pool can serve it. The
+    scenario's ``routing`` rules come first: the first rule matching the contact's
+    segment, intent and channel whose pools can serve it sends the contact to those
+    of its pools that can (a rule none of whose pools can serve the contact is
+    passed over).
     """
     ch_code, in_code, sg_code, pl_code = codes
-    targets: set[int] = set()
-    for pool in scenario.pools.values():
-        if pool.overflow:
-            targets.add(pl_code[pool.overflow.to])
-        for h in pool.handoffs:
-            targets.add(pl_code[h.to])
-        if pool.escalate_to is not None:
-            targets.add(pl_code[pool.escalate_to])
+    reached = reached_pairs(scenario, pools, codes)
     seg_names = list(sg_code)
     entry = {}
     for ci, ch_name in enumerate(ch_code):
         for ii, in_name in enumerate(in_code):
-            able = [p.index for p in pools if ci in p.channels and p.proficiency[ii] > 0]
-            first = [p for p in able if p not in targets]
+            able = [p.index for p in pools if p.can_serve(ci, ii)]
+            first = [p for p in able if (p, ci, ii) not in reached]
             default = tuple(first or able)
             for si in range(len(sg_code)):
                 chosen = default
@@ -194,5 +319,6 @@ def build_pools(scenario, ch_code: dict, intent_names: tuple[str, ...]) -> list[
             for c in pool.channels
             if scenario.channels[c].kind == "chat"
         }
-        pools.append(PoolState(i, name, chans, prof, caps))
+        blended = any(c > 1 for c in caps.values()) and any(c not in caps for c in chans)
+        pools.append(PoolState(i, name, chans, prof, caps, blended))
     return pools

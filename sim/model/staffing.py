@@ -2,7 +2,9 @@
 
 A pool's headcount is a step function of time, from a fixed ``size``, a
 ``schedule`` (headcount per interval of the day or week) or ``shifts`` (blocks of
-agents on duty between two times of day on some weekdays, net of shrinkage).
+agents on duty between two times of day on some weekdays, net of shrinkage: at each
+minute the on-duty agents of every shift, times one minus its shrinkage, are summed
+and the total is rounded once to the nearest agent, halves up).
 
 :class:`Staffing` makes the world follow the steps: agents join when the headcount
 rises (and take waiting contacts at once); when it falls, idle agents leave at once
@@ -60,17 +62,19 @@ def _weekly_grid(pool: Pool) -> tuple[float, np.ndarray]:
     assert pool.shifts is not None
     grid = 60.0  # shifts start and end on any minute
     n = int(WEEK_S / grid)
-    week = np.zeros(n, dtype=np.float64)
+    net_week = np.zeros(n, dtype=np.float64)
     for shift in pool.shifts:
-        net = round(shift.agents * (1.0 - shift.shrinkage))
+        net = shift.agents * (1.0 - shift.shrinkage)  # rounded once, on the pool's total
         for day in shift.day_indices:
             a = day * DAY_S + shift.start
             overnight = shift.end <= shift.start
             b = (day + overnight) * DAY_S + shift.end
             i0, i1 = int(round(a / grid)), int(round(b / grid))
             idx = np.arange(i0, i1) % n
-            week[idx] += net
-    return grid, week.astype(np.int64)
+            net_week[idx] += net
+    # Round the net total at each minute once, halves up: a roster written one row per
+    # agent gives the same staffing as one summed row (the slack absorbs float sums).
+    return grid, np.floor(net_week + 0.5 + 1e-9).astype(np.int64)
 
 
 def max_headcount(pool: Pool) -> int:
@@ -89,14 +93,18 @@ class Staffing:
         staffed: the recorder's agents-on-duty area per pool.
         free: hands a free agent its next contact, or makes it idle
             (:meth:`sim.model.world.World.free`); called for every agent that joins.
+        refile: files a chat agent among the part-loaded ones, or not, after it was
+            asked to leave, stays after all, or leaves
+            (:meth:`sim.model.routing.Router.file`).
     """
 
     def __init__(self, env: simpy.Environment, pools: list[PoolState], staffed: TimeArea,
-                 free: Callable[[Agent], None]) -> None:
+                 free: Callable[[Agent], None], refile: Callable[[Agent], None]) -> None:
         self.env = env
         self.pools = pools
         self.staffed = staffed
         self.free = free
+        self.refile = refile
 
     def start(self, scenario: Scenario, end_s: float,
               set_headcount: Callable[[int, int], None]) -> None:
@@ -119,14 +127,17 @@ class Staffing:
         delta = target - pool.active
         if delta > 0:
             for agent in pool.agents:  # busy agents asked to leave stay after all
-                if delta and agent.leaving:
+                if not delta:
+                    break
+                if agent.leaving:
                     agent.leaving = False
                     pool.active += 1
                     delta -= 1
+                    self.refile(agent)
             for _ in range(delta):
                 agent = Agent(p)
                 agent.on_duty = True
-                pool.agents.append(agent)
+                pool.agents[agent] = None
                 pool.active += 1
                 self.staffed.change(p, now, 1.0)
                 self.free(agent)
@@ -143,8 +154,7 @@ class Staffing:
                 if not agent.leaving:
                     agent.leaving = True
                     pool.active -= 1
-                    if agent in pool.partial:
-                        pool.partial.remove(agent)
+                    self.refile(agent)
                     remove -= 1
 
     def off_duty(self, agent: Agent, now: float) -> None:
@@ -155,9 +165,8 @@ class Staffing:
         agent.on_duty = False
         agent.leaving = False
         agent.idle = False
-        pool.agents.remove(agent)
-        if agent in pool.partial:
-            pool.partial.remove(agent)
+        del pool.agents[agent]
+        self.refile(agent)
         self.staffed.change(agent.pool, now, -1.0)
 
 

@@ -86,13 +86,15 @@ class World:
                             journeys=journeys)
         self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
-        self.staffing = Staffing(self.env, self.pools, self.rec.staffed, self.free)
+        self.staffing = Staffing(self.env, self.pools, self.rec.staffed, self.free,
+                                 self.router.file)
         self._off_duty = self.staffing.off_duty
         entry = entry_pools(s, self.pools, self.codes)
         # nested lists: three subscripts are cheaper than hashing a tuple, per contact
         self.entry = [[[entry[(c, i, g)] for g in range(len(sg_code))]
                        for i in range(len(in_code))] for c in range(len(ch_code))]
-        # per pool and channel: (target pool, after) where the target serves that channel
+        # per pool and channel: (target pool, after) where the target serves that channel;
+        # a contact overflows only if the target also has its intent among its skills
         self.overflow = [
             [(pl_code[p.overflow.to], p.overflow.after)
              if p.overflow and ch in s.pools[p.overflow.to].channels else None
@@ -129,18 +131,57 @@ class World:
         enter = self.arrive if self.jm is None else self.jm.enter
         self.arrivals = Arrivals(self.env, self.demand, [spec.channel for spec in specs], enter)
         self._handle_of: dict[int, float] = {}  # base handle time of each waiting contact
+        self.deferred: dict[int, float] = {}  # row -> when the customer tried (channel closed)
+        self._deferred = 0  # deferred arrivals not made yet (without the journey machine)
+        self.cutoff_s = self.end_s  # when the follow-up after the horizon stopped
 
     # -- running -------------------------------------------------------------------
     def run(self) -> World:
-        """Play the replication to the end of the horizon."""
+        """Play the replication to the end of the horizon, then the follow-up."""
         # the order matters: events due at the same time fire in the order scheduled
         set_hc = self.staffing.set_headcount if self.out is None else self.out.set_headcount
-        self.staffing.start(self.scenario, self.end_s, set_hc)
+        self.staffing.start(self.scenario, self.end_s + self.scenario.run_out, set_hc)
         if self.out is not None:
             self.out.start()
         self.arrivals.start(self.end_s)
         self.env.run(until=self.end_s)
+        self.cutoff_s = self._follow_up()
         return self
+
+    def _follow_up(self) -> float:
+        """Play on after the horizon, with no new customers, until every contact,
+        scheduled recontact, handoff and visit under way has ended (checked every
+        hour of simulated time, then every day) or ``run_out`` has passed.
+
+        Returns the time the run stopped (the cut-off of what is still open).
+        """
+        limit = self.end_s + self.scenario.run_out
+        t = self.end_s
+        lo = 0  # rows before this one are known to have ended
+        while t < limit:
+            lo = self._first_open(lo)
+            if lo == self.rec.n and not self._scheduled():
+                break
+            t = min(limit, t + (3600.0 if t - self.end_s < 86400.0 else 86400.0))
+            self.env.run(until=t)
+        return t
+
+    def _first_open(self, lo: int) -> int:
+        """The first row at or after ``lo`` still waiting or in service (``rec.n``: none)."""
+        n = self.rec.n
+        if lo >= n:
+            return n
+        # a view of the outcome buffer, released before the run goes on (it can grow)
+        view = np.frombuffer(self.rec.outcome, dtype=np.int8, count=n)
+        hit = np.flatnonzero(view[lo:] < 0)
+        del view
+        return lo + int(hit[0]) if hit.size else n
+
+    def _scheduled(self) -> bool:
+        """True while a contact, piece or visit of a journey is scheduled to come."""
+        return bool(self._deferred or (self.jm is not None and self.jm.pending)
+                    or self.handoffs.pending
+                    or (self.field is not None and self.field.open_visits()))
 
     def after(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` (no arguments) ``delay`` seconds from now."""
@@ -195,18 +236,20 @@ class World:
                               offline)
         if pools is None:
             pools = self.entry[channel][intent][segment]
-        agent = None if down else self.router.pick_agent(pools, channel)
+        agent = None if down else self.router.pick_agent(
+            pools, channel, (1 if offline else self.rank[channel], -self.priority[segment]))
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
             return row
-        if down or (self.waiting[channel] >= self.capacity[channel] and step == 0):
+        if down or (step == 0 and self.waiting[channel] >= self.capacity[channel]):
             rec.outcome[row] = BLOCKED
             rec.end[row] = now
             if self.jm is not None:
                 self.jm.unresolved(row, retry=True)
             return row
-        self.waiting[channel] += 1
-        rec.queued.change(channel, now, 1.0)
+        if step == 0:  # the channel's queue holds customers, not other pools' pieces of work
+            self.waiting[channel] += 1
+            rec.queued.change(channel, now, 1.0)
         key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
         for p in pools:
             self.router.enqueue(p, channel, key)
@@ -215,12 +258,22 @@ class World:
             ev = self.env.timeout(patience)
             ev.callbacks.append(lambda _e: self._abandon(row, channel))
         for p in pools:
-            over = self.overflow[p][channel]
-            if over is not None:
-                target, after = over
-                ev = self.env.timeout(after)
-                ev.callbacks.append(partial(self._overflow, row, channel, key, target))
+            self._schedule_overflow(p, row, channel, intent, key, pools)
         return row
+
+    def _schedule_overflow(self, p: int, row: int, channel: int, intent: int, key: tuple,
+                           queued_in: tuple[int, ...]) -> None:
+        """Start pool ``p``'s overflow timer for a contact waiting in its queue, if the
+        target can serve the contact and does not hold it already."""
+        over = self.overflow[p][channel]
+        if over is None:
+            return
+        target, after = over
+        if target in queued_in or not self.pools[target].proficiency[intent]:
+            return
+        ev = self.env.timeout(after)
+        ev.callbacks.append(partial(self._overflow, row, channel, intent, key, target,
+                                    queued_in))
 
     def _defer(self, channel: int, intent: int, segment: int, patience: float, handle: float,
                journey: int, pools: tuple[int, ...] | None, attempt: int, repeated: bool,
@@ -228,16 +281,25 @@ class World:
         """The customer contact lands on a closed channel: it arrives when the channel
         next opens (:mod:`sim.model.hours`; no random draw). Returns -1 (no row yet)."""
         assert self.hours is not None
-        wait = self.hours.delay(channel, self.env.now)
+        tried = self.env.now
+        wait = self.hours.delay(channel, tried)
 
         def action() -> None:
-            self.arrive(channel, intent, segment, patience, handle, journey, 0, pools, attempt,
-                        repeated, offline)
+            row = self.arrive(channel, intent, segment, patience, handle, journey, 0, pools,
+                              attempt, repeated, offline)
+            if row >= 0:  # the customer first tried at ``tried``: the night counts
+                self.deferred[row] = tried
 
         if self.jm is not None:  # the journey is pending meanwhile
             self.jm.later(wait, journey, action)
         else:
-            self.after(wait, action)
+            self._deferred += 1
+
+            def arrive_later() -> None:
+                self._deferred -= 1
+                action()
+
+            self.after(wait, arrive_later)
         return -1
 
     def _abandon(self, row: int, channel: int) -> None:
@@ -248,25 +310,32 @@ class World:
         rec.outcome[row] = ABANDONED
         rec.end[row] = now
         rec.wait[row] = now - rec.arrival[row]
-        self.waiting[channel] -= 1
+        self.waiting[channel] -= 1  # only customers abandon (pieces have no patience)
         rec.queued.change(channel, now, -1.0)
         self._handle_of.pop(row, None)
         if self.jm is not None:
             self.jm.unresolved(row, retry=True)
 
-    def _overflow(self, row: int, channel: int, key: tuple, target: int, _event: object) -> None:
+    def _overflow(self, row: int, channel: int, intent: int, key: tuple, target: int,
+                  queued_in: tuple[int, ...], _event: object) -> None:
+        """The contact has waited ``after`` for a pool with overflow: it becomes eligible
+        for the target too, and the target's own overflow timer starts (tiered
+        overflow A -> B -> C chains; a pool already holding the contact is skipped)."""
         if self.rec.outcome[row] != WAITING:
             return
         self.router.enqueue(target, channel, key)
-        agent = self.router.pick_agent((target,), channel)
+        agent = self.router.pick_agent((target,), channel, key[:2])
         if agent is not None:
             self._answer_waiting(agent, row, channel)
+            return
+        self._schedule_overflow(target, row, channel, intent, key, (*queued_in, target))
 
     def _answer_waiting(self, agent: Agent, row: int, channel: int) -> None:
         rec = self.rec
         now = self.env.now
-        self.waiting[channel] -= 1
-        rec.queued.change(channel, now, -1.0)
+        if not rec.step[row]:
+            self.waiting[channel] -= 1
+            rec.queued.change(channel, now, -1.0)
         handle = self._handle_of.pop(row)
         self._answer(agent, row, channel, rec.intent[row], handle, now)
 
@@ -274,28 +343,32 @@ class World:
         self, agent: Agent, row: int, channel: int, intent: int, handle: float, now: float
     ) -> None:
         rec = self.rec
-        pool = self.pools[agent.pool]
+        p = agent.pool
+        pool = self.pools[p]
         if agent.idle:
             self.router.take(agent)
         if agent.load == 0:
-            rec.busy.change(agent.pool, now, 1.0)
+            rec.busy.change(p, now, 1.0)
         agent.load += 1
-        chat_cap = pool.chat_capacity.get(channel)
-        agent.chat_mode = chat_cap is not None
-        if chat_cap is not None and chat_cap > 1:
-            if agent.load < chat_cap:
-                if agent not in pool.partial:
-                    pool.partial.append(agent)
-            elif agent in pool.partial:
-                pool.partial.remove(agent)
+        cap = pool.chat_capacity.get(channel)
+        if cap is not None and cap > 1:  # a multi-slot chat
+            if agent.load == 1:
+                rec.chat_agents.change(p, now, 1.0)
+            rec.chats.change(p, now, 1.0)
+            agent.chat_mode = True
+            agent.cap = cap
+            self.router.file(agent)
             handle *= 1.0 + self.inflation[channel] * (agent.load - 1)
-        handle /= pool.proficiency[intent] or 1.0
+        else:
+            agent.chat_mode = False
+        # routing never gives a pool work outside its skills (proficiency > 0)
+        handle /= pool.proficiency[intent]
         rec.outcome[row] = IN_SERVICE
         rec.answer[row] = now
         rec.wait[row] = now - rec.arrival[row]
-        rec.pool[row] = agent.pool
+        rec.pool[row] = p
         if self.bs is not None:
-            systems = self.bs.need[agent.pool][intent]
+            systems = self.bs.need[p][intent]
             if systems:
                 self.bs.serve(agent, row, channel, handle, systems)
                 return
@@ -319,36 +392,37 @@ class World:
     def release(self, agent: Agent) -> None:
         """The agent is done with one contact."""
         agent.load -= 1
+        now = self.env.now
+        if agent.chat_mode:
+            rec = self.rec
+            rec.chats.change(agent.pool, now, -1.0)
+            if agent.load == 0:
+                rec.chat_agents.change(agent.pool, now, -1.0)
         if agent.load == 0:
-            self.rec.busy.change(agent.pool, self.env.now, -1.0)
+            self.rec.busy.change(agent.pool, now, -1.0)
         self.free(agent)
 
     def free(self, agent: Agent) -> None:
         """An agent finished a contact: leave, take the next contact, or go idle."""
-        pool = self.pools[agent.pool]
-        now = self.env.now
+        router = self.router
         if agent.leaving:
             if agent.load == 0:
-                self._off_duty(agent, now)
+                self._off_duty(agent, self.env.now)
             return
         while True:
-            key = self.router.pick_contact(agent)
+            key = router.pick_contact(agent)
             if key is None:
                 break
             row = key[3]
             self._answer_waiting(agent, row, self.rec.channel[row])
-            if not agent.chat_mode:
-                return
-            cap = pool.chat_capacity[self.rec.channel[row]]
-            if agent.load >= cap:
+            if not agent.chat_mode or agent.load >= agent.cap:
                 return
         if agent.load == 0:
             agent.chat_mode = False
-            if agent in pool.partial:
-                pool.partial.remove(agent)
-            self.router.make_idle(agent, now)
-        elif agent.chat_mode and agent not in pool.partial:
-            pool.partial.append(agent)
+            router.unfile(agent)
+            router.make_idle(agent, self.env.now)
+        else:
+            router.file(agent)
 
     # -- results --------------------------------------------------------------------
     def records(self) -> Records:
@@ -360,6 +434,11 @@ class World:
             pending_journeys=np.asarray(
                 self.jm.pending_journeys() if self.jm else [], dtype=np.int64),
             pending_handoffs=self.handoffs.pending,
+            cutoff_s=self.cutoff_s,
+            deferred_rows=np.fromiter(self.deferred.keys(), dtype=np.int64,
+                                      count=len(self.deferred)),
+            deferred_from_s=np.fromiter(self.deferred.values(), dtype=float,
+                                        count=len(self.deferred)),
         )
         if self.bs is not None:
             base.update(self.bs.facts(self.rec.n))

@@ -313,6 +313,11 @@ class Scenario(Model):
     horizon: Seconds = Field(gt=0)
     """Simulated time per replication that is measured (after the warm-up)."""
     warmup: Seconds = 0.0
+    run_out: Seconds = Field(default=14 * 86400.0, le=366 * 86400.0)
+    """Follow-up after the horizon: no new customer arrives, and the contacts and
+    journeys already under way are played on (against the scheduled staff) until they
+    end or this long has passed, so that journey KPIs are not cut at the horizon
+    (``0s``: stop at the horizon)."""
     replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     interval: Seconds = 1800.0

@@ -96,7 +96,7 @@ def _rich_scenario(**over):
     d = base(
         horizon="30h", warmup="1h",
         channels={
-            "phone": {"kind": "voice", "queue_capacity": 30,
+            "phone": {"kind": "voice", "queue_capacity": 5,
                       "patience": {"dist": "exponential", "mean": "90s"}},
             "chat": {"kind": "chat", "max_concurrency": 3, "concurrency_inflation": 0.3,
                      "patience": {"dist": "exponential", "mean": "5min"}},
