@@ -64,11 +64,21 @@ def check_records(rec: Records) -> None:
              "busy agents never exceed agents on duty")
     _require(bool((rec.pool_busy_s >= -1e-9).all() and (rec.queue_area >= -1e-9).all()),
              "time-weighted quantities are non-negative")
+    if rec.pool_chats_s is not None and rec.pool_chat_agents_s is not None:
+        slots = (np.ones(len(rec.pools)) if rec.pool_chat_slots is None
+                 else np.asarray(rec.pool_chat_slots, dtype=float))[:, None]
+        holding = rec.pool_chat_agents_s
+        _require(bool((holding >= -1e-9).all() and (holding <= rec.pool_busy_s + 1e-6).all()
+                      and (rec.pool_chats_s >= holding - 1e-6).all()
+                      and (rec.pool_chats_s <= holding * slots + 1e-6).all()),
+                 "chat agents hold between one chat and their slots, and are busy")
 
 
 def check_kpis(kpis) -> None:  # noqa: ANN001 - a tidy pandas frame
     """Shares (rates, levels, utilisation) lie within [0, 1]."""
     shares = kpis[kpis.kpi.isin(["abandon_rate", "blocked_rate", "p_wait", "service_level",
-                                 "utilization", "recontact_rate", "fcr", "containment_rate"])]
+                                 "utilization", "recontact_rate", "fcr", "containment_rate",
+                                 "retry_rate", "slot_occupancy", "open_at_cutoff",
+                                 "resolution_rate"])]
     values = shares.value.dropna()
     _require(bool(((values >= -1e-12) & (values <= 1 + 1e-12)).all()), "KPI shares within [0, 1]")

@@ -142,6 +142,8 @@ class Records:
     # -- multi-slot chat (None: records made elsewhere; zeros: no chat in the pool) --
     pool_chats_s: np.ndarray | None = None        # (n_pools, n_intervals) chat-seconds
     pool_chat_agents_s: np.ndarray | None = None  # agent-seconds holding >= 1 chat
+    pool_chat_slots: np.ndarray | None = None     # per pool: chats an agent may hold
+    short_abandon_s: np.ndarray | None = None     # per channel: short-abandon threshold (NaN)
     # -- journey facts (defaults: the classic model, for records made elsewhere) --
     channel_kinds: tuple[str, ...] = ()     # per channel code: voice, chat, ..., bot
     pool_cost_per_hour: np.ndarray | None = None    # per pool code

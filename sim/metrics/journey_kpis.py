@@ -7,11 +7,11 @@ costs anything.
 
 Which journeys count
 --------------------
-Journeys whose first contact arrived in the measured window. A journey is split
-by the channel of its *first* contact, its segment and its intent. Journeys still
-open at the end (a contact in progress, or a recontact or handoff scheduled after
-the end) are counted as they stand: a horizon long against the recontact delays
-keeps that censoring small.
+Journeys whose first customer *tried* in the measured window (the cohort). The
+model follows them after the horizon, with no new arrivals, until each is
+resolved or given up (``run_out``); those still open when it stops are counted
+as they stand and their share is reported (``open_at_cutoff``). A journey is split
+by the channel of its *first* contact, its segment and its intent.
 
 Definitions
 -----------
@@ -20,16 +20,21 @@ journeys
 resolution_rate
     resolved / journeys.
 resolution_latency_s, _p50, _p90
-    mean, median and 90th percentile over resolved journeys of the time from the
-    first contact's arrival to the end of the resolving contact.
+    mean, median and 90th percentile over resolved journeys of the time from when
+    the customer first tried (a night waiting for a closed line counts) to the end
+    of the resolving contact.
 recontact_rate
-    journeys with a repeat attempt (a retry or recontact, not an escalation from a
-    bot or a handoff) arriving within the recontact window of the first contact /
-    journeys.
+    journeys in which the customer came back within the recontact window after a
+    contact an agent served (or a self-service / bot session that ended without
+    escalating) / journeys with such a served contact. A retry after an abandoned or
+    blocked contact is not a recontact, nor is an escalation from a bot.
+retry_rate
+    journeys with a new attempt after an abandoned or blocked contact / journeys.
 fcr
-    journeys resolved on their only customer contact (transfers within it allowed;
-    not by a technician visit)
-    / journeys.
+    first-contact resolution (COPC style): journeys resolved at the first customer
+    contact an agent answered, with no customer contact after it (transfers within
+    it allowed; not by a technician visit) / journeys that reached an agent. A bot
+    session escalated to an agent who resolves counts as resolved at first contact.
 containment_rate
     self-service and bot sessions (in window, ended) that contained the need /
     those sessions; split by the session's own channel, segment and intent.
@@ -38,14 +43,16 @@ contacts_per_journey, transfers_per_journey
 effort_score
     mean effort (1..7, :mod:`sim.metrics.effort`) over journeys that ended
     (resolved or given up).
+open_at_cutoff
+    journeys still open when the run stopped / journeys.
 cost_total
     ``all``: staffed agent time at each pool's ``cost_per_hour`` over the window
-    plus the fees of the contacts that arrived in it (and technician time and visit
-    fees, :mod:`sim.metrics.field`); ``pool``: the pool's staffed
-    cost; channel, segment, intent: the loaded cost of their journeys (see
-    :mod:`sim.metrics.journeys`).
+    plus the fees of the cohort's contacts (and technician time and visit fees,
+    :mod:`sim.metrics.field`); ``pool``: the pool's staffed cost; channel, segment,
+    intent: the cost of their journeys, whose staff shares add up to the pools'
+    staffed cost (see :mod:`sim.metrics.journeys`).
 cost_per_journey
-    cost_total / journeys (``all``), the mean loaded journey cost otherwise.
+    cost_total / journeys (``all``), the mean journey cost otherwise.
 """
 
 from __future__ import annotations
@@ -70,11 +77,13 @@ JOURNEY_KPIS: tuple[str, ...] = (
     "resolution_latency_s_p50",
     "resolution_latency_s_p90",
     "recontact_rate",
+    "retry_rate",
     "fcr",
     "containment_rate",
     "contacts_per_journey",
     "transfers_per_journey",
     "effort_score",
+    "open_at_cutoff",
     "cost_total",
     "cost_per_journey",
 )
@@ -119,8 +128,11 @@ def journey_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     codes, win, n = _members(ctx, group)
     journeys = np.bincount(codes[win], minlength=n).astype(float)
 
-    def share(mask: np.ndarray) -> np.ndarray:
-        return _ratio(np.bincount(codes[win & mask], minlength=n).astype(float), journeys)
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[win & mask], minlength=n).astype(float)
+
+    def share(mask: np.ndarray, of: np.ndarray | None = None) -> np.ndarray:
+        return _ratio(count(mask), journeys if of is None else count(of))
 
     resolved = win & f.resolved
     latency = f.resolution_latency_s
@@ -130,8 +142,10 @@ def journey_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         "resolution_latency_s": _mean(codes, resolved, latency, n),
         "resolution_latency_s_p50": _percentile(codes, resolved, latency, n, 50),
         "resolution_latency_s_p90": _percentile(codes, resolved, latency, n, 90),
-        "recontact_rate": share(f.recontacted),
-        "fcr": share(f.fcr),
+        "recontact_rate": share(f.recontacted, f.served),
+        "retry_rate": share(f.retried),
+        "fcr": share(f.fcr, f.reached_agent),
+        "open_at_cutoff": share(f.open),
         "contacts_per_journey": _mean(codes, win, f.contacts.astype(float), n),
         "transfers_per_journey": _mean(codes, win, f.transfers.astype(float), n),
         "effort_score": _mean(codes, win & f.finished, f.effort_score, n),
@@ -162,7 +176,7 @@ def cost_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     journeys = np.bincount(codes[win], minlength=n).astype(float)
     if group == "all":
         fees, _ = row_costs(r)
-        total = np.array([staff.sum() + fees[ctx.in_window].sum() + field_cost(r)])
+        total = np.array([staff.sum() + fees.sum() + field_cost(r)])
     else:
         total = np.bincount(codes[win], weights=f.cost[win], minlength=n)
     return {"cost_total": total, "cost_per_journey": _ratio(total, journeys)}

@@ -10,20 +10,34 @@ The result is a tidy frame with one row per ``(group, member, kpi)``:
 
 Which contacts count
 --------------------
-Only contacts whose arrival lies in the measured window (``in_window``) count.
+Only contacts whose customer tried in the measured window (``in_window``) count.
 Customer KPIs use *customer contacts*, the ``step == 0`` rows; rows with
-``step > 0`` are internal handoff pieces. Pool KPIs use every row (any step) an
-agent of that pool answered. Contacts still *open* at the end have an unknown fate:
-they are left out of the service-level denominator and of the journey sojourn.
+``step > 0`` are internal handoff pieces. Self-service and bot *sessions* are
+counted apart (``sessions``): they are never offered to an agent, so a customer
+who goes from the bot to the phone is offered once, on the phone. Pool KPIs use
+every row (any step) an agent of that pool answered. The model follows the
+window's contacts after the horizon (``run_out``), so few are still open when it
+stops; those are left out of the service-level denominator while they could still
+be answered in time.
+
+Waiting-time KPIs of the whole operation (and of a segment, intent, outage or
+event) are taken over the *live* channels (voice and chat), where seconds
+matter: an email's day in the queue is reported by its channel, not averaged
+into the answer speed of calls. An operation with no live channel uses all.
 
 Definitions (times in seconds)
 ------------------------------
 offered
-    customer contacts.
+    customer contacts offered to agents (not self-service or bot sessions).
+sessions
+    self-service and bot sessions.
 handled
     contacts served by an agent (outcome handled or transferred).
-abandon_rate, blocked_rate
-    abandoned / offered, blocked / offered.
+abandon_rate
+    abandoned / offered, both without *short abandons* (abandoned within the
+    channel's ``short_abandon`` wait, if it sets one).
+blocked_rate
+    blocked / offered.
 p_wait
     share of queued contacts (answered or abandoned) whose wait was > 0.
 asa_s
@@ -31,12 +45,22 @@ asa_s
 mean_wait_s
     mean wait of answered or abandoned contacts (abandoned: up to abandonment).
 service_level
-    contacts answered within their channel's target / offered, over channels that
-    have a target (NaN target: not counted). A contact still waiting when the run
-    ends counts as a miss once it has waited longer than the target, and is left
-    out while it could still be answered in time.
+    contacts answered within their channel's target / offered contacts whose
+    outcome is decided, without short abandons; channels with no target are left
+    out. A contact still waiting when the run stops is a miss once it has waited
+    longer than the target.
+backlog_end, backlog_age_p90_s
+    customer contacts still waiting in a queue at the end of the horizon (all
+    tried before it; step 0), and the 90th percentile of their age then.
 utilization
-    busy / staffed agent-seconds (``all``: over all pools).
+    busy / staffed agent-seconds (``all``: over all pools); an agent holding at
+    least one chat is busy.
+slot_occupancy
+    share of the pool's capacity in use: chat-seconds held, plus other busy time
+    times the slots (a call takes the whole agent), / (staffed agent-seconds x
+    slots per agent). Equals utilization for single-slot pools.
+mean_concurrency
+    chats held on average by an agent holding at least one (multi-slot pools).
 staffed_agents_mean, busy_agents_mean
     staffed / busy agent-seconds divided by the window length (``all``: summed
     over pools).
@@ -47,9 +71,7 @@ aht_s
     mean handle time of finished, served contacts.
 
 Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
-are defined in :mod:`sim.metrics.journey_kpis`. Self-service and bot sessions
-count as offered contacts of their channel but are never queued, answered or
-handled by an agent, so the waiting and handling KPIs leave them out.
+are defined in :mod:`sim.metrics.journey_kpis`.
 
 Adding KPIs
 -----------
@@ -83,6 +105,7 @@ CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage",
 #: Every KPI name this module produces, in display order.
 KPI_ORDER: tuple[str, ...] = (
     "offered",
+    "sessions",
     "handled",
     "abandon_rate",
     "blocked_rate",
@@ -90,7 +113,11 @@ KPI_ORDER: tuple[str, ...] = (
     "asa_s",
     "mean_wait_s",
     "service_level",
+    "backlog_end",
+    "backlog_age_p90_s",
     "utilization",
+    "slot_occupancy",
+    "mean_concurrency",
     "mean_sojourn_s",
     "aht_s",
     "staffed_agents_mean",
@@ -152,6 +179,18 @@ class KpiContext:
         self.customer = self.in_window & (self.step == 0)
         self.pool_rows = self.in_window & (self.pool >= 0)
         self.window_s = float(records.end_s - records.warmup_s)
+        n_ch = len(records.channels)
+        sessions = records.self_service_channels()
+        self.session = sessions[self.channel] if self.channel.size else np.zeros(0, bool)
+        kinds = records.channel_kinds or ("",) * n_ch
+        live = np.array([k in ("voice", "chat") for k in kinds], dtype=bool)
+        if not live.any():  # no live channel: waiting KPIs over every agent channel
+            live = ~sessions
+        self.live = live[self.channel] if self.channel.size else np.zeros(0, bool)
+        short = (np.full(n_ch, np.nan) if records.short_abandon_s is None
+                 else np.asarray(records.short_abandon_s, dtype=float))
+        with np.errstate(invalid="ignore"):
+            self.short = self.abandoned & (self.wait_s <= short[self.channel])
 
     def names(self, group: str) -> tuple[str, ...]:
         """Member names of ``group`` in code order (``("",)`` for ``"all"``)."""
@@ -214,15 +253,24 @@ Family = Callable[[KpiContext, str], dict[str, np.ndarray]]
 
 
 def volume_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
-    """``offered``, ``abandon_rate``, ``blocked_rate`` (customer groups)."""
+    """``offered``, ``sessions``, ``abandon_rate``, ``blocked_rate`` (customer groups)."""
     if group not in CUSTOMER_GROUPS:
         return {}
-    offered = ctx.count(group, np.ones_like(ctx.customer))
+    agent = ~ctx.session
+    offered = ctx.count(group, agent)
+    short = ctx.count(group, agent & ctx.short)
     return {
         "offered": offered,
-        "abandon_rate": ratio(ctx.count(group, ctx.abandoned), offered),
-        "blocked_rate": ratio(ctx.count(group, ctx.blocked), offered),
+        "sessions": ctx.count(group, ctx.session),
+        "abandon_rate": ratio(ctx.count(group, agent & ctx.abandoned & ~ctx.short),
+                              offered - short),
+        "blocked_rate": ratio(ctx.count(group, agent & ctx.blocked), offered),
     }
+
+
+def timed(ctx: KpiContext, group: str) -> np.ndarray:
+    """Rows whose waits count for ``group``: a channel's own, else the live channels."""
+    return np.ones_like(ctx.live) if group in ("channel", "pool") else ctx.live
 
 
 def handled_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
@@ -235,11 +283,13 @@ def handled_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
 
 def waiting_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     """``asa_s`` (all groups); ``p_wait`` and ``mean_wait_s`` (customer groups)."""
-    out = {"asa_s": ctx.mean(group, ctx.answered, ctx.wait_s)}
+    live = timed(ctx, group)
+    out = {"asa_s": ctx.mean(group, live & ctx.answered, ctx.wait_s)}
     if group in CUSTOMER_GROUPS:
-        waited = ctx.queued & (ctx.wait_s > 0)
-        out["p_wait"] = ratio(ctx.count(group, waited), ctx.count(group, ctx.queued))
-        out["mean_wait_s"] = ctx.mean(group, ctx.queued, ctx.wait_s)
+        queued = live & ctx.queued
+        waited = queued & (ctx.wait_s > 0)
+        out["p_wait"] = ratio(ctx.count(group, waited), ctx.count(group, queued))
+        out["mean_wait_s"] = ctx.mean(group, queued, ctx.wait_s)
     return out
 
 
@@ -247,8 +297,9 @@ def service_level_rows(records: Records, row_target: np.ndarray) -> tuple[np.nda
     """Per contact row: is its service-level outcome decided, and was it answered in time?
 
     ``row_target`` is each row's channel target (NaN: no target, never decided). A
-    contact still waiting when the run ends is a miss once it has waited past the
-    target, and undecided while it could still be answered in time.
+    contact still waiting when the run stops (:attr:`Records.cutoff`) is a miss once
+    it has waited past the target, and undecided while it could still be answered
+    in time.
     """
     c = records.contacts
     outcome = np.asarray(c["outcome"])
@@ -258,7 +309,7 @@ def service_level_rows(records: Records, row_target: np.ndarray) -> tuple[np.nda
     with np.errstate(invalid="ignore"):
         within = answered & (wait <= row_target)
         missed = open_ & ~answered & (
-            records.end_s - np.asarray(c["arrival_s"], dtype=float) > row_target)
+            records.cutoff - np.asarray(c["arrival_s"], dtype=float) > row_target)
     return (~open_ | answered | missed) & ~np.isnan(row_target), within
 
 
@@ -269,10 +320,35 @@ def service_level_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     target = np.asarray(ctx.records.sl_target_s, dtype=float)
     row_target = target[ctx.channel] if target.size else np.full(ctx.channel.shape, np.nan)
     eligible, within = service_level_rows(ctx.records, row_target)
+    eligible &= timed(ctx, group) & ~ctx.short & ~ctx.session
     return {
         "service_level": ratio(ctx.count(group, eligible & within),
                                ctx.count(group, eligible)),
     }
+
+
+def backlog_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
+    """``backlog_end`` and ``backlog_age_p90_s`` (the whole operation and channels)."""
+    if group not in ("all", "channel"):
+        return {}
+    r = ctx.records
+    end = r.end_s
+    tried = r.tried_s()
+    arrival = np.asarray(r.contacts["arrival_s"], dtype=float)
+    answer = np.asarray(r.contacts["answer_s"], dtype=float)
+    # when each contact left the queue (still there at the cut-off: never)
+    left = np.where(ctx.answered, answer,
+                    np.where(ctx.abandoned, arrival + ctx.wait_s, np.inf))
+    waiting = ((ctx.step == 0) & ~ctx.session & ~ctx.blocked & (tried < end)
+               & (arrival <= end) & (left > end))
+    codes = ctx.codes(group)
+    n = len(ctx.names(group))
+    age = end - tried
+    p90 = np.full(n, np.nan)
+    for m in np.unique(codes[waiting]):  # a loop over members, not contacts
+        p90[m] = np.percentile(age[waiting & (codes == m)], 90)
+    return {"backlog_end": np.bincount(codes[waiting], minlength=n).astype(float),
+            "backlog_age_p90_s": p90}
 
 
 def sojourn_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
@@ -296,11 +372,27 @@ def utilization_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         return {}
     staffed, busy = ctx.pool_time(group)
     window = np.full(staffed.shape, ctx.window_s if ctx.window_s > 0 else 0.0)
-    return {
+    out = {
         "utilization": ratio(busy, staffed),
         "staffed_agents_mean": ratio(staffed, window),
         "busy_agents_mean": ratio(busy, window),
     }
+    r = ctx.records
+    n = len(r.pools)
+    # records made elsewhere carry no chat time: every pool single-slot
+    chats = np.zeros(n) if r.pool_chats_s is None else np.asarray(r.pool_chats_s).sum(axis=1)
+    holding = (np.zeros(n) if r.pool_chat_agents_s is None
+               else np.asarray(r.pool_chat_agents_s).sum(axis=1))
+    slots = np.ones(n) if r.pool_chat_slots is None else np.asarray(r.pool_chat_slots, float)
+    busy_p = np.asarray(r.pool_busy_s, dtype=float).sum(axis=1)
+    used = chats + np.maximum(busy_p - holding, 0.0) * slots
+    capacity = np.asarray(r.pool_staffed_s, dtype=float).sum(axis=1) * slots
+    if group == "all":
+        used, capacity = np.array([used.sum()]), np.array([capacity.sum()])
+        chats, holding = np.array([chats.sum()]), np.array([holding.sum()])
+    out["slot_occupancy"] = ratio(used, capacity)
+    out["mean_concurrency"] = ratio(chats, holding)
+    return out
 
 
 #: The KPI families, applied to every group; each returns only what applies to it.
@@ -309,6 +401,7 @@ FAMILIES: list[Family] = [
     handled_kpis,
     waiting_kpis,
     service_level_kpis,
+    backlog_kpis,
     utilization_kpis,
     sojourn_kpis,
     journey_kpis,

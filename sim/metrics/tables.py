@@ -93,8 +93,10 @@ def journeys_table(records: Records) -> pd.DataFrame:
         open), ``resolved``, ``resolution_latency_s`` (NaN unless resolved),
         ``contacts`` (customer contacts), ``attempts``, ``transfers``,
         ``channel_switches``, ``repeated_info``, ``failed_self_service``,
-        ``hold_s``, ``recontacted`` (a repeat attempt within the recontact window),
-        ``fcr``, ``effort_score`` (1..7), ``cost`` (loaded, see
+        ``hold_s``, ``recontacted`` (came back within the recontact window after a
+        served contact), ``retried`` (tried again after an abandoned or blocked
+        contact), ``reached_agent``, ``fcr`` (resolved at the first agent contact,
+        no repeat), ``effort_score`` (1..7), ``cost`` (loaded, see
         :mod:`sim.metrics.journeys`) and ``stage_<name>_s`` for the stages of
         :data:`sim.metrics.journeys.STAGES`, which sum to the latency.
     """
@@ -119,7 +121,7 @@ def journeys_table(records: Records) -> pd.DataFrame:
         "last_end_s": j.last_end_s,
         "sojourn_s": j.sojourn_s,
         "outcome": _decode(np.asarray(c["outcome"])[j.last_row], names["outcome"]),
-        "in_window": np.asarray(c["in_window"], dtype=bool)[j.first_row],
+        "in_window": f.in_window,
         "completed": j.completed,
         "start_s": f.start_s,
         "status": _decode(f.status, STATUS_NAMES),
@@ -133,6 +135,8 @@ def journeys_table(records: Records) -> pd.DataFrame:
         "failed_self_service": f.failed_self_service,
         "hold_s": f.hold_s,
         "recontacted": f.recontacted,
+        "retried": f.retried,
+        "reached_agent": f.reached_agent,
         "fcr": f.fcr,
         "effort_score": f.effort_score,
         "cost": f.cost,

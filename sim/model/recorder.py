@@ -250,6 +250,12 @@ def scenario_facts(s: Scenario) -> dict:
         segments=tuple(s.segments) if s.segments else ("default",),
         pools=tuple(s.pools),
         sl_target_s=np.array([c.sl_target_s for c in channels]),
+        short_abandon_s=np.array([np.nan if c.short_abandon is None else c.short_abandon
+                                  for c in channels], dtype=float),
+        pool_chat_slots=np.array([
+            max([s.channels[c].max_concurrency for c in p.channels
+                 if s.channels[c].kind == "chat"], default=1) for p in s.pools.values()],
+            dtype=np.int64),
         channel_kinds=tuple(c.kind for c in channels),
         pool_cost_per_hour=np.array([p.cost_per_hour for p in s.pools.values()]),
         contact_cost=np.array([c.cost_per_contact for c in channels]),

@@ -86,6 +86,11 @@ class World:
                             journeys=journeys)
         self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
+        # per channel: the blended pools whose part-loaded chat agents drain while a
+        # contact of that channel (a call) waits; see :meth:`_undrain`
+        self.undrain = [tuple(p.index for p in self.pools
+                              if p.blended and c in p.channels and p.chat_capacity.get(c, 1) == 1)
+                        for c in range(len(channels))]
         self.staffing = Staffing(self.env, self.pools, self.rec.staffed, self.free,
                                  self.router.file)
         self._off_duty = self.staffing.off_duty
@@ -313,8 +318,24 @@ class World:
         self.waiting[channel] -= 1  # only customers abandon (pieces have no patience)
         rec.queued.change(channel, now, -1.0)
         self._handle_of.pop(row, None)
+        if self.undrain[channel]:
+            self._undrain(channel)
         if self.jm is not None:
             self.jm.unresolved(row, retry=True)
+
+    def _undrain(self, channel: int) -> None:
+        """A contact on ``channel`` that part-loaded chat agents of a blended pool cannot
+        take (a call) left the queue: the chats they held back while it waited go to
+        their free slots now, unless another such contact still ranks before them."""
+        router = self.router
+        for p in self.undrain[channel]:
+            for agent in router.part_loaded(p):
+                while agent.load < agent.cap:
+                    key = router.pick_contact(agent)
+                    if key is None:
+                        break
+                    row = key[3]
+                    self._answer_waiting(agent, row, self.rec.channel[row])
 
     def _overflow(self, row: int, channel: int, intent: int, key: tuple, target: int,
                   queued_in: tuple[int, ...], _event: object) -> None:
@@ -338,6 +359,8 @@ class World:
             rec.queued.change(channel, now, -1.0)
         handle = self._handle_of.pop(row)
         self._answer(agent, row, channel, rec.intent[row], handle, now)
+        if self.undrain[channel]:
+            self._undrain(channel)
 
     def _answer(
         self, agent: Agent, row: int, channel: int, intent: int, handle: float, now: float
@@ -359,8 +382,10 @@ class World:
             agent.cap = cap
             self.router.file(agent)
             handle *= 1.0 + self.inflation[channel] * (agent.load - 1)
-        else:
+        else:  # a call or an email takes the whole agent: no more chats meanwhile
             agent.chat_mode = False
+            if agent.bucket:
+                self.router.unfile(agent)
         # routing never gives a pool work outside its skills (proficiency > 0)
         handle /= pool.proficiency[intent]
         rec.outcome[row] = IN_SERVICE

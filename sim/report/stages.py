@@ -80,6 +80,7 @@ STAGE_NAMES: dict[str, str] = {
     "handoff_delay": "Waiting for a handoff",
     "backstage": "Waiting on backstage systems",
     "recontact_gap": "Until the customer came back",
+    "closed": "Waiting for a closed line to open",
     "field": "Waiting for and during technician visits",
 }
 

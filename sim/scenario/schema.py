@@ -96,6 +96,10 @@ class Channel(Model):
     """Answer-within target; defaults by kind (voice 20s, chat 60s, email 24h)."""
     queue_capacity: int | None = Field(default=None, ge=0)
     """Contacts beyond this many waiting are blocked (busy signal); omitted: unlimited."""
+    short_abandon: Seconds | None = None
+    """Abandons within this wait (e.g. ``5s``) are *short abandons*: misdials and
+    customers who hung up at once, left out of the abandon rate and the service level
+    as contact centres do; omitted: every abandon counts."""
     max_concurrency: int = Field(default=1, ge=1, le=20)
     """Chat: how many contacts an agent holds at once."""
     concurrency_inflation: float = Field(default=0.0, ge=0, le=5)

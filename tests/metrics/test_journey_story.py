@@ -3,15 +3,16 @@
 Window: warm-up 50 s, end 10000 s. Channels phone (voice), chat, bot. Pools front
 (36/h, staffed 19900 s, busy 1990 s: loaded x10) and back (72/h, 9950 s staffed,
 995 s busy: x10). Fees: phone 0.1, chat 0.05, bot 0.5 (0.8 when not contained).
-Recontact window 3000 s.
+Recontact window 3700 s, counted from the end of the served contact.
 
 ==  =========================================================================
 J0  bot 0-120 contained (before the warm-up: not counted)
 J1  bot 100-250 escalated -> phone, waits 50, 200 s with repeated info, resolved
-J2  phone 1000: waits 20, 180 s, unresolved; back on chat at 4800 (after 3800 s:
-    outside the window), waits 10, 290 s, transferred (async, 600 s delay) to
+J2  phone 1000: waits 20, 180 s, unresolved; back on chat at 4800 (3600 s after the
+    call ended: a recontact), waits 10, 290 s, transferred (async, 600 s delay) to
     back: waits 300, 400 s, resolved at 6400
-J3  phone 2000 abandons after 60 s; retries at 2660 and is blocked: gave up
+J3  phone 2000 abandons after 60 s; retries at 2660 and is blocked: gave up (a retry,
+    not a recontact)
 J4  phone 9000 still in service (open)
 J5  chat 7000-7300 unresolved, a recontact scheduled after the end (open)
 J6  bot 3000-3100 contained
@@ -88,7 +89,7 @@ def story() -> Records:
         pool_cost_per_hour=np.array([36.0, 72.0]),
         contact_cost=np.array([0.1, 0.05, 0.5]),
         failed_contact_cost=np.array([0.1, 0.05, 0.8]),
-        recontact_window_s=3000.0,
+        recontact_window_s=3700.0,
         pending_journeys=np.array([5]),
     )
 
@@ -131,18 +132,26 @@ def test_journeys_table_by_hand():
     assert j.repeated_info.tolist() == [0, 1, 0, 0, 0, 0, 0]
     assert j.failed_self_service.tolist() == [0, 1, 0, 0, 0, 0, 0]
     assert j.hold_s.tolist() == [0, 50, 30, 60, 0, 0, 0]      # J2's back-office wait is not hold
-    assert j.recontacted.tolist() == [False, False, False, True, False, False, False]
-    assert j.fcr.tolist() == [True, False, False, False, False, False, True]
+    assert j.recontacted.tolist() == [False, False, True, False, False, False, False]
+    assert j.retried.tolist() == [False, False, False, True, False, False, False]
+    assert j.reached_agent.tolist() == [False, True, True, False, False, True, False]
+    # first agent contact resolved, nothing after it: J1 (escalated from the bot)
+    assert j.fcr.tolist() == [False, True, False, False, False, False, False]
     two = j.loc[2]
     assert (two.stage_self_service_s, two.stage_queue_s, two.stage_handling_s,
-            two.stage_handoff_delay_s, two.stage_backstage_s, two.stage_recontact_gap_s) == (
-        0, 330, 870, 600, 0, 3600)
+            two.stage_handoff_delay_s, two.stage_backstage_s, two.stage_recontact_gap_s,
+            two.stage_closed_s) == (0, 330, 870, 600, 0, 3600, 0)
     one = j.loc[1]
     assert (one.stage_self_service_s, one.stage_queue_s, one.stage_handling_s) == (150, 50, 200)
     for jid, value in EFFORT.items():
         assert j.loc[jid, "effort_score"] == pytest.approx(value)
-    # loaded cost: fees + handle x rate x (staffed / busy) = handle x 0.01 x 10 on front
-    assert j.cost.tolist() == pytest.approx([0.5, 20.9, 127.15, 0.1, 0.1, 30.05, 0.5])
+    # cost: fees + each pool's staffed cost shared in proportion to handle time over
+    # the window's journeys (front: 199 over 970 s; back: 199 over J2's 400 s); J0
+    # started before the window and is charged nothing
+    front = 199 / 970
+    assert j.cost.tolist() == pytest.approx(
+        [0, 0.9 + 200 * front, 0.15 + 470 * front + 199, 0.1, 0.1, 0.05 + 300 * front, 0.5])
+    assert j.cost[j.in_window].sum() == pytest.approx(199 + 199 + 1.8)
     assert j.completed.tolist() == [False, True, True, False, False, False, True]
 
 
@@ -154,8 +163,10 @@ def test_journey_kpis_by_hand():
         "resolution_latency_s": (400 + 5400 + 100) / 3,
         "resolution_latency_s_p50": 400,
         "resolution_latency_s_p90": 400 + 0.8 * 5000,
-        "recontact_rate": 1 / 6,               # J3 only: J2 came back after the window
-        "fcr": 1 / 6,                          # J6
+        "recontact_rate": 1 / 4,               # J2, of J1, J2, J5, J6 (served)
+        "retry_rate": 1 / 6,                   # J3
+        "fcr": 1 / 3,                          # J1, of J1, J2, J5 (reached an agent)
+        "open_at_cutoff": 2 / 6,               # J4, J5
         "containment_rate": 1 / 2,             # J1 escalated, J6 contained (J0 before warm-up)
         "contacts_per_journey": 9 / 6,
         "transfers_per_journey": 1 / 6,
@@ -164,7 +175,8 @@ def test_journey_kpis_by_hand():
         "cost_per_journey": (398 + 1.8) / 6,
         "mean_sojourn_s": (400 + 5400 + 100) / 3,
         # the contact-centre KPIs leave the bot sessions out of waiting and handling
-        "offered": 9,
+        "offered": 7,                          # the two bot sessions are not offered
+        "sessions": 2,
         "handled": 4,
         "aht_s": (200 + 180 + 290 + 300) / 4,
         "service_level": 4 / 7,                # J4, in service at the end, was answered at once
@@ -177,17 +189,21 @@ def test_journey_kpis_by_hand():
 def test_breakdowns_by_first_channel_and_pool_costs():
     bot, phone, chat = kpis("channel", "bot"), kpis("channel", "phone"), kpis("channel", "chat")
     assert (bot["journeys"], phone["journeys"], chat["journeys"]) == (2, 3, 1)
-    assert bot["cost_total"] == pytest.approx(21.4) and bot["cost_per_journey"] == \
-        pytest.approx(10.7)
-    assert phone["cost_total"] == pytest.approx(127.35)
-    assert chat["cost_per_journey"] == pytest.approx(30.05)
+    front = 199 / 970
+    assert bot["cost_total"] == pytest.approx(1.4 + 200 * front)
+    assert bot["cost_per_journey"] == pytest.approx((1.4 + 200 * front) / 2)
+    assert phone["cost_total"] == pytest.approx(0.35 + 470 * front + 199)
+    assert chat["cost_per_journey"] == pytest.approx(0.05 + 300 * front)
+    parts = bot["cost_total"] + phone["cost_total"] + chat["cost_total"]
+    assert parts == pytest.approx(kpis()["cost_total"])      # the channels add up
     assert bot["containment_rate"] == 0.5 and math.isnan(phone["containment_rate"])
-    assert bot["fcr"] == 0.5 and bot["resolution_latency_s"] == 250
+    assert bot["fcr"] == 1.0 and bot["resolution_latency_s"] == 250  # J1 reached an agent
     assert math.isnan(chat["effort_score"])                 # J5 is still open
     assert kpis("pool", "front")["cost_total"] == pytest.approx(199)
     assert kpis("pool", "back")["cost_total"] == pytest.approx(199)
     tech = kpis("intent", "tech")                           # J1, J3, J5
-    assert tech["journeys"] == 3 and tech["recontact_rate"] == pytest.approx(1 / 3)
+    assert tech["journeys"] == 3 and tech["recontact_rate"] == 0   # J3 retried
+    assert tech["retry_rate"] == pytest.approx(1 / 3)
 
 
 def test_contacts_table_carries_the_journey_columns():

@@ -36,6 +36,8 @@ ALL = {
     "utilization": 1400 / 4500,
     "staffed_agents_mean": 4500 / 1500,
     "busy_agents_mean": 1400 / 1500,
+    "slot_occupancy": 1400 / 4500,       # single-slot pools: the utilization
+    "mean_concurrency": NAN,             # no multi-slot chat
 }
 CHANNEL = {
     "phone": {"offered": 6, "handled": 3, "abandon_rate": 1 / 6, "blocked_rate": 1 / 6,
@@ -73,10 +75,13 @@ INTENT = {
 # Pools: every row (any step, in window) an agent of the pool answered.
 POOL = {
     "front": {"handled": 6, "asa_s": 125 / 7, "aht_s": 820 / 6, "utilization": 900 / 3000,
+              "slot_occupancy": 900 / 3000, "mean_concurrency": NAN,
               "staffed_agents_mean": 2, "busy_agents_mean": 900 / 1500},
     "back": {"handled": 3, "asa_s": 630 / 3, "aht_s": 300 / 3, "utilization": 500 / 1500,
+             "slot_occupancy": 500 / 1500, "mean_concurrency": NAN,
              "staffed_agents_mean": 1, "busy_agents_mean": 500 / 1500},
     "idle": {"handled": 0, "asa_s": NAN, "aht_s": NAN, "utilization": NAN,
+             "slot_occupancy": NAN, "mean_concurrency": NAN,
              "staffed_agents_mean": 0, "busy_agents_mean": 0},
 }
 
@@ -104,7 +109,7 @@ def journey_expected(journeys, resolved, latencies, transfers, finished):
         "resolution_latency_s_p50": float(np.percentile(lat, 50)) if lat.size else NAN,
         "resolution_latency_s_p90": float(np.percentile(lat, 90)) if lat.size else NAN,
         "recontact_rate": NAN if none else 0.0,
-        "fcr": NAN if none else resolved / journeys,   # one customer contact each
+        "retry_rate": NAN if none else 0.0,
         "containment_rate": NAN,                      # no self-service channel
         "contacts_per_journey": NAN if none else 1.0,
         "transfers_per_journey": NAN if none else transfers / journeys,
@@ -134,6 +139,26 @@ for _member, _args in {
     "tech": (4, 3, [370, 300, 200], 3, "CFL"),
 }.items():
     INTENT[_member].update(journey_expected(*_args))
+# FCR (first agent contact resolved, nothing after it) / journeys that reached an
+# agent (B C F L G J; H is still in service), and the share still open (H, I).
+for _member, (_fcr, _open) in {
+    ("all", ""): (5 / 6, 2 / 10),
+    ("channel", "phone"): (3 / 3, 1 / 6), ("channel", "chat"): (1 / 2, 1 / 3),
+    ("channel", "email"): (1.0, 0.0), ("channel", "video"): (NAN, NAN),
+    ("segment", "retail"): (3 / 4, 1 / 6), ("segment", "vip"): (2 / 2, 1 / 4),
+    ("segment", "smb"): (NAN, NAN),
+    ("intent", "billing"): (2 / 3, 1 / 6), ("intent", "tech"): (3 / 3, 1 / 4),
+}.items():
+    _target = ALL if _member[0] == "all" else {"channel": CHANNEL, "segment": SEGMENT,
+                                               "intent": INTENT}[_member[0]][_member[1]]
+    _target.update(fcr=_fcr, open_at_cutoff=_open)
+# no self-service: no sessions; the backlog at the end (2100 s) is I, waiting 50 s on chat
+for _d in (ALL, *CHANNEL.values(), *SEGMENT.values(), *INTENT.values()):
+    _d["sessions"] = 0
+for _d in (ALL, *CHANNEL.values()):
+    _d["backlog_end"], _d["backlog_age_p90_s"] = 0, NAN
+ALL.update(backlog_end=1, backlog_age_p90_s=50.0)
+CHANNEL["chat"].update(backlog_end=1, backlog_age_p90_s=50.0)
 for _pool in POOL.values():
     _pool["cost_total"] = 0.0
 
@@ -188,9 +213,9 @@ def test_shares_within_unit_interval(story):
 
 def test_kpi_names_display_order():
     names = kpi_names()
-    assert names[:11] == ["offered", "handled", "abandon_rate", "blocked_rate", "p_wait",
-                          "asa_s", "mean_wait_s", "service_level", "utilization",
-                          "mean_sojourn_s", "aht_s"]
+    assert names[:12] == ["offered", "sessions", "handled", "abandon_rate", "blocked_rate",
+                          "p_wait", "asa_s", "mean_wait_s", "service_level", "backlog_end",
+                          "backlog_age_p90_s", "utilization"]
     assert len(set(names)) == len(names)
     names.append("x")
     assert "x" not in kpi_names(), "callers get a copy"
@@ -202,12 +227,10 @@ def test_no_contacts_no_staff():
     r.pool_busy_s = np.zeros((3, 0))
     r.queue_area = np.zeros((4, 0))
     got = as_dict(replication_kpis(r), "all")[""]
-    assert got["offered"] == 0 and got["handled"] == 0
-    assert got["journeys"] == 0 and got["cost_total"] == 0  # counts and sums, not ratios
-    assert all(math.isnan(v) for k, v in got.items() if k not in ("offered", "handled",
-                                                                 "staffed_agents_mean",
-                                                                 "busy_agents_mean",
-                                                                 "journeys", "cost_total"))
+    counts = ("offered", "sessions", "handled", "backlog_end", "staffed_agents_mean",
+              "busy_agents_mean", "journeys", "cost_total")
+    assert all(got[k] == 0 for k in counts)  # counts and sums, not ratios
+    assert all(math.isnan(v) for k, v in got.items() if k not in counts)
 
 
 def test_open_journey_piece_excludes_journey_from_sojourn():

@@ -154,7 +154,10 @@ def test_bot_containment_sends_the_rest_on_to_agents():
     # escalated journeys: a failed session, a channel switch, the live contact resolves
     esc = j[j.contacts == 2]
     assert (esc.failed_self_service == 1).all() and (esc.channel_switches == 1).all()
-    assert esc.resolved.all() and not esc.fcr.any() and j[j.contacts == 1].fcr.all()
+    # FCR is about the first agent contact: an escalation resolved by its agent is
+    # first-contact resolved; contained sessions never reached an agent
+    assert esc.resolved.all() and esc.fcr.all() and esc.reached_agent.all()
+    assert not j[j.contacts == 1].fcr.any() and not j[j.contacts == 1].reached_agent.any()
 
 
 def test_lost_context_adds_handle_time_and_effort_on_the_same_customers():
