@@ -118,6 +118,13 @@ class Router:
             del self.pools[agent.pool].partial[agent.bucket][agent]
             agent.bucket = 0
 
+    def part_loaded(self, p: int) -> list[Agent]:
+        """Pool ``p``'s agents holding chats with a free slot, the most loaded first."""
+        out: list[Agent] = []
+        for bucket in reversed(self.pools[p].partial):
+            out.extend(bucket)
+        return out
+
     def _head_idle(self, pool: PoolState) -> tuple | None:
         idle = pool.idle
         while idle:

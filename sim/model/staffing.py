@@ -92,7 +92,8 @@ class Staffing:
         pools: the world's pool states (agents on duty, partially loaded chat agents).
         staffed: the recorder's agents-on-duty area per pool.
         free: hands a free agent its next contact, or makes it idle
-            (:meth:`sim.model.world.World.free`); called for every agent that joins.
+            (:meth:`sim.model.world.World.free`); called for every agent that joins,
+            and for a chat agent asked to leave that stays after all (its free slots).
         refile: files a chat agent among the part-loaded ones, or not, after it was
             asked to leave, stays after all, or leaves
             (:meth:`sim.model.routing.Router.file`).
@@ -134,6 +135,8 @@ class Staffing:
                     pool.active += 1
                     delta -= 1
                     self.refile(agent)
+                    if agent.chat_mode and agent.load < agent.cap:
+                        self.free(agent)  # its free chat slots take waiting chats again
             for _ in range(delta):
                 agent = Agent(p)
                 agent.on_duty = True
