@@ -57,8 +57,24 @@ KPI_INFO: dict[str, KpiInfo] = {
     "resolution_latency_s_p90": KpiInfo(
         "Resolution latency (90th pct.)", "seconds", "9 in 10 needs are resolved faster."),
     "recontact_rate": KpiInfo(
-        "Recontact rate", "share", "Share of customer needs that took a repeat contact."),
-    "fcr": KpiInfo("First-contact resolution", "share", "Share of needs resolved at once."),
+        "Recontact rate", "share",
+        "Share of served customers who came back about the same need."),
+    "retry_rate": KpiInfo(
+        "Retry rate", "share", "Share of needs tried again after giving up or a busy line."),
+    "fcr": KpiInfo("First-contact resolution", "share",
+                   "Share of needs resolved by the first agent who answered."),
+    "open_at_cutoff": KpiInfo("Open at cut-off", "share",
+                              "Share of needs still open when the run stopped."),
+    "sessions": KpiInfo("Self-service sessions", "count",
+                        "Self-service and bot sessions (not offered to agents)."),
+    "slot_occupancy": KpiInfo("Slot occupancy", "share",
+                              "Share of agents' chat slots (or whole agents) in use."),
+    "mean_concurrency": KpiInfo("Chats at once", "number",
+                                "Chats an agent holds at once, on average."),
+    "backlog_end": KpiInfo("Backlog at the end", "count",
+                           "Contacts still waiting in a queue when the period ended."),
+    "backlog_age_p90_s": KpiInfo("Backlog age (90th pct.)", "seconds",
+                                 "9 in 10 waiting contacts were younger at the end."),
     "containment_rate": KpiInfo(
         "Containment rate", "share", "Share handled by self-service or bot alone."),
     "effort_score": KpiInfo(
@@ -85,7 +101,7 @@ KPI_INFO: dict[str, KpiInfo] = {
                                     "Customer contacts it took per need."),
     "transfers_per_journey": KpiInfo("Transfers per need", "number",
                                      "Handoffs between teams per need."),
-    "offered": KpiInfo("Contacts offered", "count", "Customer contacts that arrived."),
+    "offered": KpiInfo("Contacts offered", "count", "Customer contacts offered to agents."),
     "handled": KpiInfo("Contacts handled", "count", "Contacts served by an agent."),
     "staffed_agents_mean": KpiInfo("Agents on duty (mean)", "number",
                                    "Average number of agents staffed."),

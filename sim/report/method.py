@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.report.format import fmt_duration, plural
+from sim.metrics.definitions import COHORT_RULE, KPI_DEFINITIONS
+from sim.metrics.field import FIELD_KPIS
+from sim.report.format import fmt_duration, kpi_info, plural
 from sim.report.html import esc
 
-__all__ = ["model_html"]
+__all__ = ["definitions_html", "model_html"]
 
 LIVE = ("voice", "chat", "email")
 
@@ -109,13 +111,15 @@ def _journeys(sc: Any) -> str:
         bits.append("Customers whose need is not resolved come back after a random delay, "
                     "possibly on another channel, up to a maximum number of attempts"
                     + ("; customers who gave up in the queue may try again" if rc.retry else "")
-                    + ". A recontact within the window counts against first-contact "
-                      "resolution.")
+                    + ". Coming back within the window after a served contact is a "
+                      "recontact and counts against first-contact resolution; trying again "
+                      "after giving up in the queue is a retry, counted apart.")
     if not bits:
         return ""
     return ("<strong>Customer journeys.</strong> Every contact belongs to a journey: one "
             "customer need, from the first contact to its resolution. " + " ".join(bits)
-            + " Resolution latency runs from the first contact to the end of the contact "
+            + " Resolution latency runs from when the customer first tried (a night "
+              "waiting for a closed line counts) to the end of the contact "
               "(or visit) that resolves the need; effort adds up contacts, transfers, "
               "channel switches, repeated information, time on hold and failed self-service.")
 
@@ -190,6 +194,14 @@ def _experiment(sc: Any, replications: int, kind: str) -> str:
          "<strong>No warm-up.</strong> Measuring starts with an empty system, so the first "
          "part of the period may look better than typical. The measured period is "
          f"{fmt_duration(sc.horizon)}."),
+        (f"<strong>Run-out.</strong> After the measured period no new customers arrive, "
+         f"but the model keeps running (up to {fmt_duration(sc.run_out)}) until the "
+         "customers who arrived in it are answered, resolved or have given up, so waits, "
+         "recontacts and resolution latency are not cut short at the end of the period."
+         if getattr(sc, "run_out", 0) else
+         "<strong>No run-out.</strong> The model stops at the end of the measured period: "
+         "customers still waiting or due to come back then are counted as they stand "
+         "(see 'open at cut-off')."),
         f"<strong>Replications and uncertainty.</strong> The model was run "
         f"{plural(replications, 'time')} (replications) with different random draws "
         f"derived from seed {sc.seed}. "
@@ -241,6 +253,19 @@ def _left_out(sc: Any) -> str:
     return _ul([esc(i) for i in items])
 
 
+def definitions_html(sc: Any) -> str:
+    """Every KPI's definition, in one table (field KPIs only when the scenario has
+    technicians)."""
+    field = bool(getattr(sc, "technicians", None))
+    rows = "\n".join(
+        f"<tr><th scope=\"row\">{esc(kpi_info(k).label)}</th><td><code>{esc(k)}</code></td>"
+        f"<td>{esc(text)}</td></tr>"
+        for k, text in KPI_DEFINITIONS.items() if field or k not in FIELD_KPIS)
+    return (f"<p>{esc(COHORT_RULE)}</p>\n<table class=\"definitions\">\n"
+            "<thead><tr><th>KPI</th><th>Name in the files</th><th>Definition</th></tr>"
+            f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n")
+
+
 def model_html(scenario: Any, replications: int, kind: str = "run",
                versions: dict[str, Any] | None = None) -> str:
     """The "How this model works" section body for a scenario.
@@ -270,6 +295,8 @@ def model_html(scenario: Any, replications: int, kind: str = "run",
              _backstage(sc), _field_and_shocks(sc)]),
         "<h3>How the experiment was run</h3>",
         _experiment(sc, replications, kind),
+        "<h3>What the figures mean</h3>",
+        definitions_html(sc),
         "<h3>What the model leaves out</h3>",
         _left_out(sc),
         "<h3>The scenario in brief</h3>",
