@@ -51,7 +51,7 @@ KPI_DEFINITIONS: dict[str, str] = {
     "aht_s": "Average handle time of finished, served contacts.",
     "staffed_agents_mean": "Agents on duty, on average over the window.",
     "busy_agents_mean": "Agents busy, on average over the window.",
-    "journeys": "Customer journeys (needs) that started in the window.",
+    "journeys": "Customer needs (journeys) that started in the window.",
     "resolution_rate": "Resolved journeys / journeys.",
     "resolution_latency_s": "Mean time from when the customer first tried (a night "
                             "waiting for a closed line counts) to the end of the "

@@ -262,7 +262,9 @@ def definitions_html(sc: Any) -> str:
         f"<td>{esc(text)}</td></tr>"
         for k, text in KPI_DEFINITIONS.items() if field or k not in FIELD_KPIS)
     return (f"<p>{esc(COHORT_RULE)}</p>\n<table class=\"definitions\">\n"
-            "<thead><tr><th>KPI</th><th>Name in the files</th><th>Definition</th></tr>"
+            "<caption>What each figure of this report counts</caption>\n"
+            "<thead><tr><th scope=\"col\">KPI</th><th scope=\"col\">Name in the files</th>"
+            "<th scope=\"col\">Definition</th></tr>"
             f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n")
 
 
