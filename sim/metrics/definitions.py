@@ -9,7 +9,13 @@ KPI the model produces has a definition here.
 
 from __future__ import annotations
 
-__all__ = ["COHORT_RULE", "KPI_DEFINITIONS", "definition"]
+__all__ = ["COHORT_RULE", "CUSTOMER_GROUPS", "GROUPS", "KPI_DEFINITIONS", "KPI_ORDER",
+           "definition"]
+
+#: Groups of the per-replication KPI frame, in output order.
+GROUPS: tuple[str, ...] = ("all", "channel", "pool", "segment", "intent")
+#: Groups whose members are customers' contacts (the rest: pools).
+CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage", "event"})
 
 #: Which contacts and journeys the KPIs count (stated once above the table).
 COHORT_RULE = (
@@ -86,6 +92,10 @@ KPI_DEFINITIONS: dict[str, str] = {
     "technician_utilization": "Share of technicians' working time out on visits, travel "
                               "included.",
 }
+
+
+#: Every KPI name, in display order (the order of the definitions).
+KPI_ORDER: tuple[str, ...] = tuple(KPI_DEFINITIONS)
 
 
 def definition(kpi: str) -> str:

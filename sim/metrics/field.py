@@ -59,6 +59,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.metrics.definitions import CUSTOMER_GROUPS
+from sim.metrics.stats import ratio
 from sim.records import (
     FIXED,
     MISSING_PART,
@@ -71,7 +73,7 @@ from sim.records import (
 )
 
 if TYPE_CHECKING:
-    from sim.metrics.kpis import KpiContext
+    from sim.metrics.context import KpiContext
 
 __all__ = ["FIELD_KPIS", "VisitJourneys", "field_cost", "field_kpis", "field_pool_frame",
            "visit_journeys", "visits_table"]
@@ -86,7 +88,6 @@ FIELD_KPIS: tuple[str, ...] = (
 )
 POOL_KPIS: tuple[str, ...] = ("visits", "days_to_visit", "first_visit_fix_rate",
                               "technician_utilization", "cost_total")
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage", "event"})
 MADE = (FIXED, MISSING_PART, NO_SHOW, NOT_FIXED)
 DAY_S = 86400.0
 
@@ -207,15 +208,9 @@ def field_cost(records: Records) -> float:
     return float((available * rate).sum() / 3600.0 + fees)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    out = np.full(np.shape(num), np.nan)
-    np.divide(num, den, out=out, where=np.asarray(den) != 0)
-    return out
-
-
 def _mean(codes: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     sel = mask & ~np.isnan(values)
-    return _ratio(np.bincount(codes[sel], weights=values[sel], minlength=n),
+    return ratio(np.bincount(codes[sel], weights=values[sel], minlength=n),
                   np.bincount(codes[sel], minlength=n).astype(float))
 
 
@@ -251,7 +246,7 @@ def field_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     }
     if group == "all":
         available, busy = _pool_time(r, _visit_arrays(r))
-        out["technician_utilization"] = _ratio(np.array([busy.sum()]),
+        out["technician_utilization"] = ratio(np.array([busy.sum()]),
                                                np.array([available.sum()]))
     return out
 
@@ -278,7 +273,7 @@ def field_pool_frame(ctx: KpiContext) -> pd.DataFrame:
         "days_to_visit": _mean(safe, first, lead, n),
         "first_visit_fix_rate": _mean(safe, first_made,
                                       (v["outcome"] == FIXED).astype(float), n),
-        "technician_utilization": _ratio(busy, available),
+        "technician_utilization": ratio(busy, available),
         "cost_total": available * rate / 3600.0,
     }
     kpis = list(POOL_KPIS)

@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics.kpis import ratio, service_level_rows
+from sim.metrics.context import service_level_rows
 from sim.metrics.outages import interval_outages
+from sim.metrics.stats import ratio
 from sim.records import ABANDONED, BLOCKED, HANDLED, TRANSFERRED, Records
 from sim.scenario.units import format_clock
 

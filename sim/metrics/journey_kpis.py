@@ -61,12 +61,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.metrics.definitions import CUSTOMER_GROUPS
 from sim.metrics.field import field_cost
 from sim.metrics.journeys import row_costs, staff_cost
+from sim.metrics.stats import ratio
 from sim.records import ESCALATED, HANDLED
 
 if TYPE_CHECKING:
-    from sim.metrics.kpis import KpiContext
+    from sim.metrics.context import KpiContext
 
 __all__ = ["JOURNEY_KPIS", "containment_kpis", "cost_kpis", "journey_kpis"]
 
@@ -88,14 +90,6 @@ JOURNEY_KPIS: tuple[str, ...] = (
     "cost_per_journey",
 )
 
-CUSTOMER_GROUPS = frozenset({"all", "channel", "segment", "intent", "outage",
-                             "event"})
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    out = np.full(np.shape(num), np.nan)
-    np.divide(num, den, out=out, where=np.asarray(den) != 0)
-    return out
 
 
 def _members(ctx: KpiContext, group: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -107,7 +101,7 @@ def _members(ctx: KpiContext, group: str) -> tuple[np.ndarray, np.ndarray, int]:
 
 def _mean(codes: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     sel = mask & ~np.isnan(values)
-    return _ratio(np.bincount(codes[sel], weights=values[sel], minlength=n),
+    return ratio(np.bincount(codes[sel], weights=values[sel], minlength=n),
                   np.bincount(codes[sel], minlength=n))
 
 
@@ -132,7 +126,7 @@ def journey_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         return np.bincount(codes[win & mask], minlength=n).astype(float)
 
     def share(mask: np.ndarray, of: np.ndarray | None = None) -> np.ndarray:
-        return _ratio(count(mask), journeys if of is None else count(of))
+        return ratio(count(mask), journeys if of is None else count(of))
 
     resolved = win & f.resolved
     latency = f.resolution_latency_s
@@ -159,7 +153,7 @@ def containment_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     session = ctx.records.self_service_channels()[ctx.channel] if ctx.channel.size \
         else np.zeros(0, dtype=bool)
     ended = session & ((ctx.outcome == HANDLED) | (ctx.outcome == ESCALATED))
-    return {"containment_rate": _ratio(ctx.count(group, ended & (ctx.outcome == HANDLED)),
+    return {"containment_rate": ratio(ctx.count(group, ended & (ctx.outcome == HANDLED)),
                                        ctx.count(group, ended))}
 
 
@@ -179,4 +173,4 @@ def cost_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         total = np.array([staff.sum() + fees.sum() + field_cost(r)])
     else:
         total = np.bincount(codes[win], weights=f.cost[win], minlength=n)
-    return {"cost_total": total, "cost_per_journey": _ratio(total, journeys)}
+    return {"cost_total": total, "cost_per_journey": ratio(total, journeys)}

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics.kpis import FAMILIES, KpiContext
+from sim.metrics.context import Family, KpiContext
 from sim.metrics.summary import json_number, kpi_block
 from sim.records import Records
 from sim.scenario.events import SELECTORS, clock_text
@@ -106,14 +106,15 @@ def _hours(records: Records, start_s: float, end_s: float) -> tuple[float, float
     return inside / 3600.0, (measured - inside) / 3600.0
 
 
-def event_frames(ctx: KpiContext) -> list[pd.DataFrame]:
-    """Tidy KPI rows (``group == "event"``) of every shock of ``ctx.records``."""
+def event_frames(ctx: KpiContext, families: list[Family]) -> list[pd.DataFrame]:
+    """Tidy KPI rows (``group == "event"``) of every shock of ``ctx.records``, by the
+    KPI ``families`` (:data:`sim.metrics.kpis.FAMILIES`)."""
     ectx = _EventContext(ctx)
     frames = []
     for name, start_s, end_s in event_windows(ctx.records):
         ectx.set_window(start_s, end_s)
         values: dict[str, np.ndarray] = {}
-        for family in FAMILIES:
+        for family in families:
             values.update(family(ectx, "event"))
         if "offered" in values:
             hours = np.asarray(_hours(ctx.records, start_s, end_s))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats as _st
 
-__all__ = ["half_width", "mean_ci", "paired_ci", "welch_ci"]
+__all__ = ["half_width", "mean_ci", "paired_ci", "ratio", "welch_ci"]
 
 _NAN = float("nan")
 
@@ -164,3 +164,12 @@ def welch_ci(
     df = se2**2 / (va**2 / (xa.size - 1) + vb**2 / (xb.size - 1))
     h = _t_quantile(confidence, df) * math.sqrt(se2)
     return diff, diff - h, diff + h
+
+
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Elementwise ``num / den`` as float, NaN where ``den == 0``."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from sim.metrics.kpis import KPI_ORDER
+from sim.metrics.definitions import KPI_ORDER
 
 __all__ = ["SUMMARY_COLUMNS", "summarize", "summary_dict"]
 
