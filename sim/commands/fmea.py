@@ -1,13 +1,15 @@
-"""``servicesim fmea``: which failure hurts most? Rank failure modes by annual impact.
+"""``servicesim fmea``: which failure hurts most? Failure modes rated and ranked by RPN.
 
 A thin wrapper over :func:`sim.experiment.fmea.fmea`: one variant per backstage
 system, live channel and pool failing at the busiest hour for its typical repair
-time, against a baseline without outages on common random numbers.
+time, against a baseline without outages on common random numbers; rated
+severity x occurrence x detection (:mod:`sim.experiment.fmea_scoring`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -23,6 +25,21 @@ from sim.commands.experiments import (
 from sim.commands.interrupts import outputs_first
 
 
+def _parse_detection(texts: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for text in texts:
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            target, sep, value = part.partition("=")
+            if not sep or not target.strip() or not value.strip().isdigit():
+                raise typer.BadParameter(f"{part!r}: give TARGET=N with N a whole number "
+                                         "1-10 (1: caught before customers feel it, "
+                                         "10: not caught)", param_hint="--detection")
+            out[target.strip()] = int(value)
+    return out
+
+
 def fmea(
     file: Path = typer.Argument(..., help="Scenario file."),
     out: Path | None = typer.Option(None, "--out", "-o",
@@ -30,50 +47,78 @@ def fmea(
                                          "(default: out/fmea-<scenario>)."),
     replications: int | None = typer.Option(None, "--replications", "-n", min=2,
                                             help=REPS_HELP),
+    only: list[str] = typer.Option([], "--only", metavar="TARGET",
+                                   help="Only this failure mode (repeatable)."),
+    detection: list[str] = typer.Option(
+        [], "--detection", "-d", metavar="TARGET=N",
+        help="Detection rating 1-10 of a target (1: caught before customers feel it, "
+             "10: not caught; default 1). Repeatable or comma-separated."),
     executor: str = typer.Option("processes", "--executor", help=EXECUTOR_HELP),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ) -> None:
-    """Failure modes and effects: what does each outage cost, and how often does it happen?
+    """Failure modes and effects: what does each outage cost customers, how often, ranked.
 
-    Every backstage system, channel and pool fails in turn at the busiest hour for its
-    typical repair time (mttr, default 1h). You get the extra resolution latency,
-    recontacts and effort with 95% CIs, weighted by how often each fails (from mtbf),
-    ranked. Saves fmea.csv and fmea.json.
+    Every backstage system, channel and pool fails in turn at its busiest hour for its
+    typical repair time (mttr, default 1h), against a baseline without outages on
+    common random numbers. Per occurrence you get the customers lost (journeys ended
+    unresolved), abandoned and blocked contacts, extra resolution latency, recontacts
+    and effort with 95% CIs, and the FMEA ratings: severity (1-10, customers lost
+    first), occurrence (1-10, from mtbf; default once a year), detection (1-10, yours
+    with --detection; default 1) and RPN = S x O x D, highest risk first. Saves
+    fmea.csv and fmea.json (with the scales).
     """
-    from sim.experiment.fmea import FMEA_KPIS
     from sim.experiment.fmea import fmea as run_fmea
     from sim.scenario import load
 
+    detections = _parse_detection(detection)
     out_dir = out if out is not None else Path("out") / f"fmea-{file.stem}"
     check_out_dir(out_dir)
     with planner_errors():
         scenario = load(file)
         result = run_fmea(scenario, replications=replications, executor=executor,
-                          workers=workers, progress=not quiet)
+                          workers=workers, progress=not quiet, targets=only or None,
+                          detection=detections)
     with output_errors(out_dir), outputs_first(out_dir):
         result.write(out_dir)
     if not quiet:
-        from rich.table import Table
-
-        from sim.commands.display import console
-
-        table = Table(title=f"FMEA — {scenario.name} (paired differences vs no outage, 95% CI)")
-        for col in ("#", "failure mode", "at", "for", "per year", *FMEA_KPIS, "score"):
-            table.add_column(col, justify="left" if col in ("failure mode", "at") else "right")
-        for r in result.table.itertuples(index=False):
-            row = r._asdict()
-            cells = [f"{fmt(k, row[f'{k}_diff'])} [{fmt(k, row[f'{k}_ci_low'])}, "
-                     f"{fmt(k, row[f'{k}_ci_high'])}]" for k in FMEA_KPIS]
-            per_year = f"{row['per_year']:.3g}" + ("*" if row["per_year_assumed"] else "")
-            table.add_row(str(row["rank"]), f"{row['kind']}:{row['target']}", row["at"],
-                          fmt("duration_s", row["duration_s"]), per_year, *cells,
-                          f"{row['score']:.2f}")
-        console().print(table)
-        for note in result.notes:
-            print(f"note: {note}")
+        _print_table(scenario.name, result)
     print(f"analysed {len(result.table)} failure modes, {result.replications} paired "
           f"replications each, in {result.wall_s:.1f} s → {out_dir}")
+
+
+def _count(x: float) -> str:
+    return "–" if x != x else f"{x:+,.0f}"
+
+
+def _print_table(name: str, result: Any) -> None:
+    from rich.table import Table
+
+    from sim.commands.display import console
+
+    table = Table(title=f"FMEA — {name}: per occurrence, vs no outage (95% CI)")
+    right = ("per yr", "came", "lost", "aband.", "blocked", "+latency", "S", "O", "D", "RPN")
+    for col in ("#", "failure mode", "at", "for", *right):
+        table.add_column(col, justify="right" if col in right or col == "#" else "left")
+    for r in result.table.itertuples(index=False):
+        row = r._asdict()
+        per_year = f"{row['per_year']:.3g}" + ("*" if row["per_year_assumed"] else "")
+        lost = (f"{_count(row['lost_diff'])} [{_count(row['lost_ci_low'])}, "
+                f"{_count(row['lost_ci_high'])}]")
+        det = str(row["detection"]) + ("*" if row["detection_assumed"] else "")
+        sev = str(row["severity"]) + ("!" if row["act_anyway"] else "")
+        table.add_row(str(row["rank"]), f"{row['kind']}:{row['target']}", row["at"],
+                      fmt("duration_s", row["duration_s"]), per_year,
+                      f"{row['exposed']:,.0f}", lost, _count(row["abandoned_diff"]),
+                      _count(row["blocked_diff"]),
+                      fmt("resolution_latency_s", row["resolution_latency_s_diff"]),
+                      sev, str(row["occurrence"]), det, str(row["rpn"]))
+    console().print(table)
+    print("came: customers who came while it was down; lost: journeys ended unresolved "
+          "(extra vs no outage); S severity (! = 9+: act whatever the RPN), O occurrence, "
+          "D detection, RPN = S x O x D; * assumed. Scales: fmea.json 'scoring'.")
+    for note in result.notes:
+        print(f"note: {note}")
 
 
 def register(app: typer.Typer) -> None:
