@@ -298,8 +298,14 @@ def _print_comparison(result: Any, breakdowns: list[str] | None = None) -> None:
         console.print(table)
     for group in breakdowns or []:
         _print_breakdown(console, result, group)
+    from sim.experiment.compare import family_size
+
     console.print("CI narrower: how many times narrower the paired interval is than with "
                   "independent runs (estimated from the same replications).")
+    console.print(f"verdicts: significant after Holm's correction over "
+                  f"{family_size(t)} comparisons (family-wise 5%); CIs are unadjusted 95%. "
+                  "Whole-operation asa_s, mean_wait_s, p_wait and service_level count live "
+                  "channels (voice, chat) only.")
     for note in result.notes:
         console.print(f"note: {note}")
 

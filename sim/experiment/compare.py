@@ -10,10 +10,17 @@ either scenario alone, so real effects show up with few replications.
 
 For each KPI (the whole operation and each channel) the comparison reports each
 scenario's mean and 95% CI, the paired difference to the baseline with its CI,
-and a verdict: ``better`` / ``worse`` when the CI excludes zero, in the KPI's
-direction (lower is better for waits, abandonment, blocking, sojourn and handle
-time; higher for service level and handled contacts); ``higher`` / ``lower`` for
-neutral KPIs such as utilisation; else ``no significant difference``.
+the paired t-test's p-value, its Holm-adjusted p-value and a verdict: ``better`` /
+``worse`` in the KPI's direction (:data:`KPI_DIRECTIONS`: lower is better for
+waits, losses, latency, effort and cost; higher for service level, FCR,
+containment and resolution), ``higher`` / ``lower`` for KPIs without a direction
+(volumes such as offered and handled contacts, utilisation, handle time), else
+``no significant difference``.
+
+Multiplicity: a table of many KPIs x channels x variants would show some
+"significant" differences by chance alone, so a verdict needs the difference to
+stay significant after Holm's step-down correction over every variant row of the
+table (family-wise error 5%); the CIs shown stay the unadjusted 95% intervals.
 
 Variance reduction: ``independent_half_width / paired_half_width``, where the
 independent half-width is Welch's interval computed from the *same* replications
@@ -46,17 +53,52 @@ from sim.experiment.runner import run_tasks
 from sim.experiment.worker import ReplicationTask
 from sim.scenario.schema import Scenario
 
-LOWER_IS_BETTER = frozenset({
-    "asa_s", "mean_wait_s", "abandon_rate", "blocked_rate", "p_wait", "mean_sojourn_s",
-    "aht_s", "resolution_latency_s", "resolution_latency_s_p50", "resolution_latency_s_p90",
-    "recontact_rate", "effort_score", "cost_total", "cost_per_journey",
-    "contacts_per_journey", "transfers_per_journey",
-})
-HIGHER_IS_BETTER = frozenset({
-    "service_level", "handled", "fcr", "containment_rate", "resolution_rate",
-})
-# Every other KPI (utilization, offered, journeys, staffing means) is neutral: the
-# verdict says "higher" or "lower" and leaves the judgement to the planner.
+#: The direction of every KPI: ``"lower"`` (lower is better), ``"higher"`` (higher is
+#: better) or ``None`` (neither: a volume, a mix or a workload figure). Volumes such as
+#: ``handled`` are deliberately neutral: a deflection design that moves customers to
+#: self-service hands fewer contacts to agents, which is neither good nor bad in itself.
+#: ``aht_s`` is neutral too: it follows the mix of reasons, and a shorter call is not
+#: a better one if the customer has to call back (that shows in recontacts and FCR).
+KPI_DIRECTIONS: dict[str, str | None] = {
+    # waits, losses, latency, effort and cost: lower is better
+    "asa_s": "lower", "mean_wait_s": "lower", "p_wait": "lower", "abandon_rate": "lower",
+    "blocked_rate": "lower", "mean_sojourn_s": "lower", "resolution_latency_s": "lower",
+    "resolution_latency_s_p50": "lower", "resolution_latency_s_p90": "lower",
+    "recontact_rate": "lower", "retry_rate": "lower", "open_at_cutoff": "lower",
+    "backlog_end": "lower", "backlog_age_p90_s": "lower", "effort_score": "lower",
+    "cost_total": "lower", "cost_per_journey": "lower", "contacts_per_journey": "lower",
+    "transfers_per_journey": "lower", "days_to_visit": "lower", "days_to_visit_p90": "lower",
+    "visits_per_journey": "lower",
+    # outcomes: higher is better
+    "service_level": "higher", "fcr": "higher", "containment_rate": "higher",
+    "resolution_rate": "higher", "first_visit_fix_rate": "higher",
+    "first_visit_fix": "higher",
+    # volumes, mix and workload: no direction
+    "offered": None, "handled": None, "sessions": None, "journeys": None, "visits": None,
+    "utilization": None, "slot_occupancy": None, "mean_concurrency": None,
+    "staffed_agents_mean": None, "busy_agents_mean": None, "aht_s": None,
+    "technician_utilization": None,
+}
+LOWER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "lower")
+HIGHER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "higher")
+# Every other KPI (KPIs added later included) is neutral: the verdict says "higher"
+# or "lower" and leaves the judgement to the planner.
+
+#: Family-wise significance level of the verdicts (Holm's method, see compare_table).
+ALPHA = 0.05
+MULTIPLICITY_METHOD = (
+    "Holm's step-down method over every variant comparison in the table (each KPI, "
+    "each group and member, each variant): a verdict is better/worse/higher/lower only "
+    "when the paired t-test's Holm-adjusted p-value is below 0.05, which keeps the "
+    "chance of any false verdict in the whole table below 5%. The confidence intervals "
+    "shown are the unadjusted 95% intervals of each difference."
+)
+
+
+def direction(kpi: str) -> str | None:
+    """``"lower"``/``"higher"`` when lower/higher values of ``kpi`` are better, else None."""
+    return KPI_DIRECTIONS.get(kpi)
+
 
 #: Breakdowns a comparison can add to the whole operation (``--by``).
 BREAKDOWNS = ("channel", "pool", "segment", "intent")
@@ -107,7 +149,7 @@ VR_METHOD = (
 COLUMNS = [
     "group", "member", "kpi", "variant", "scenario", "mean", "ci_low", "ci_high",
     "diff", "diff_ci_low", "diff_ci_high", "paired_half_width", "independent_half_width",
-    "variance_reduction", "verdict",
+    "variance_reduction", "p_value", "p_holm", "verdict",
 ]
 
 
@@ -123,9 +165,9 @@ def verdict(kpi: str, lo: float, hi: float) -> str:
     if lo <= 0.0 <= hi:
         return "no significant difference"
     up = lo > 0.0
-    if kpi in LOWER_IS_BETTER:
+    if direction(kpi) == "lower":
         return "worse" if up else "better"
-    if kpi in HIGHER_IS_BETTER:
+    if direction(kpi) == "higher":
         return "better" if up else "worse"
     return "higher" if up else "lower"
 
@@ -168,6 +210,9 @@ class Comparison:
             "common_random_numbers": True,
             "confidence": 0.95,
             "variance_reduction_method": VR_METHOD,
+            "multiplicity": {"method": "holm", "alpha": ALPHA,
+                             "comparisons": family_size(self.table),
+                             "rule": MULTIPLICITY_METHOD},
             "notes": list(self.notes),
             "rows": records_for_json(self.table),
         }
@@ -268,9 +313,63 @@ def compare_table(
                 hw, whw = (hi - lo) / 2, (whi - wlo) / 2
                 row.update(diff=d, diff_ci_low=lo, diff_ci_high=hi, paired_half_width=hw,
                            independent_half_width=whw, variance_reduction=_ratio(whw, hw),
-                           verdict=verdict(key[2], lo, hi))
+                           p_value=paired_p_value(a, b), verdict=verdict(key[2], lo, hi))
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    variants = table["variant"] > 0
+    table["p_holm"] = np.nan
+    table.loc[variants, "p_holm"] = holm(table.loc[variants, "p_value"].to_numpy(float))
+    # a CI that excludes zero is a significant difference on its own; with many
+    # comparisons, only those that stay significant after Holm's correction keep it
+    weak = variants & ~(table["p_holm"] < ALPHA) & table["verdict"].isin(
+        ["better", "worse", "higher", "lower"])
+    table.loc[weak, "verdict"] = "no significant difference"
+    return table
+
+
+def paired_p_value(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of the paired t-test of ``a - b`` (NaN pairs dropped).
+
+    Differences that are the same in every replication give 0 (a sure difference)
+    or 1 (none); fewer than two pairs give NaN.
+    """
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return float("nan")
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    if not sd > 0:
+        return 1.0 if mean == 0 else 0.0
+    from scipy import stats
+
+    t = mean / (sd / math.sqrt(d.size))
+    return float(2.0 * stats.t.sf(abs(t), d.size - 1))
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values (step-down, family = the finite entries of ``p``).
+
+    The ``i``-th smallest of ``m`` p-values is multiplied by ``m - i`` (``i`` from 0)
+    and the results made non-decreasing; capped at 1. NaN stays NaN.
+
+    >>> [round(x, 3) for x in holm(np.array([0.01, 0.04, 0.03]))]
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    m = idx.size
+    if m == 0:
+        return out
+    order = idx[np.argsort(p[idx], kind="stable")]
+    scaled = np.minimum(1.0, p[order] * (m - np.arange(m)))
+    out[order] = np.maximum.accumulate(scaled)
+    return out
+
+
+def family_size(table: pd.DataFrame) -> int:
+    """How many comparisons the Holm correction of ``table`` covered."""
+    return int(((table["variant"] > 0) & table["p_value"].notna()).sum())
 
 
 def _ratio(num: float, den: float) -> float:

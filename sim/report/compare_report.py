@@ -1,11 +1,13 @@
 """The comparison report: what changed, and what it does, with uncertainty.
 
 For a baseline and one or more variants run on common random numbers
-(:func:`sim.experiment.compare`), the page shows: the verdicts in words; the
+(:func:`sim.experiment.compare`), the page opens with the answer (per variant:
+the settings changed, the KPIs that moved significantly and by how much), then
+every verdict in words; the
 scenario fields that differ (dotted paths, old → new); for every variant the KPIs
 side by side with the paired difference, its 95% CI and the verdict (whole
-operation and by channel); the figures; how the model and the comparison work;
-the manifest.
+operation and by channel), verdicts controlled for multiplicity with Holm's
+method; the figures; how the model and the comparison work; the manifest.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sim.report.compare_plots import (
     fig_variant_kpis,
     fig_waits_by_channel,
 )
-from sim.report.format import fmt_diff, fmt_diff_ci, fmt_value, label
+from sim.report.format import fmt_diff, fmt_diff_ci, fmt_value, plural, scoped_label
 from sim.report.html import (
     esc,
     figure_html,
@@ -122,22 +124,109 @@ def _diff_html(comparison: Any) -> str:
     return "".join(parts)
 
 
+#: KPIs of the answer, in the order a council reads them (the rest follow).
+ANSWER_ORDER: tuple[str, ...] = (
+    "resolution_latency_s", "recontact_rate", "fcr", "effort_score", "cost_per_journey",
+    "cost_total", "service_level", "abandon_rate", "blocked_rate", "asa_s",
+    "containment_rate", "resolution_rate",
+)
+#: KPIs never reported (same span as resolution latency; see format.SOJOURN_NOTE).
+LEFT_OUT = frozenset({"mean_sojourn_s"})
+SIGNIFICANT = ("better", "worse", "higher", "lower")
+
+
+def _rank(kpi: str) -> int:
+    return ANSWER_ORDER.index(kpi) if kpi in ANSWER_ORDER else len(ANSWER_ORDER)
+
+
+def _change_text(kpi: str, group: str, r: Any, base_mean: float) -> str:
+    return (f"{scoped_label(kpi, group)} {r.verdict}: {fmt_value(kpi, base_mean)} \u2192 "
+            f"{fmt_value(kpi, r.mean)} ({fmt_diff(kpi, r.diff)}, 95% CI "
+            f"{fmt_diff_ci(kpi, r.diff_ci_low, r.diff_ci_high)})")
+
+
+def _changed_settings(comparison: Any, variant: int, limit: int = 4) -> str:
+    rows = [r for r in scenario_diff(comparison.scenarios[0], comparison.scenarios[variant])
+            if r[0] not in ("name", "description")]  # labels, not settings
+    if not rows:
+        return "no scenario setting differs"
+    shown = "; ".join(f"{p}: {o} \u2192 {n}" for p, o, n in rows[:limit])
+    more = f" and {plural(len(rows) - limit, 'other setting')}" if len(rows) > limit else ""
+    return shown + more
+
+
+def _get(base: Any, group: str, r: Any) -> float:
+    key = (group, r.member, r.kpi)
+    return float(base.loc[key]) if key in base.index else float("nan")
+
+
+def answer_html(comparison: Any) -> str:
+    """The answer first: per variant, what changed, what moved significantly and by how
+    much (whole operation, then channels), after Holm's correction."""
+    from sim.experiment.compare import family_size
+
+    t = comparison.table
+    m = family_size(t)
+    parts = []
+    for v, lab in enumerate(comparison.labels[1:], start=1):
+        rows = t[(t["variant"] == v) & ~t["kpi"].isin(LEFT_OUT)]
+        base = t[t["variant"] == 0].set_index(["group", "member", "kpi"])["mean"]
+        sig = rows[rows["verdict"].isin(SIGNIFICANT)]
+        whole = sig[sig["group"] == "all"]
+        whole = whole.assign(_r=whole["kpi"].map(_rank)).sort_values("_r", kind="stable")
+        items = [f"<li>{esc(_change_text(str(r.kpi), 'all', r, _get(base, 'all', r)))}</li>"
+                 for r in whole.itertuples()]
+        others = sig[sig["group"] != "all"]
+        by_member: dict[str, list[str]] = {}
+        for r in others.assign(_r=others["kpi"].map(_rank)).sort_values(
+                ["group", "member", "_r"], kind="stable").itertuples():
+            key = f"{r.group} {r.member}"
+            by_member.setdefault(key, []).append(
+                _change_text(str(r.kpi), str(r.group), r, _get(base, str(r.group), r)))
+        n_all = int((rows["group"] == "all").sum())
+        rest = n_all - len(whole)
+        head = (f"<h3>'{esc(lab)}' against baseline '{esc(comparison.labels[0])}'</h3>\n"
+                f"<p><strong>What changed:</strong> "
+                f"{esc(_changed_settings(comparison, v))}.</p>\n")
+        if items:
+            body = (f"<p><strong>Whole operation, significant changes:</strong></p>\n"
+                    f"<ul>{''.join(items)}</ul>\n<p>No significant difference on "
+                    f"{plural(rest, 'other KPI')} of the whole operation.</p>\n")
+        else:
+            body = ("<p><strong>No significant difference on any KPI of the whole "
+                    "operation.</strong></p>\n")
+        if by_member:
+            body += "<p>By " + "; ".join(
+                f"<strong>{esc(k)}</strong>: " + esc("; ".join(v_)) for k, v_ in
+                by_member.items()) + ".</p>\n"
+        parts.append(head + body)
+    rule = (f"<p class=\"muted\">A change counts as significant only when it stays "
+            f"significant after Holm's correction for the {plural(m, 'comparison')} in this "
+            "report (every KPI, group and variant), so the chance that any verdict here is a "
+            "fluke is at most 5%. Better/worse follow each KPI's direction; volumes and "
+            "workload (contacts offered and handled, sessions, utilisation, handle time) "
+            "only go higher or lower. Intervals are the unadjusted 95% CIs of the paired "
+            "difference.</p>")
+    return "".join(parts) + rule
+
+
 def _verdict_words(comparison: Any) -> str:
     t = comparison.table
     items = []
     for v, lab in enumerate(comparison.labels[1:], start=1):
-        rows = t[(t["group"] == "all") & (t["variant"] == v)]
+        rows = t[(t["group"] == "all") & (t["variant"] == v) & ~t["kpi"].isin(LEFT_OUT)]
         by: dict[str, list[str]] = {}
         for r in rows.itertuples():
-            by.setdefault(str(r.verdict), []).append(label(str(r.kpi)))
+            by.setdefault(str(r.verdict), []).append(scoped_label(str(r.kpi)))
         bits = [f"<strong>{esc(word)}</strong> on {esc(', '.join(kpis))}"
                 for word, kpis in sorted(by.items(), key=lambda kv: _ORDER.get(kv[0], 9))]
         items.append(f"<li>'{esc(lab)}' against baseline '{esc(comparison.labels[0])}': "
                      + "; ".join(bits) + ".</li>")
-    return ("<p>A verdict says <em>better</em> or <em>worse</em> only when the 95% confidence "
-            "interval of the difference excludes zero; <em>higher</em>/<em>lower</em> for "
-            "KPIs that are neither good nor bad in themselves (such as utilisation).</p>\n"
-            "<ul>\n" + "\n".join(items) + "\n</ul>")
+    return ("<p>Every verdict of the whole operation. A verdict says <em>better</em> or "
+            "<em>worse</em> only when the difference is significant after Holm's "
+            "correction for multiple comparisons; <em>higher</em>/<em>lower</em> for KPIs "
+            "that are neither good nor bad in themselves (volumes, utilisation, handle "
+            "time).</p>\n<ul>\n" + "\n".join(items) + "\n</ul>")
 
 
 _ORDER = {"better": 0, "worse": 1, "higher": 2, "lower": 3, "no significant difference": 4}
@@ -155,12 +244,13 @@ def variant_table(comparison: Any, variant: int, group: str = "all", member: str
     for r in rows.itertuples():
         k = str(r.kpi)
         b = base.loc[k] if k in base.index else None
-        if k in HIDE_WHEN_ZERO and r.mean == 0 and b is not None and b["mean"] == 0:
+        if k in LEFT_OUT or (k in HIDE_WHEN_ZERO and r.mean == 0 and b is not None
+                             and b["mean"] == 0):
             continue
         vr = r.variance_reduction
         identical = r.diff == 0 and r.diff_ci_low == 0 and r.diff_ci_high == 0
         body.append([
-            esc(label(k)),
+            esc(scoped_label(k, group)),
             value_ci(fmt_value(k, b["mean"]) if b is not None else "–",
                      _ci(k, b["ci_low"], b["ci_high"]) if b is not None else ""),
             value_ci(fmt_value(k, r.mean), _ci(k, r.ci_low, r.ci_high)),
@@ -171,7 +261,7 @@ def variant_table(comparison: Any, variant: int, group: str = "all", member: str
         ])
     where = "whole operation" if group == "all" else f"{group} {member}"
     caption = (f"'{comparison.labels[variant]}' vs baseline '{comparison.labels[0]}', "
-               f"{where}: mean (95% CI) and paired difference (95% CI)")
+               f"{where}: mean (95% CI), paired difference (95% CI) and verdict (Holm)")
     cols = ["KPI", comparison.labels[0], comparison.labels[variant], "Difference",
             "Verdict", "CI narrower by pairing"]
     return table(caption, cols, body, numeric=[False, True, True, True, False, True])
@@ -226,7 +316,9 @@ def build_compare_html(comparison: Any, manifest: dict[str, Any] | None = None,
     notes = "".join(f"<p class=\"callout\"><strong>Note:</strong> {esc(n)}</p>"
                     for n in comparison.notes)
     body = [
-        section("verdicts", "What the change does", _verdict_words(comparison) + notes),
+        section("answer", "The answer: what changed and what it does",
+                answer_html(comparison) + notes),
+        section("verdicts", "Every verdict", _verdict_words(comparison)),
         section("scenarios", "What changed", _scenarios_table(comparison) + _diff_html(comparison)),
     ]
     detail = []

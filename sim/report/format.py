@@ -27,6 +27,7 @@ __all__ = [
     "kpi_info",
     "label",
     "plural",
+    "scoped_label",
 ]
 
 
@@ -125,8 +126,22 @@ KPI_INFO: dict[str, KpiInfo] = {
 #: KPIs of the run report's headline, in order (those present are shown).
 HEADLINE_KPIS: tuple[str, ...] = (
     "resolution_latency_s", "recontact_rate", "fcr", "effort_score", "service_level",
-    "abandon_rate", "asa_s", "utilization", "mean_sojourn_s", "offered", "handled",
+    "abandon_rate", "blocked_rate", "asa_s", "utilization", "offered", "handled",
 )
+#: Why ``mean_sojourn_s`` is in the files but not in the reports' headlines and tables.
+SOJOURN_NOTE = (
+    "Time in the system (mean_sojourn_s, from a journey's first arrival to the end of "
+    "its last piece of work) is kept in the files but left out of the report: over "
+    "resolved journeys it measures nearly the same span as resolution latency, which "
+    "the report shows instead (resolution latency also counts the time a customer "
+    "waited for a closed line)."
+)
+
+#: KPIs whose whole-operation (and segment, intent) value counts live channels only
+#: (voice, chat): email is judged per channel, so its day-long waits do not swamp
+#: the phone's seconds (see sim.metrics.definitions).
+LIVE_SCOPE_KPIS = frozenset({"asa_s", "mean_wait_s", "p_wait", "service_level"})
+LIVE_SCOPE = "live channels"
 
 DASH = "\u2013"  # en dash for ranges
 MINUS = "\u2212"
@@ -147,6 +162,15 @@ def kpi_info(kpi: str) -> KpiInfo:
 def label(kpi: str) -> str:
     """Plain-language name of a KPI."""
     return kpi_info(kpi).label
+
+
+def scoped_label(kpi: str, group: str = "all") -> str:
+    """The KPI's name, saying ``(live channels)`` where a whole-operation value (or a
+    segment's, an intent's) counts voice and chat only."""
+    name = label(kpi)
+    if kpi in LIVE_SCOPE_KPIS and group in ("all", "segment", "intent"):
+        return f"{name} ({LIVE_SCOPE})"
+    return name
 
 
 def _finite(x: object) -> bool:

@@ -69,7 +69,14 @@ def test_table_has_all_and_channel_groups(comparison) -> None:
         ("asa_s", 1.0, 3.0, "worse"),
         ("abandon_rate", -0.1, 0.2, "no significant difference"),
         ("service_level", 0.01, 0.02, "better"),
-        ("handled", -5.0, -1.0, "worse"),
+        ("handled", -5.0, -1.0, "lower"),   # a volume: no direction (deflection)
+        ("sessions", 1.0, 5.0, "higher"),
+        ("retry_rate", 0.01, 0.02, "worse"),
+        ("backlog_end", -3.0, -1.0, "better"),
+        ("backlog_age_p90_s", 1.0, 2.0, "worse"),
+        ("slot_occupancy", 0.01, 0.02, "higher"),
+        ("mean_concurrency", -0.2, -0.1, "lower"),
+        ("open_at_cutoff", 0.01, 0.02, "worse"),
         ("utilization", 0.01, 0.02, "higher"),
         ("utilization", -0.02, -0.01, "lower"),
         ("asa_s", float("nan"), float("nan"), "n/a"),
@@ -113,3 +120,54 @@ def test_needs_two_scenarios_and_replications() -> None:
 def test_duplicate_names_are_numbered() -> None:
     c = compare([tiny(replications=2), tiny(replications=2)], executor="serial")
     assert c.labels == ["tiny #1", "tiny #2"]
+
+
+def test_every_defined_kpi_has_a_deliberate_direction() -> None:
+    from sim.experiment.compare import KPI_DIRECTIONS
+    from sim.metrics.definitions import KPI_DEFINITIONS
+
+    missing = sorted(set(KPI_DEFINITIONS) - set(KPI_DIRECTIONS))
+    assert not missing, f"KPIs without a stated direction: {missing}"
+    for volume in ("offered", "handled", "sessions", "journeys", "slot_occupancy",
+                   "mean_concurrency", "utilization"):
+        assert KPI_DIRECTIONS[volume] is None, volume
+
+
+def test_holm_adjusts_and_keeps_order() -> None:
+    import numpy as np
+
+    from sim.experiment.compare import holm
+
+    p = np.array([0.01, 0.04, 0.03, np.nan, 0.2])
+    adj = holm(p)
+    assert adj[0] == pytest.approx(0.04) and adj[2] == pytest.approx(0.09)
+    assert adj[1] == pytest.approx(0.09) and adj[4] == pytest.approx(0.2)
+    assert np.isnan(adj[3])
+
+
+def test_verdicts_survive_only_after_holm() -> None:
+    """Twenty noise KPIs whose CIs barely exclude zero do not all become verdicts."""
+    import numpy as np
+
+    from sim.experiment.compare import compare_table
+    from sim.metrics import summarize
+
+    rng = np.random.default_rng(1)
+    n, kpis = 10, [f"noise_{i}" for i in range(40)] + ["asa_s"]
+    frames = []
+    for v in range(2):
+        rows = []
+        for k in kpis:
+            for r in range(n):
+                base = rng.normal(0, 1)
+                shift = -5.0 if (k == "asa_s" and v == 1) else 0.0
+                rows.append({"replication": r, "group": "all", "member": "all", "kpi": k,
+                             "value": 100 + base + shift})
+        frames.append(pd.DataFrame(rows))
+    table = compare_table(["a", "b"], frames, [summarize(f) for f in frames], ["all"])
+    var = table[table["variant"] == 1].set_index("kpi")
+    raw = var[var["diff_ci_low"].gt(0) | var["diff_ci_high"].lt(0)]
+    assert var.loc["asa_s", "verdict"] == "better"
+    assert (var["p_holm"] >= var["p_value"]).all()
+    sig = var[var["verdict"] != "no significant difference"]
+    assert set(sig.index) == {"asa_s"} and len(raw) >= 1
