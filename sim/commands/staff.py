@@ -34,9 +34,17 @@ HELP = "\n\n".join([
     "'service_level>=0.8 @20s' for another one. Other targets: 'asa_s<=30', "
     "'p_wait<=0.3', 'occupancy<=0.85'. Demand without an intraday profile gets one head "
     "count for the whole day (a team size).",
+    "Each team is judged on the traffic it serves, channel by channel; a target counts "
+    "as met only when its whole 95% confidence interval over replications is on the right "
+    "side (the lower bound for '>=', the upper bound for '<=').",
     "Saves staffing.csv and staffing.json (both answers side by side, with the KPIs each "
-    "achieved); --write saves the scenario with the planned staffing.",
+    "achieved); --write saves the scenario with the planned staffing. When the plan still "
+    "misses a target the command says so, does not write the scenario and exits with "
+    "status 1, unless --write-anyway.",
 ])
+
+#: Exit status of a plan that misses its targets (2 is for mistakes in the input).
+MISSES_TARGETS = 1
 
 
 def _fail(message: str) -> typer.Exit:
@@ -108,6 +116,25 @@ def print_plan(plan: Any) -> None:
                            f"{', '.join(map(str, plan.goals))}"))
     for note in plan.notes:
         console.print(f"note: {note}")
+    console.print(f"rule: {plan_rule()}")
+
+
+def plan_rule() -> str:
+    """The confidence rule the verdicts follow, in words."""
+    from sim.experiment.staffing import CONFIDENCE_RULE
+
+    return CONFIDENCE_RULE
+
+
+def verdict(plan: Any) -> str:
+    """One line: does the plan meet its targets when simulated?"""
+    judged = int(plan.table["judged"].sum())
+    if plan.meets_targets:
+        return (f"the plan meets every target in all {judged} measured team-intervals "
+                f"when simulated ({plan.replications} replications, 95% bound)")
+    return (f"THE PLAN MISSES ITS TARGETS in {plan.misses} of {judged} measured "
+            "team-intervals when simulated (95% bound); raise --max-rounds or "
+            "--replications, or check the targets")
 
 
 def staff(
@@ -133,7 +160,10 @@ def staff(
     erlang: str = typer.Option("auto", "--erlang",
                                help="Formula for the starting point: 'auto' (Erlang A where "
                                     "callers hang up, else Erlang C) or 'c' (always Erlang C)."),
-    max_rounds: int = typer.Option(15, "--max-rounds", min=1,
+    write_anyway: bool = typer.Option(
+        False, "--write-anyway",
+        help="Write the scenario (--write) and exit 0 even when the plan misses a target."),
+    max_rounds: int = typer.Option(30, "--max-rounds", min=1,
                                    help="Most staffing candidates to simulate."),
     executor: str = typer.Option("processes", "--executor", help=EXECUTOR_HELP),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
@@ -158,17 +188,27 @@ def staff(
                                 executor=executor, workers=workers, scheduler=scheduler,
                                 erlang=erlang, max_rounds=max_rounds, log=log)
             dest = out if out is not None else Path("out") / file.stem
+            failed = not plan.meets_targets
             with outputs_first(dest):
                 out_dir = plan.write(dest)
-                if write is not None:
+                if write is not None and (write_anyway or not failed):
                     write_scenario(plan, file, write)
     except StaffingError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
         print_plan(plan)
-    extra = f"; staffed scenario → {write}" if write is not None else ""
+    if failed:
+        error(verdict(plan))
+    else:
+        print(verdict(plan))
+    extra = ""
+    if write is not None:
+        extra = (f"; staffed scenario → {write}" if write_anyway or not failed
+                 else f"; {write} NOT written (--write-anyway writes it)")
     print(f"planned {', '.join(plan.pools)} in {plan.rounds} simulated candidates "
           f"({plan.wall_s:.1f} s) → {out_dir / 'staffing.csv'}{extra}")
+    if failed and not write_anyway:
+        raise typer.Exit(MISSES_TARGETS)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,32 +1,40 @@
 """Staffing by simulation: the fewest agents per interval of the day that meet every target.
 
 1. **Erlang start.** Per pool and interval of the day (the scenario's ``interval``)
-   the offered load is the arrival rate of the demand the pool serves (profile ×
-   day factor; split equally over the pools a contact may enter; plus handoffs
-   into the pool) × mean handle time / proficiency, on the *busiest weekday* of
+   the offered load is the arrival rate of the demand the engine routes to the pool
+   (:func:`sim.model.routing.entry_pools`: routing rules, skills, and pools reached
+   by overflow, handoff or escalation left out of fresh demand; profile × day factor;
+   split equally over the pools a contact may enter) plus the work passed on to it
+   (handoffs with their probabilities, escalations with the share the sending pool
+   does not resolve) × mean handle time / proficiency, on the *busiest weekday* of
    the simulated days. ``required_agents`` gives a head count per target (Erlang A
    with the mean patience where customers abandon, Erlang C otherwise or with
    ``erlang="c"``); the largest is the Erlang schedule.
-2. **Search.** Candidates are simulated on common random numbers (same seed).
-   Each (pool, interval) is judged on the mean over replications of its KPIs and
-   moves on its own: up by 1, 2, 4, ... while it misses, down by 1, 2, 4, ... while
-   it meets, then by bisection once a failing and a meeting count are known, until
-   every interval meets every target with ``n`` agents where ``n - 1`` failed (at
-   most ``max_rounds`` simulations). Without intraday profiles the day is one
-   interval and the pool gets a ``size``: the exact smallest ``n``.
-3. **Judging** (from the contacts table, so any ``@time`` works): a pool answers
-   for the contacts its agents answered, the unanswered customer contacts that
-   could enter it and the handoff pieces still waiting for it; contacts still
-   waiting at the end count with their wait so far. Days with the same demand (day
-   factors) are pooled; an interval takes its worst day group.
+2. **Joint search.** Every planned pool is simulated together in each candidate, on
+   common random numbers (same seed), so pools that feed each other (overflow,
+   handoffs, escalation) are judged with the staffing of the others: the search is a
+   fixed-point iteration. Each (pool, interval) moves on the verdict of the latest
+   candidate: up by 1, 2, 4, ... while it misses, down by 1, 2, 4, ... while it meets,
+   then by bisection once a failing and a meeting count are known (a bracket the
+   other pools' moves contradict is reopened), until one candidate meets every
+   target in every interval and no count moves: each count ``n`` met where ``n - 1``
+   failed (at most ``max_rounds`` simulations). Without intraday profiles the day is
+   one interval and the pool gets a ``size``.
+3. **Judging** (:mod:`sim.experiment.staffing_judge`): each pool on the traffic it
+   serves, channel by channel, on the targets that apply there (abandonment only
+   where customers can abandon; nothing on asynchronous back-office work), and a
+   target is met only when its whole 95% confidence interval over replications is
+   on the right side (:data:`CONFIDENCE_RULE`). Days with the same demand (day
+   factors) are pooled; an interval takes its worst day group. A plan that misses
+   is returned with :attr:`StaffingPlan.meets_targets` False.
 
-Limits: intervals interact (queues carry over, handoffs link pools), so the
-search is greedy: each interval is minimal given its neighbours, not globally;
-the plan is one day repeated daily, sized for the worst day group; intervals the
-run does not measure (warm-up, outside the horizon) keep the Erlang count; the
-Erlang start ignores overflow, escalations from bots and recontacts (the
-simulation includes them); with few replications the answer is as noisy as the
-KPI means it is judged on.
+Pools that only take asynchronous handoff work keep the scenario's staffing (no
+target applies to it). Limits: each interval is minimal given its neighbours and
+the other pools, not globally; the plan is one day repeated daily, sized for the
+worst day group; intervals the run does not measure (warm-up, outside the horizon)
+keep the Erlang count; the Erlang start ignores overflow, bot escalations,
+recontacts and retries (the simulation includes them); the verdict uses the same
+random numbers the search tuned the plan on.
 """
 
 from __future__ import annotations
@@ -46,8 +54,8 @@ from sim.experiment.runner import run
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S, WEEKDAYS, format_clock
 
-__all__ = ["Goal", "StaffingError", "StaffingPlan", "goal_columns", "parse_goal", "staff",
-           "write_scenario"]
+__all__ = ["CONFIDENCE_RULE", "Goal", "StaffingError", "StaffingPlan", "goal_columns",
+           "parse_goal", "staff", "write_scenario"]
 
 
 from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
@@ -59,7 +67,7 @@ from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
     parse_goal,
     pool_loads,
 )
-from sim.experiment.staffing_judge import _Judge
+from sim.experiment.staffing_judge import CONFIDENCE_RULE, _Judge
 
 
 def _fmt_interval(seconds: float) -> str:
@@ -116,6 +124,19 @@ class StaffingPlan:
     converged: bool
     notes: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    kept: tuple[str, ...] = ()
+
+    @property
+    def misses(self) -> int:
+        """Measured (pool, interval) cells of the plan that miss a target when simulated."""
+        m = self.table["meets"]
+        return int((m.notna() & (m == False)).sum())  # noqa: E712 - nullable booleans
+
+    @property
+    def meets_targets(self) -> bool:
+        """Whether the plan met every target in every measured interval when simulated
+        (on the confidence rule, :data:`CONFIDENCE_RULE`)."""
+        return self.misses == 0
 
     def _hours(self, counts: dict[str, np.ndarray]) -> dict[str, float]:
         return {p: float(counts[p].sum() * self.interval_s / 3600) for p in self.pools}
@@ -159,7 +180,9 @@ class StaffingPlan:
             "scenario": self.scenario.name, "targets": [str(g) for g in self.goals],
             "pools": list(self.pools), "interval": _fmt_interval(self.interval_s),
             "flat": self.flat, "replications": self.replications, "rounds": self.rounds,
-            "converged": self.converged, "notes": self.notes,
+            "converged": self.converged, "meets_targets": self.meets_targets,
+            "intervals_missing_a_target": self.misses, "rule": CONFIDENCE_RULE,
+            "kept": list(self.kept), "notes": self.notes,
             "agent_hours_per_day": {"simulation": self._hours(self.agents),
                                     "erlang": self._hours(self.erlang_agents)},
             "schedules": {p: self.to_schedule(p) for p in self.pools},
@@ -279,7 +302,7 @@ def staff(
     scheduler: str | None = None,
     erlang: str = "auto",
     per_interval: bool | None = None,
-    max_rounds: int = 15,
+    max_rounds: int = 30,
     log: Callable[[str], None] | None = None,
 ) -> StaffingPlan:
     """The fewest agents per pool and interval of the day that meet every target in simulation.
@@ -330,6 +353,17 @@ def staff(
     d0, d1 = (int((scenario.start + t) // DAY_S) for t in (0.0, scenario.end_s - 1e-6))
     days = sorted({d % 7 for d in range(d0, d1 + 1)})
     loads = pool_loads(scenario, slot_s, n)
+    notes: list[str] = []
+    offline_only = [p for p in names if loads[p]["work"].any()
+                    and np.allclose(loads[p]["work"], loads[p]["offline"])]
+    if offline_only:
+        names = tuple(p for p in names if p not in offline_only)
+        notes.append(f"{', '.join(offline_only)} only take(s) back-office work passed on "
+                     "asynchronously (no customer waits on the line), which no target "
+                     "applies to: staffing kept as in the scenario")
+    if not names:
+        raise StaffingError("no team to plan: every team asked for only takes back-office "
+                            "work passed on asynchronously, which no target applies to")
     erl, busiest = {}, {}
     for p in names:
         erl[p] = erlang_counts(scenario, p, loads[p], goals, days, erlang)[days].max(axis=0)
@@ -351,7 +385,6 @@ def staff(
                       + 50} for p in names for k in range(n)}
     cache: dict[Any, pd.DataFrame] = {}
     history: list[pd.DataFrame] = []
-    notes: list[str] = []
     rounds, converged, best, last = 0, False, None, h
 
     def shape(table: pd.DataFrame) -> pd.DataFrame:
@@ -428,4 +461,5 @@ def staff(
         agents=final, erlang_agents=erl, table=table_for(final), erlang_table=table_for(erl),
         history=pd.concat(history, ignore_index=True), replications=reps, rounds=rounds,
         converged=converged, notes=notes, wall_s=time.perf_counter() - started,
+        kept=tuple(offline_only),
     )

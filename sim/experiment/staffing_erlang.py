@@ -87,52 +87,123 @@ def _shape(s: Scenario, line: Any, slot_s: float, n_slots: int) -> np.ndarray:
     return line.rate * days[:, None] * shape[None, :]
 
 
-def entry_pools(s: Scenario) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(channel, intent) -> pools a fresh contact may enter (as the world routes)."""
-    reached = {p.overflow.to for p in s.pools.values() if p.overflow}
-    reached |= {h.to for p in s.pools.values() for h in p.handoffs}
+def _engine_routing(s: Scenario) -> tuple[Any, Any, tuple[dict, dict, dict, dict]]:
+    """The engine's pools and name codes, as :class:`sim.model.world.World` builds them."""
+    from sim.model.routing import build_pools
+
+    segments = tuple(s.segments) if s.segments else ("default",)
+    codes = tuple({n: i for i, n in enumerate(names)}
+                  for names in (s.channels, s.intents, segments, s.pools))
+    ch_code, in_code, _, _ = codes
+    return build_pools(s, ch_code, tuple(s.intents)), segments, codes  # type: ignore[return-value]
+
+
+def entry_pools(s: Scenario) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """(channel, intent, segment) -> pools a fresh customer contact may enter.
+
+    The engine's own rule (:func:`sim.model.routing.entry_pools`): the scenario's
+    ``routing`` first; else every pool serving the channel with the intent among its
+    skills, except pools that receive that (channel, intent) by overflow, handoff or
+    escalation from another pool (:func:`sim.model.routing.reached_pairs`), unless no
+    other pool can serve it. Scenarios without segments use the segment ``default``.
+    """
+    from sim.model.routing import entry_pools as engine_entry
+
+    pools, segments, codes = _engine_routing(s)
+    names = list(s.pools)
+    chans, intents = list(s.channels), list(s.intents)
+    return {(chans[c], intents[i], segments[g]): tuple(names[p] for p in v)
+            for (c, i, g), v in engine_entry(s, pools, codes).items()}
+
+
+def feeds(s: Scenario) -> dict[str, tuple[str, ...]]:
+    """Pool -> the pools it passes work to (overflow, handoffs, escalation)."""
     out = {}
-    for ch in s.channels:
-        for it in s.intents:
-            able = [n for n, p in s.pools.items() if ch in p.channels
-                    and (p.skills is None or p.skills.get(it, 0.0) > 0)]
-            out[(ch, it)] = tuple([n for n in able if n not in reached] or able)
+    for n, p in s.pools.items():
+        to = [p.overflow.to] if p.overflow else []
+        to += [h.to for h in p.handoffs]
+        to += [p.escalate_to] if p.escalate_to else []
+        out[n] = tuple(dict.fromkeys(to))
     return out
 
 
-def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, np.ndarray]]:
-    """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs) and ``theta`` (rate × 1/patience).
+def linked_groups(s: Scenario) -> list[tuple[str, ...]]:
+    """Pools that feed each other, directly or not (connected components), in file order."""
+    parent = {n: n for n in s.pools}
 
-    Each is an array ``(7, n_slots)``: weekday × interval of the day.
+    def root(n: str) -> str:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for a, tos in feeds(s).items():
+        for b in tos:
+            parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = {}
+    for n in s.pools:
+        groups.setdefault(root(n), []).append(n)
+    return [tuple(g) for g in groups.values()]
+
+
+def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, np.ndarray]]:
+    """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs), ``theta`` (rate × 1/patience)
+    and ``offline`` (Erlangs of asynchronous handoff work, also in ``work``).
+
+    Each is an array ``(7, n_slots)``: weekday × interval of the day. Fresh demand
+    enters the pools the engine routes it to (split equally); handoffs follow their
+    probabilities, escalations the share a pool fails to resolve (``1 - resolution ×
+    min(1, proficiency)``, after its handoffs) on intents below ``escalate_below``.
+    Pieces passed on never abandon. Overflow, recontacts and retries are left to the
+    simulation.
     """
-    z = {p: {k: np.zeros((7, n_slots)) for k in ("rate", "work", "theta")} for p in s.pools}
+    z = {p: {k: np.zeros((7, n_slots)) for k in ("rate", "work", "theta", "offline")}
+         for p in s.pools}
     entry = entry_pools(s)
+    segments = tuple(s.segments) if s.segments else ("default",)
 
     def add(pool: str, intent: str, channel: str, r: np.ndarray, handle: float | None,
-            theta: float, depth: int = 0) -> None:
+            theta: float, offline: bool = False, depth: int = 0) -> None:
         p, ch = s.pools[pool], s.channels[channel]
         prof = 1.0 if p.skills is None else (p.skills.get(intent, 0.0) or 1.0)
         h = handle if handle is not None else s.intents[intent].handle_time_on(channel).mean_s
-        if ch.kind == "chat" and ch.max_concurrency > 1:  # rough: agents hold several chats
-            c = ch.max_concurrency
+        if ch.kind == "chat" and ch.max_concurrency > 1 and not offline:
+            c = ch.max_concurrency  # rough: agents hold several chats
             h *= (1 + ch.concurrency_inflation * (c - 1) / 2) / c
         z[pool]["rate"] += r
         z[pool]["work"] += r * h / prof
         z[pool]["theta"] += r * theta
+        if offline:
+            z[pool]["offline"] += r * h / prof
+        if depth >= 10:
+            return
+        passed = 0.0
         for rule in p.handoffs:
-            if depth < 10 and (rule.intents is None or intent in rule.intents):
+            if rule.intents is None or intent in rule.intents:
+                share = min(rule.probability, 1.0 - passed)
+                passed += share
                 hm = rule.handle_time.mean_s if rule.handle_time is not None else None
-                add(rule.to, intent, channel, r * rule.probability, hm, 0.0, depth + 1)
+                add(rule.to, intent, channel, r * share, hm, 0.0,
+                    rule.asynchronous, depth + 1)
+        if p.escalate_to is not None and p.escalate_below is not None \
+                and (p.skills is None or 0 < p.skills.get(intent, 0.0) < p.escalate_below):
+            res = s.intents[intent].resolution_p(channel)
+            if res is not None and res < 1:
+                fail = 1.0 - res * min(1.0, prof)
+                add(p.escalate_to, intent, channel, r * (1.0 - passed) * fail, None, 0.0,
+                    False, depth + 1)
 
     for line in s.demand:
-        base = _shape(s, line, slot_s, n_slots)
         ch = s.channels[line.channel]
+        if ch.is_self_service:
+            continue  # sessions reach agents only by escalation (left to the simulation)
+        base = _shape(s, line, slot_s, n_slots)
         for intent, ip in _mix(line.intent, s.intents):
-            pools = entry[(line.channel, intent)]
             for seg, sp in _mix(line.segment, s.segments):
                 sdef = s.segments.get(seg)
                 pat = sdef.patience if sdef is not None and sdef.patience else ch.patience
                 theta = 0.0 if pat is None else 1.0 / pat.mean_s
+                pools = entry.get((line.channel, intent, seg if seg in segments else
+                                   segments[0]), ())
                 for pool in pools:
                     add(pool, intent, line.channel, base * ip * sp / len(pools), None, theta)
     return z
