@@ -1,4 +1,9 @@
-"""``servicesim validate FILE``: check a scenario and summarise what it describes."""
+"""``servicesim validate FILE``: check a scenario and summarise what it describes.
+
+Settings that are valid but probably not what the planner meant (a failover rule
+for a channel that never goes down) are printed as ``warning: ...`` lines on
+stderr; they do not make the check fail (exit 0).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,17 @@ from pathlib import Path
 
 import typer
 
-from sim.commands.display import error
+from sim.commands.display import error, one_line
 
 
 def validate(
     file: Path = typer.Argument(..., help="Scenario file (YAML) to check."),
 ) -> None:
     """Check a scenario file and print a one-screen summary of what it describes."""
+    import sys
+
     from sim.scenario import ScenarioError, describe, load
+    from sim.scenario.describe_ops import scenario_warnings
 
     try:
         scenario = load(file)
@@ -21,7 +29,11 @@ def validate(
         error(exc)
         raise typer.Exit(2) from None
     print(describe(scenario))
-    print("ok: the scenario is valid")
+    warnings = scenario_warnings(scenario)
+    for text in warnings:
+        print(f"warning: {one_line(text)}", file=sys.stderr)
+    print("ok: the scenario is valid" + (f" ({len(warnings)} warning(s) above)"
+                                         if warnings else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,12 +1,21 @@
 """A one-screen, plain-text summary of what a scenario describes.
 
-``servicesim validate FILE`` prints it so a planner can check that the file says
-what they meant: run settings, channels, demand per hour with the offered load in
-Erlangs (arrival rate x mean handle time), intents, segments and pools.
+``servicesim validate FILE`` prints it (and the run report shows it) so a planner
+can check that the file says what they meant: run settings, channels with their
+opening hours and bot/self-service settings, demand per hour with the offered load
+in Erlangs (arrival rate x mean handle time), intents, segments, pools,
+recontacts, backstage systems, outages and failover (see
+:mod:`sim.scenario.describe_ops`).
 """
 
 from __future__ import annotations
 
+from sim.scenario.describe_ops import (
+    channel_details,
+    describe_journeys,
+    describe_outages,
+    scenario_warnings,
+)
 from sim.scenario.events import describe_shock
 from sim.scenario.field import describe_field
 from sim.scenario.schema import LIVE_KINDS, DemandLine, Pool, Scenario
@@ -91,14 +100,17 @@ def describe(scenario: Scenario) -> str:
     out.append("Channels")
     w = max(len(n) for n in sc.channels)
     for name, ch in sc.channels.items():
+        details = channel_details(ch)
         if ch.kind not in LIVE_KINDS:
-            out.append(f"  {name:<{w}}  {ch.kind}")
+            out.append(f"  {name:<{w}}  {ch.kind:<12} " + "; ".join(details)
+                       if details else f"  {name:<{w}}  {ch.kind}")
             continue
         queue = "unlimited queue" if ch.queue_capacity is None else f"queue {ch.queue_capacity}"
         patience = "never abandon" if ch.patience is None else f"patience {_dist(ch.patience)}"
         extra = f", {ch.max_concurrency} chats at once" if ch.max_concurrency > 1 else ""
+        hours = "".join(f"; {d}" for d in details)
         out.append(f"  {name:<{w}}  {ch.kind:<12} SL target {format_duration(ch.sl_target_s)}; "
-                   f"{patience}; {queue}{extra}")
+                   f"{patience}; {queue}{extra}{hours}")
     out.append("Demand (mean rate over the day; load = rate x mean handle time)")
     load_by_channel: dict[str, float] = {}
     for i, line in enumerate(sc.demand):
@@ -143,14 +155,24 @@ def describe(scenario: Scenario) -> str:
         if pool.overflow is not None:
             extras.append(f"overflow to {pool.overflow.to} after "
                           f"{format_duration(pool.overflow.after)}")
+        if pool.escalate_to is not None:
+            below = ("" if pool.escalate_below is None
+                     else f" (skills below {pool.escalate_below:g})")
+            extras.append(f"escalates to {pool.escalate_to}{below}")
         if pool.handoffs:
             extras.append("handoffs to " + ", ".join(
                 f"{h.to} ({h.probability:.0%})" for h in pool.handoffs))
         tail = f"; {'; '.join(extras)}" if extras else ""
         out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
                    f"skills {skills}{tail}")
+    out.extend(describe_journeys(sc))
+    out.extend(describe_outages(sc))
     if sc.events:  # demand shocks (sim.scenario.events)
         out.append("Demand shocks")
         out.extend(f"  {describe_shock(shock, sc.start)}" for shock in sc.events)
     out.extend(describe_field(sc))  # field channels and technicians (sim.scenario.field)
+    warnings = scenario_warnings(sc)
+    if warnings:
+        out.append("Warnings")
+        out.extend(f"  {w}" for w in warnings)
     return "\n".join(out)
