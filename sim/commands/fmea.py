@@ -18,7 +18,6 @@ from sim.commands.experiments import (
     REPS_HELP,
     WORKERS_HELP,
     check_out_dir,
-    fmt,
     output_errors,
     planner_errors,
 )
@@ -91,32 +90,40 @@ def _count(x: float) -> str:
     return "–" if x != x else f"{x:+,.0f}"
 
 
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:g}h" if seconds >= 3600 else f"{seconds / 60:g}min"
+
+
 def _print_table(name: str, result: Any) -> None:
+    from rich import box
     from rich.table import Table
 
     from sim.commands.display import console
 
-    table = Table(title=f"FMEA — {name}: per occurrence, vs no outage (95% CI)")
-    right = ("per yr", "came", "lost", "aband.", "blocked", "+latency", "S", "O", "D", "RPN")
-    for col in ("#", "failure mode", "at", "for", *right):
-        table.add_column(col, justify="right" if col in right or col == "#" else "left")
+    table = Table(title=f"FMEA — {name}: per occurrence vs no outage",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False)
+    right = ("lost", "%", "aband", "block", "S", "O", "D", "RPN")
+    for col in ("#", "failure mode", "when", *right):
+        table.add_column(col, justify="right" if col in right or col == "#" else "left",
+                         no_wrap=col != "failure mode", overflow="fold")
     for r in result.table.itertuples(index=False):
         row = r._asdict()
-        per_year = f"{row['per_year']:.3g}" + ("*" if row["per_year_assumed"] else "")
-        lost = (f"{_count(row['lost_diff'])} [{_count(row['lost_ci_low'])}, "
-                f"{_count(row['lost_ci_high'])}]")
-        det = str(row["detection"]) + ("*" if row["detection_assumed"] else "")
-        sev = str(row["severity"]) + ("!" if row["act_anyway"] else "")
-        table.add_row(str(row["rank"]), f"{row['kind']}:{row['target']}", row["at"],
-                      fmt("duration_s", row["duration_s"]), per_year,
-                      f"{row['exposed']:,.0f}", lost, _count(row["abandoned_diff"]),
+        half = (row["lost_ci_high"] - row["lost_ci_low"]) / 2
+        lost = _count(row["lost_diff"]) + ("" if half != half else f" ±{half:,.0f}")
+        table.add_row(str(row["rank"]), f"{row['kind']}:{row['target']}",
+                      f"{row['at']} {_hours(row['duration_s'])}", lost,
+                      f"{100 * row['lost_share']:.0f}%", _count(row["abandoned_diff"]),
                       _count(row["blocked_diff"]),
-                      fmt("resolution_latency_s", row["resolution_latency_s_diff"]),
-                      sev, str(row["occurrence"]), det, str(row["rpn"]))
+                      str(row["severity"]) + ("!" if row["act_anyway"] else ""),
+                      str(row["occurrence"]) + ("*" if row["per_year_assumed"] else ""),
+                      str(row["detection"]) + ("*" if row["detection_assumed"] else ""),
+                      str(row["rpn"]))
     console().print(table)
-    print("came: customers who came while it was down; lost: journeys ended unresolved "
-          "(extra vs no outage); S severity (! = 9+: act whatever the RPN), O occurrence, "
-          "D detection, RPN = S x O x D; * assumed. Scales: fmea.json 'scoring'.")
+    print("lost ± 95% CI: customers whose journey ended unresolved, beyond the baseline "
+          "(%: of those who came while it was down; in S only when significant); aband, "
+          "block: extra abandoned and blocked contacts. S severity 1-10 (! 9+: act "
+          "whatever the RPN), O occurrence, D detection, RPN = S x O x D; * assumed. "
+          "Scales, latency, recontacts, effort: fmea.json / fmea.csv.")
     for note in result.notes:
         print(f"note: {note}")
 

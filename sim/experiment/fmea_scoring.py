@@ -62,10 +62,10 @@ OCCURRENCE_BANDS: tuple[tuple[float, int], ...] = (
     (1.0, 3),      # about once a year
     (3.0, 4),      # a few times a year
     (6.0, 5),      # every two to four months
-    (12.0, 6),     # up to monthly
-    (52.0, 7),     # up to weekly
-    (365.0, 8),    # up to daily
-    (3650.0, 9),   # up to ten times a day
+    (13.0, 6),     # up to monthly (mtbf 28d or more)
+    (53.0, 7),     # up to weekly (mtbf 7d or more)
+    (366.0, 8),    # up to daily
+    (3660.0, 9),   # up to ten times a day
 )
 
 #: ``(lowest share of exposed customers lost, rating)``, first match wins.
