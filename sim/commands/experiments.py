@@ -32,6 +32,11 @@ SET_HELP = (
     "--set horizon=2d --set pools.agents.size=55 (paths as for sweep; one value, "
     "not a range). Repeat for several settings; recorded in manifest.json."
 )
+TARGET_HELP = (
+    "A target on a whole-operation KPI, as for 'servicesim staff': 'service_level>=0.8', "
+    "'abandon_rate<=5%', 'asa_s<=30s', 'blocked_rate<=1%'. Repeat for several (or "
+    "separate with commas)."
+)
 BY_HELP = (
     "Also compare by channel, pool, segment or intent (repeat or separate with "
     "commas, e.g. --by segment,intent): one table per breakdown."
@@ -195,6 +200,7 @@ def run(
         if seed is not None and "seed" in overrides:
             raise GridError("give the seed once: --seed S or --set seed=S, not both")
         scenario = load(file)
+        warn_scenario(scenario)
         if seed is not None:
             scenario = scenario.with_changes({"seed": seed})
         results = run_experiment(
@@ -253,6 +259,8 @@ def compare(
         overrides = parse_overrides(sets or [])
         breakdowns = parse_groups(by or [])
         scenarios = [load(f) for f in files]
+        for sc in scenarios:
+            warn_scenario(sc)
         names = [s.name for s in scenarios]
         labels = names if len(set(names)) == len(names) else [f.stem for f in files]
         result = compare_experiment(scenarios, replications=replications, executor=executor,
@@ -371,6 +379,10 @@ def sweep(
     allow_large: bool = typer.Option(
         False, "--allow-large",
         help="Run even if the estimate says it would exhaust memory or take over a day."),
+    target: list[str] | None = typer.Option(
+        None, "--target", "-t",
+        help=TARGET_HELP + " The report and the last lines name the cheapest point meeting "
+                           "every target."),
 ) -> None:
     """What if? Run the scenario for every combination of the --set values.
 
@@ -384,25 +396,62 @@ def sweep(
 
     out_dir = out if out is not None else Path("out") / f"sweep-{file.stem}"
     check_out_dir(out_dir)
+    targets = _targets(target)
     with planner_errors(), output_errors(out_dir):
         grid = parse_sets(sets)
         scenario = load(file)
+        warn_scenario(scenario)
         table = sweep_experiment(scenario, grid, out_dir, replications=replications,
                                  executor=executor, workers=workers, scheduler=scheduler,
                                  resume=resume, progress=not quiet,
-                                 allow_large=allow_large)
+                                 allow_large=allow_large, targets=[t.text for t in targets])
     if not quiet:
         _print_sweep(table, list(grid))
     n_points = table["point_id"].nunique() if len(table) else 0
+    if targets:
+        print(sweep_answer(table, list(grid), targets))
     print(f"swept {n_points} points of '{scenario.name}' → {out_dir / 'sweep.csv'}")
+
+
+def _targets(texts: list[str] | None) -> list[Any]:
+    """Parse ``--target`` options (exit 2 with one ``error:`` line if one is malformed)."""
+    from sim.report.targets import parse_targets
+
+    try:
+        return parse_targets([part for text in texts or [] for part in text.split(",")])
+    except ValueError as exc:
+        error(f"--target: {exc}")
+        raise typer.Exit(2) from None
+
+
+def warn_scenario(scenario: Any) -> None:
+    """Print a ``warning: ...`` line on stderr for each suspicious (valid) setting."""
+    from sim.scenario.describe import scenario_warnings
+
+    for text in scenario_warnings(scenario):
+        print(f"warning: {one_line(text)}", file=sys.stderr)
+
+
+def sweep_answer(table: Any, params: list[str], targets: list[Any]) -> str:
+    """One line: the cheapest point meeting every target, or that none does."""
+    from sim.report.targets import cheapest_point
+
+    best = cheapest_point(table, params, targets)
+    wanted = ", ".join(t.text for t in targets)
+    if best is None:
+        return f"no point of the sweep meets every target ({wanted}); widen the range"
+    setting = ", ".join(f"{p}={v}" for p, v in best["point"].items())
+    margin = ("whole 95% CI meets them" if best["meets_ci"]
+              else "mean meets them, 95% CI reaches past")
+    return f"cheapest point meeting {wanted}: {setting} ({margin}; {best['basis']})"
 
 
 def _print_sweep(table: Any, paths: list[str]) -> None:
     from rich.table import Table
 
-    kpis = [k for k in SHORT_KPIS if k in set(table["kpi"])]
+    kpis = [k for k in SWEEP_SHORT_KPIS if k in set(table["kpi"])]
     heads = _short_names(paths)
-    view = Table(title="Sweep (mean per point, whole operation)",
+    view = Table(title="Sweep (mean per point, whole operation; ASA and SL: live channels)",
                  caption="; ".join(f"{h} = {p}" for h, p in zip(heads, paths, strict=True)
                                    if h != p))
     for h in heads:
@@ -417,7 +466,10 @@ def _print_sweep(table: Any, paths: list[str]) -> None:
 
 
 KPI_HEADS = {"asa_s": "ASA", "service_level": "SL", "abandon_rate": "abandoned",
-             "utilization": "util."}
+             "blocked_rate": "blocked", "utilization": "util."}
+#: KPIs of the sweep's console table (blocked customers are lost customers too).
+SWEEP_SHORT_KPIS = ("offered", "asa_s", "service_level", "abandon_rate", "blocked_rate",
+                    "utilization")
 
 
 def _short_names(paths: list[str]) -> list[str]:

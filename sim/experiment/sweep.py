@@ -135,6 +135,7 @@ def sweep(
     command: str | None = None,
     on_point: Callable[[Point, pd.DataFrame], Any] | None = None,
     allow_large: bool = False,
+    targets: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Run the scenario at every point of a grid; save points as they finish.
 
@@ -159,6 +160,10 @@ def sweep(
     on_point
         Called with ``(point, summary)`` after each point is saved (in completion
         order).
+    targets
+        Targets on whole-operation KPIs (``["service_level>=0.8"]``, the syntax of
+        :func:`sim.report.targets.parse_targets`); the report names the cheapest
+        point meeting them. Recorded in ``sweep.json`` and the manifest.
 
     Returns
     -------
@@ -195,7 +200,7 @@ def sweep(
     todo = [(p, s) for p, s in zip(points, variants, strict=True) if point_id(p) not in saved]
     meta = {"scenario": scenario.name, "base_hash": base_hash, "seed": scenario.seed,
             "replications": n, "grid": {k: list(v) for k, v in _grid_lists(points).items()},
-            "points": len(points)}
+            "points": len(points), "targets": list(targets or [])}
     check_total([check_limits(s, n, workers, keep_contacts=False, allow_large=allow_large,
                               executor=executor) for _, s in todo], allow_large)
     started = time.perf_counter()
@@ -243,11 +248,12 @@ def sweep(
         scenario, kind="sweep", replications=n, wall_s=time.perf_counter() - started,
         executor=session.describe(), command=command, files=files,
         extra={"grid": meta["grid"], "points": len(points), "points_run": len(todo),
-               "points_resumed": len(points) - len(todo)},
+               "points_resumed": len(points) - len(todo), "targets": list(targets or [])},
     )
     io.write_json_atomic(out / "manifest.json", manifest)
     if report is not None and len(table):  # after the manifest, which the report shows
-        report(table, out, list(points[0]), scenario=scenario)
+        report(table, out, list(points[0]), targets=list(targets or []) or None,
+               scenario=scenario)
     return table
 
 

@@ -69,6 +69,9 @@ th, td { border:1px solid var(--line); padding:.35rem .6rem; vertical-align:top;
 thead th { background:#e4ebf2; text-align:left; }
 tbody th { text-align:left; font-weight:600; background:#fafbfc; }
 tbody tr:nth-child(even) td { background:#f8f9fa; }
+table.wide { font-size:.86rem; }
+table.wide thead th { overflow-wrap:anywhere; min-width:5.5rem; }
+table.wide tbody th, table.wide thead th:first-child { position:sticky; left:0; z-index:1; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .ci { color:var(--muted); font-size:.82rem; }
 figure { margin:1rem 0 1.8rem; max-width:60rem; }

@@ -17,25 +17,26 @@ from typing import Any
 
 import pandas as pd
 
-from sim.report.format import fmt_ci, fmt_value, label
+from sim.report.format import fmt_ci, fmt_value, label, scoped_label
 from sim.report.html import esc, figure_html, load_manifest, manifest_html, page, section, value_ci
 from sim.report.html import table as html_table
 from sim.report.plots import Plot
-from sim.report.sweep_plots import SWEEP_KPIS, fig_sweep_kpi
+from sim.report.sweep_plots import SWEEP_KPIS, fig_sweep_kpi, short_names
 from sim.report.targets import KpiTarget, cheapest_point, evaluate_points, parse_targets
 
 __all__ = ["build_sweep_html", "sweep_figures", "write_sweep_report"]
 
 OPS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<"}
-TABLE_KPIS = ("service_level", "abandon_rate", "asa_s", "utilization", "mean_sojourn_s",
+#: Columns of the points table (blocked customers are lost customers, like abandons;
+#: mean_sojourn_s is left out, see sim.report.format.SOJOURN_NOTE).
+TABLE_KPIS = ("service_level", "abandon_rate", "blocked_rate", "asa_s", "utilization",
               "resolution_latency_s", "recontact_rate", "effort_score", "cost_total")
 
 
 def plotted_kpis(table: pd.DataFrame, targets: Sequence[KpiTarget] = ()) -> list[str]:
     """The KPIs worth a figure: :data:`SWEEP_KPIS` present and not all zero.
 
-    Time in the system is left out when resolution latency is there (it says the
-    same for most scenarios); a KPI named in a target is always plotted.
+    A KPI named in a target is always plotted.
     """
     rows = table[table["mean"].notna()]
     have = set(rows["kpi"])
@@ -45,8 +46,7 @@ def plotted_kpis(table: pd.DataFrame, targets: Sequence[KpiTarget] = ()) -> list
     for k in dict.fromkeys([*SWEEP_KPIS, *sorted(wanted)]):
         if k not in have:
             continue
-        if k not in wanted and (k not in nonzero or
-                                (k == "mean_sojourn_s" and "resolution_latency_s" in have)):
+        if k not in wanted and k not in nonzero:
             continue
         out.append(k)
     return out
@@ -61,18 +61,22 @@ def sweep_figures(table: pd.DataFrame, params: Sequence[str],
         fig = fig_sweep_kpi(table, params, kpi, targets, best)
         if fig is not None:
             key = re.sub(r"[^A-Za-z0-9_]+", "_", kpi)
-            out.append(Plot(key, f"{label(kpi)} against {params[0]}",
+            names = short_names(params)
+            how = (f" One line per {names[1]}" if len(params) > 1 else "") + \
+                (f", one panel per {', '.join(names[2:])}" if len(params) > 2 else "")
+            out.append(Plot(key, f"{scoped_label(kpi)} against {names[0]}",
                             "Lines are means over replications; the shaded band is the 95% "
-                            "confidence interval of each point.", fig))
+                            "confidence interval of each point." + (how + "." if how else ""),
+                            fig))
     return out
 
 
 def _answer(table: pd.DataFrame, params: Sequence[str], targets: Sequence[KpiTarget],
             best: dict[str, Any] | None) -> str:
     if not targets:
-        return ("<p>No targets were given, so no point is singled out. Give targets such as "
-                "<code>service_level&gt;=0.8</code> to find the cheapest point that meets "
-                "them.</p>")
+        return ("<p>No targets were given, so no point is singled out. Give targets with "
+                "<code>servicesim sweep ... --target 'service_level&gt;=0.8' --target "
+                "'abandon_rate&lt;=5%'</code> to find the cheapest point that meets them.</p>")
     missing = sorted({t.kpi for t in targets} - set(table["kpi"]))
     items = "".join(f"<li><code>{esc(t.text)}</code> ({esc(label(t.kpi))} "
                     f"{esc(OPS.get(t.op, t.op))} {esc(fmt_value(t.kpi, t.value))})</li>"
@@ -82,17 +86,25 @@ def _answer(table: pd.DataFrame, params: Sequence[str], targets: Sequence[KpiTar
         text += (f"<p class=\"callout\">Cannot be checked: the sweep has no KPI "
                  f"{esc(', '.join(missing))}.</p>")
     if best is None:
-        return text + ("<p class=\"callout\"><strong>No point of the sweep meets all the "
-                       "targets.</strong> Widen the range of the sweep.</p>")
+        return ("<p class=\"callout\"><strong>No point of the sweep meets all the "
+                "targets.</strong> Widen the range of the sweep.</p>" + text)
     setting = ", ".join(f"{p} = {v}" for p, v in best["point"].items())
+    rows = table[table["point_id"] == best["point_id"]].set_index("kpi")
+    shown = list(dict.fromkeys([*(t.kpi for t in targets), "service_level", "abandon_rate",
+                                "blocked_rate", "asa_s", "utilization"]))
+    values = "; ".join(f"{scoped_label(k)} {fmt_value(k, rows.loc[k, 'mean'])} (95% CI "
+                       f"{fmt_ci(k, rows.loc[k, 'ci_low'], rows.loc[k, 'ci_high'])})"
+                       for k in shown if k in rows.index)
     ci = ("Its whole 95% confidence interval meets the targets too."
           if best["meets_ci"] else
           "Its mean meets the targets but its 95% confidence interval reaches past them: "
           "more replications, or the next point, give a safer margin.")
-    return text + (f"<p><strong>Cheapest point meeting all targets: {esc(setting)}.</strong> "
-                   f"{esc(ci)}</p><p class=\"muted\">Cheapest means the "
-                   f"{esc(best['basis'])}; ties go to the earlier point of the grid. A point "
-                   "meets a target when its mean (over replications) does.</p>")
+    return (f"<p class=\"answer\"><strong>Cheapest point meeting all targets: "
+            f"{esc(setting)}.</strong> {esc(ci)}</p>"
+            + (f"<p>At that point: {esc(values)}.</p>" if values else "") + text
+            + f"<p class=\"muted\">Cheapest means the {esc(best['basis'])}; ties go to "
+            "the earlier point of the grid. A point meets a target when its mean (over "
+            "replications) does.</p>")
 
 
 def points_table(table: pd.DataFrame, params: Sequence[str],
@@ -114,10 +126,15 @@ def points_table(table: pd.DataFrame, params: Sequence[str],
                     if e["meets"] else "\u2718 no")
             cells.append(f"<span class=\"meets\">{esc(word)}</span>")
         body.append(cells)
-    cols = [*params, *(label(k) for k in kpis)] + (["Meets targets"] if targets else [])
+    heads = short_names(params)
+    cols = [*heads, *(scoped_label(k) for k in kpis)] + (["Meets targets"] if targets else [])
     num = [False] * len(params) + [True] * len(kpis) + ([False] if targets else [])
-    return html_table("Every point of the sweep: mean with 95% confidence interval below", cols,
-                 body, numeric=num)
+    key = "".join(f"<li><strong>{esc(h)}</strong>: <code>{esc(p)}</code></li>"
+                  for h, p in zip(heads, params, strict=True) if h != p)
+    return ((f"<p>Settings:</p><ul>{key}</ul>\n" if key else "")
+            + html_table("Every point of the sweep: mean with 95% confidence interval below",
+                         cols, body, numeric=num).replace("<table>", "<table class=\"wide\">",
+                                                          1))
 
 
 def build_sweep_html(sweep_table: pd.DataFrame, params: Sequence[str],

@@ -76,11 +76,12 @@ def test_compare_command(tiny_file: Path, tmp_path: Path) -> None:
     variant.write_text(TINY_YAML.replace("name: tiny", "name: bigger")
                        .replace("size: 50", "size: 52"))
     out = tmp_path / "cmp"
-    result = invoke("compare", tiny_file, variant, "--out", out, "-n", "3",
+    result = invoke("compare", tiny_file, variant, "--out", out, "-n", "8",
                     "--executor", "serial")
     assert result.exit_code == 0, result.output
     assert "'bigger' vs baseline 'tiny'" in result.stdout
     assert "better" in result.stdout and "compared 2 scenarios" in result.stdout
+    assert "after Holm's correction" in result.stdout
     for name in ("compare.csv", "compare.parquet", "compare.json", "manifest.json"):
         assert (out / name).exists(), name
     one = invoke("compare", tiny_file)
