@@ -28,6 +28,7 @@ from sim.report._plotting import (
     to_png,
 )
 from sim.report.format import fmt_duration, fmt_value, label, plural
+from sim.report.queues import customer_queue_means, downtime_means, interval_grid
 from sim.report.stages import latency_sample, stage_breakdown
 
 __all__ = [
@@ -102,9 +103,14 @@ def fig_intraday(results: Any) -> Figure | None:
     m = interval_means(getattr(results, "intervals", None), "channel")
     if m.empty:
         return None
+    waiting = customer_queue_means(results)
+    queue = ("queue_length_mean", "Mean queue length", lambda v: f"{v:.1f}")
+    if not waiting.empty:  # customers only: no back-office pieces, no other teams' work
+        m = m.merge(waiting, on=["name", "interval"], how="left", sort=False)
+        queue = ("customers_waiting", "Customers waiting (mean)", lambda v: f"{v:.1f}")
     panels = [("offered", "Offered contacts", lambda v: f"{v:,.0f}"),
               ("service_level", "Service level (%)", lambda v: fmt_value("service_level", v)),
-              ("queue_length_mean", "Mean queue length", lambda v: f"{v:.1f}")]
+              queue]
     panels = [p for p in panels if p[0] in m]
     if not panels:
         return None
@@ -266,55 +272,43 @@ def fig_segments(results: Any) -> Figure | None:
     return Figure(to_png(fig), alt)
 
 
-def _outage_frame(results: Any) -> pd.DataFrame | None:
-    """Outages as ``[replication, system, start_s, end_s]``, from results or intervals."""
-    out = getattr(results, "outages", None)
-    if isinstance(out, pd.DataFrame) and not out.empty and {"start_s", "end_s"} <= set(out):
-        name_col = next((c for c in ("system", "name", "backstage", "channel") if c in out), None)
-        frame = pd.DataFrame({
-            "replication": out["replication"] if "replication" in out else 0,
-            "system": out[name_col].astype(str) if name_col else "system",
-            "start_s": out["start_s"].astype(float),
-            "end_s": out["end_s"].astype(float),
-        })
-        return frame
-    return None
+_KIND_WORDS = {"backstage": "backstage system", "channel": "channel", "pool": "team"}
 
 
 def fig_outages(results: Any) -> Figure | None:
-    """Outage timeline: when each backstage system was down, per replication."""
-    frame = _outage_frame(results)
-    if frame is None:
+    """Share of each interval each outage target was down (mean over replications),
+    on the same clock-time interval axis as the other interval figures."""
+    m = downtime_means(results)
+    if m.empty:
         return _fig_outage_flags(results)
-    start = float(getattr(results.scenario, "start", 0.0))
     from sim.scenario.units import format_clock
 
-    systems = list(dict.fromkeys(frame["system"]))
-    reps = sorted(frame["replication"].unique())
-    fig, ax = new_figure(9.5, 0.5 * len(systems) * min(len(reps), 6) + 1.6)
-    ticks, names = [], []
-    row = 0
-    for si, system in enumerate(systems):
-        for r in reps[:6]:
-            sel = frame[(frame["system"] == system) & (frame["replication"] == r)]
-            spans = [(a / 3600.0, (b - a) / 3600.0) for a, b in zip(sel["start_s"], sel["end_s"],
-                                                                   strict=True)]
-            ax.broken_barh(spans, (row - 0.4, 0.8), facecolors=OKABE_ITO[si % 7],
-                           hatch=HATCHES[si % len(HATCHES)], edgecolor="white")
-            ticks.append(row)
-            names.append(f"{system} (rep. {r})")
-            row += 1
-    ax.set_yticks(ticks, names)
-    ax.set_xlabel("Hours since the start of the simulation")
-    dur = frame["end_s"] - frame["start_s"]
+    starts, _ = interval_grid(results.scenario)
+    clocks = [format_clock(float(t), float(getattr(results.scenario, "start", 0.0)))
+              for t in starts]
+    fig, ax = new_figure(9.5, 3.4)
     parts = []
-    for system in systems:
-        sel = frame[frame["system"] == system]
-        first = sel.sort_values("start_s").iloc[0]
-        parts.append(f"{system}: {len(sel)} outage(s) in {sel['replication'].nunique()} "
-                     f"replication(s), {fmt_duration(float(dur[sel.index].sum()))} down in all, "
-                     f"first at {format_clock(float(first['start_s']), start)}")
-    alt = "Timeline of backstage outages (bars are periods of outage). " + "; ".join(parts) + "."
+    for i, (target, rows) in enumerate(m.groupby("target", sort=False)):
+        kind = _KIND_WORDS.get(str(rows["kind"].iloc[0]), "")
+        name = f"{target} ({kind})" if kind else str(target)
+        y = rows["down_share"].to_numpy(dtype=float) * 100
+        ax.step(rows["interval"], y, where="mid", label=name, linewidth=1.8,
+                **series_style(i))
+        hit = rows[rows["down_share"] > 0]
+        if len(hit):
+            peak = int(rows["down_share"].to_numpy().argmax())
+            parts.append(f"{name}: down in {len(hit)} interval(s), most at {clocks[peak]} "
+                         f"({rows['down_share'].iloc[peak]:.0%} of the interval on average)")
+        else:
+            parts.append(f"{name}: never down in the measured period")
+    clock_ticks(ax, list(range(len(clocks))), clocks)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("Share of interval down (%)")
+    ax.set_xlabel("Start of interval (clock time)")
+    ax.legend(title="Down", fontsize=9, loc="upper right")
+    alt = (f"Step chart of outages per {_interval_words(results)}: the share of each interval "
+           f"each system, channel or team was down, mean of "
+           f"{plural(int(results.replications), 'replication')}. " + "; ".join(parts) + ".")
     return Figure(to_png(fig), alt)
 
 
@@ -355,8 +349,9 @@ def run_figures(results: Any) -> list[Plot]:
     plots: list[Plot] = []
     specs = [
         ("intraday", "The day, interval by interval", fig_intraday,
-         "Offered contacts, service level and mean queue length per channel; each point is "
-         "the mean over replications of one reporting interval."),
+         "Offered contacts, service level and customers waiting per channel (the customer's "
+         "own contacts only: back-office pieces and handoffs are not callers waiting); each "
+         "point is the mean over replications of one reporting interval."),
         ("utilization", "Agent utilisation over the day", fig_utilization,
          "Share of staffed agent time spent handling contacts, per pool and interval."),
         ("latency", "How long it takes, from first contact to done", fig_latency,
@@ -365,8 +360,9 @@ def run_figures(results: Any) -> list[Plot]:
         ("stages", "Where the time goes", fig_stages, None),
         ("segments", "Effort and recontacts by segment", fig_segments,
          "Bars are means over replications; whiskers are 95% confidence intervals."),
-        ("outages", "Outages", fig_outages,
-         "When backstage systems were down."),
+        ("outages", "Outages over the day", fig_outages,
+         "Share of each reporting interval that each backstage system, channel or team "
+         "was down, mean over replications."),
     ]
     for key, title, fn, caption in specs:
         fig = fn(results)

@@ -47,7 +47,7 @@ def test_intraday_alt_names_extremes_by_clock_time(results: Any, figures: dict) 
     assert f"phone highest {peak['offered']:,.0f} at {peak['clock']}" in alt
     sl = phone.loc[phone["service_level"].idxmin()]
     assert f"phone lowest {sl['service_level'] * 100:.1f}% at {sl['clock']}" in alt
-    assert "Mean queue length" in alt and "chat" in alt
+    assert "Customers waiting (mean)" in alt and "chat" in alt
     assert "mean of 2 replications" in alt
 
 
@@ -136,13 +136,40 @@ def test_outage_timeline_when_outages_exist(results: Any) -> None:
         scenario: Any
         outages: pd.DataFrame
         intervals: Any = None
+        replications: int = 2
 
-    outages = pd.DataFrame({"replication": [0, 1, 1], "system": ["crm", "crm", "billing"],
+    # measured window Mon 08:15-10:15 in 30-minute intervals (08:15, 08:45, ...)
+    outages = pd.DataFrame({"replication": [0, 1, 1], "target": ["crm", "crm", "billing"],
+                            "kind": ["backstage", "backstage", "channel"],
                             "start_s": [3600.0, 5400.0, 2000.0],
                             "end_s": [4500.0, 6000.0, 2600.0]})
     alt = check(fig_outages(WithOutages(results.scenario, outages)))
-    assert "crm: 2 outage(s) in 2 replication(s)" in alt and "billing" in alt
-    assert "Mon 09:00" in alt  # clock time of the first crm outage (start Mon 08:00 + 1h)
+    # crm: 15 min of the 08:45 interval in one of 2 replications -> 25% on average
+    assert "crm (backstage system): down in 2 interval(s), most at Mon 08:45 (25%" in alt
+    assert "billing (channel): down in 1 interval(s), most at Mon 08:15" in alt
+    assert "system (rep." not in alt and "mean of 2 replications" in alt
+
+
+def test_queue_plot_counts_only_customers_waiting_on_the_channel(results: Any) -> None:
+    from sim.report.queues import customer_queue_means
+
+    @dataclasses.dataclass
+    class WithContacts:
+        scenario: Any
+        contacts: pd.DataFrame
+
+    # one caller waits 15 min (08:15-08:30); a back-office ticket (step 1, asynchronous)
+    # and a customer's own asynchronous piece wait all night on the same channel
+    c = pd.DataFrame({
+        "replication": [0, 0, 0], "step": [0, 1, 0], "channel": ["phone"] * 3,
+        "arrival_s": [900.0, 900.0, 900.0], "wait_s": [900.0, 60000.0, 60000.0],
+        "outcome": ["handled", "handled", "handled"],
+        "asynchronous": [False, True, True]})
+    m = customer_queue_means(WithContacts(results.scenario, c))
+    phone = m[m["name"] == "phone"].set_index("interval")["customers_waiting"]
+    assert phone.loc[0] == pytest.approx(0.5)  # 15 of 30 minutes, one customer
+    assert phone.loc[1:].eq(0).all()
+    assert (m[m["name"] == "chat"]["customers_waiting"] == 0).all()
 
 
 def test_report_without_tables_still_builds(results: Any) -> None:
