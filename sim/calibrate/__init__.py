@@ -48,16 +48,21 @@ __all__ = [
 ]
 
 
-def read_log(path: str, format: str = "contacts", columns: str | None = None) -> ContactLog:
-    """Read a log of either format (``"contacts"`` or ``"eventlog"``).
+def read_log(path: str, format: str = "auto", columns: str | None = None) -> ContactLog:
+    """Read a log of either format (``"contacts"`` or ``"eventlog"``; ``"auto"``: an
+    event log when the file has an activity column such as pm4py's ``concept:name``).
 
     Raises
     ------
     LogError
         If the log cannot be read (see :func:`read_contacts`, :func:`read_event_log`).
     """
+    if format == "auto":
+        from sim.calibrate.parse import detect_format
+
+        format = detect_format(path)
     if format == "contacts":
         return read_contacts(path, columns)
     if format == "eventlog":
         return read_event_log(path, columns)
-    raise LogError(f"unknown log format {format!r}; use 'contacts' or 'eventlog'")
+    raise LogError(f"unknown log format {format!r}; use 'auto', 'contacts' or 'eventlog'")

@@ -1,7 +1,8 @@
 """Checking a scenario against a log: observed vs simulated KPIs, side by side.
 
 The scenario is simulated over the log's period (its ``start`` set to the log's
-first interval, ``horizon`` to the log's span, ``warmup`` 0 unless given), and each
+first interval, ``horizon`` to the log's span, after the scenario's ``warmup`` unless
+another is given), and each
 KPI of the log is set against the replications' mean and 95% confidence interval:
 
 * ``offered`` (whole operation, by channel and intent), ``abandon_rate``,
@@ -85,6 +86,15 @@ def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
             keep = ("offered", "abandon_rate", "asa_s", "aht_s") if group == "channel" else (
                 "offered", "aht_s")
             rows += [(group, str(member), k, kp[k]) for k in keep]
+    if log.sessions is not None and len(log.sessions):
+        ses = log.sessions
+        rows.append(("all", "", "sessions", float(len(ses))))
+        rows.append(("all", "", "containment_rate", float(1.0 - ses["escalated"].mean())))
+        for member, part in ses.groupby("channel", sort=True):
+            rows.append(("channel", str(member), "sessions", float(len(part))))
+    if log.pieces is not None and len(log.pieces):
+        for member, part in log.pieces.groupby("pool", sort=True):
+            rows.append(("pool", str(member), "aht_s", float(part["handle_s"].mean())))
     if log.has_resolution or scenario.recontact is not None:
         window = scenario.recontact.window if scenario.recontact else DEFAULT_WINDOW_S
         linked = link(c, window, log.has_resolution)
@@ -100,10 +110,14 @@ def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "member", "kpi", "observed"])
 
 
-def simulation_period(scenario: Scenario, period: Period, warmup_s: float = 0.0) -> Scenario:
-    """The scenario moved onto the log's period (start, horizon) with the given warm-up."""
+def simulation_period(scenario: Scenario, period: Period,
+                      warmup_s: float | None = None) -> Scenario:
+    """The scenario moved onto the log's period: the measured window (after the warm-up,
+    by default the scenario's own) starts at the log's first interval and lasts its span."""
+    if warmup_s is None:
+        warmup_s = float(scenario.warmup)
     return scenario.with_changes({
-        "start": format_clock(0.0, period.clock_start_s),
+        "start": format_clock(0.0, (period.clock_start_s - warmup_s) % (7 * 86400.0)),
         "horizon": f"{period.span_s}s",
         "warmup": f"{warmup_s}s" if warmup_s > 0 else 0,
     })
@@ -172,7 +186,10 @@ class CheckResult:
 
 def _hourly(log: ContactLog, contacts: pd.DataFrame, sim: Scenario, reps: int) -> pd.DataFrame:
     obs = np.bincount(log.contacts["arrival"].dt.hour.to_numpy(), minlength=24)
-    c = contacts.loc[(contacts["step"] == 0) & contacts["in_window"]]
+    live = ~contacts["channel"].astype(str).map(
+        lambda ch: sim.channels[ch].is_self_service if ch in sim.channels else False
+    ).to_numpy(dtype=bool)
+    c = contacts.loc[(contacts["step"] == 0) & contacts["in_window"] & live]
     hour = (((c["arrival_s"].to_numpy() + sim.start) % 86400.0) // 3600).astype(np.int64)
     counts = np.zeros((reps, 24))
     np.add.at(counts, (c["replication"].to_numpy(), hour), 1)
@@ -186,7 +203,8 @@ def _hourly(log: ContactLog, contacts: pd.DataFrame, sim: Scenario, reps: int) -
 
 
 def check(log: ContactLog, scenario: Scenario, replications: int | None = None,
-          executor: str = "processes", workers: int | None = None, warmup_s: float = 0.0,
+          executor: str = "processes", workers: int | None = None,
+          warmup_s: float | None = None,
           progress: bool = False) -> CheckResult:
     """Simulate ``scenario`` over the log's period and compare KPIs with the log.
 
@@ -201,7 +219,7 @@ def check(log: ContactLog, scenario: Scenario, replications: int | None = None,
     executor, workers
         As for :func:`sim.experiment.run`.
     warmup_s
-        Warm-up before the log's period starts (default none: the log starts cold too).
+        Warm-up before the log's period starts (default: the scenario's own warm-up).
     progress
         Show a progress bar.
 

@@ -4,24 +4,35 @@ The **event log** (``servicesim run ... --event-log``: ``event_log.csv`` and
 ``event_log.parquet``) has one row per event, with the pm4py column names:
 
 ======================  ==========================================================
-``case:concept:name``   the journey, prefixed by the replication: ``r0-j42``
-``concept:name``        the activity (below)
+``case:concept:name``   the journey (one customer need), prefixed by the
+                        replication: ``r0-j42``
+``concept:name``        the activity, ``"<channel>: <stage>"`` (below), e.g.
+                        ``phone: arrive``, ``bot: escalate``, ``chat: handoff``
 ``time:timestamp``      ISO date-time: the reference Monday 2024-01-01 00:00 + the
                         scenario's ``start`` + simulation seconds
-``org:resource``        the pool (the channel for self-service and bot sessions;
-                        empty for arrive, abandon, block)
+``org:resource``        the pool (team) doing the work; the channel for
+                        self-service and bot sessions; empty for arrive, abandon,
+                        block
 ``channel``, ``intent``, ``segment``, ``replication``
 ======================  ==========================================================
 
-Activities of a contact: ``arrive`` (a customer contact begins: the first contact
+Stages of a live contact: ``arrive`` (a customer contact begins: the first contact
 of a journey, a retry, a recontact, or the live contact a bot escalated to);
 ``answer`` (an agent of ``org:resource`` picks it up); then ``end`` (handled),
-``transfer`` (handed off: the next piece's ``answer`` follows, with no new
-``arrive``), ``abandon`` or ``block``; ``resolve`` right after the ``end`` of a
-contact that resolved the need. A self-service or bot session is ``arrive`` then
-``end`` (+ ``resolve``: contained) or ``escalate``. Events of a case are ordered by
-time, ties in the order of the lifecycle. Each replication is its own simulated
-period from the same reference Monday: calibrate from one replication at a time.
+``transfer`` (handed off to another pool), ``abandon`` or ``block``; ``resolve``
+right after the ``end`` of a contact that resolved the need. A handed-off piece
+enters the next pool's queue with ``handoff`` (the customer stays on the line) or
+``ticket`` (back-office work, the customer is not on the line), then ``answer``
+and ``end`` / ``transfer`` as before. A self-service or bot session is ``arrive``
+then ``end`` (+ ``resolve``: contained) or ``escalate`` (the live contact it passes
+the customer to arrives at the same instant). Events of a case are ordered by time,
+ties in the order of the lifecycle.
+
+Only the **measured window** is exported: contacts the customer tried after the
+warm-up and before the horizon (``in_window``), followed to their end in the
+run-out; warm-up contacts and contacts of the run-out are left out, so the log's
+counts are the run's KPIs. Each replication is its own period from the same
+reference Monday: calibration reads one replication (the first) at a time.
 
 The **contact log** (:func:`contact_log`) has one row per customer contact in the
 columns :func:`sim.calibrate.read_contacts` reads: ``case``, ``arrival``,
@@ -49,8 +60,8 @@ EVENT_COLUMNS = ("case:concept:name", "concept:name", "time:timestamp", "org:res
                  "channel", "intent", "segment", "replication")
 FILES = ("event_log.csv", "event_log.parquet")
 ISO = "%Y-%m-%dT%H:%M:%S.%f"
-_RANK = {"arrive": 0, "answer": 1, "abandon": 2, "block": 2, "transfer": 3, "end": 3,
-         "escalate": 3, "resolve": 4}
+_RANK = {"arrive": 0, "handoff": 0, "ticket": 0, "answer": 1, "abandon": 2, "block": 2,
+         "transfer": 3, "end": 3, "escalate": 3, "resolve": 4}
 
 
 def timestamps(seconds: np.ndarray | pd.Series, scenario: Scenario) -> pd.Series:
@@ -63,7 +74,8 @@ def _str(col: pd.Series) -> pd.Series:
     return col.astype(object).where(col.notna(), None)
 
 
-def event_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def event_log(contacts: pd.DataFrame, scenario: Scenario,
+              window_only: bool = True) -> pd.DataFrame:
     """Every contact's events (see the module docstring), sorted by case and time.
 
     Parameters
@@ -72,8 +84,13 @@ def event_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         The contacts table of a run (:func:`sim.metrics.contacts_table`, stacked).
     scenario
         The scenario that was run (for ``start`` and the channel kinds).
+    window_only
+        Only contacts of the measured window (``in_window``): no warm-up, no run-out.
     """
-    c = contacts.reset_index(drop=True)
+    c = contacts
+    if window_only and "in_window" in c:
+        c = c.loc[c["in_window"].to_numpy(dtype=bool)]
+    c = c.reset_index(drop=True)
     outcome = c["outcome"].astype(str)
     session = c["channel"].astype(str).map(
         lambda ch: scenario.channels[ch].is_self_service if ch in scenario.channels else False)
@@ -91,7 +108,12 @@ def event_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                          else np.full(int(m.sum()), None, dtype=object)),
         }))
 
-    add("arrive", c["step"].to_numpy() == 0, "arrival_s", None)
+    step0 = c["step"].to_numpy() == 0
+    offline = (c["asynchronous"].to_numpy(dtype=bool) if "asynchronous" in c
+               else np.zeros(len(c), dtype=bool))
+    add("arrive", step0, "arrival_s", None)
+    add("handoff", ~step0 & ~offline, "arrival_s", pool)
+    add("ticket", ~step0 & offline, "arrival_s", pool)
     add("answer", c["answer_s"].notna(), "answer_s", pool)
     add("abandon", outcome.eq("abandoned"), "end_s", None)
     add("block", outcome.eq("blocked"), "end_s", None)
@@ -110,7 +132,8 @@ def event_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     out = pd.DataFrame({
         "case:concept:name": ("r" + ev["replication"].astype(str) + "-j"
                               + ev["journey"].astype(str)).to_numpy(),
-        "concept:name": ev["activity"].to_numpy(),
+        "concept:name": (_str(rows["channel"]).fillna("").astype(str).to_numpy() + ": "
+                         + ev["activity"].to_numpy().astype(str)),
         "time:timestamp": timestamps(ev["t"].to_numpy(), scenario).to_numpy(),
         "org:resource": ev["resource"].to_numpy(),
         "channel": _str(rows["channel"]).to_numpy(),
@@ -166,10 +189,13 @@ def contact_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per customer contact, in the documented contact-log columns.
 
     Handoff pieces fold into their contact (resolved if any piece resolved; the
-    handle time is the first piece's). Self-service sessions have outcome
+    handle time is the first piece's). Only contacts of the measured window. Self-service sessions have outcome
     ``contained`` or ``escalated``; contacts unfinished at the end ``open``.
     """
-    c = contacts.reset_index(drop=True)
+    c = contacts
+    if "in_window" in c:  # the measured window only, as in the event log
+        c = c.loc[c["in_window"].to_numpy(dtype=bool)]
+    c = c.reset_index(drop=True)
     key = [c["replication"], c["journey_id"], c["attempt"] if "attempt" in c else c["contact_id"]]
     res = c["resolved"] if "resolved" in c else c["outcome"].astype(str).eq("handled")
     any_resolved = res.astype(bool).groupby(key).transform("any")

@@ -14,14 +14,22 @@ What is fitted, and from which rows:
   standard errors), **recontact** and **retry** probability and delay, and
   **channel switching** (:mod:`sim.calibrate.repeats`) — only the parts the
   scenario schema supports (:func:`schema_support`).
-* **pools** — the teams that answered, their channels and (if they served only
-  some intents) skills; headcount per interval of the day (or week, when every
-  weekday is covered) approximated as ``ceil(busy agents / occupancy)``, where busy
-  agents = handle seconds in the interval / its length and ``occupancy`` an
-  assumption (default 0.85: agents are busy 85% of their time on duty). With
+* **pools** — the teams that answered any piece of work (first answers, and in an
+  event log the pieces handed off or escalated to them), their channels and (if
+  they served only some intents) skills, and their **handoffs**
+  (:mod:`sim.calibrate.stages`). Headcount per interval of the day (or week, when
+  every weekday is covered), by default (``staffing="concurrency"``) from the
+  observed concurrency: pieces in progress just after answers that followed a wait
+  (then every agent on duty was busy), else the most in progress at once (see
+  :mod:`sim.calibrate.stages`). ``staffing="schedule"`` approximates it as
+  ``ceil(busy agents / occupancy)`` instead (busy agents = handle seconds in the
+  interval / its length, ``occupancy`` an assumption, default 0.85);
   ``staffing="size"`` a fixed size from the busiest interval; ``pool_sizes``
-  gives known headcounts instead. A log does not say how many agents were idle,
-  so this is a starting point to check against the rota.
+  gives known headcounts. A log does not say how many agents were idle, so where
+  nobody waited this is a lower bound to check against the rota.
+* **self-service and bot channels** (event logs): session duration, containment
+  by intent and the escalation split (:mod:`sim.calibrate.stages`); live contacts
+  a session escalated to are not new demand.
 * **channel kinds** are guessed from names (chat, message, sms: chat; mail,
   ticket: email; otherwise voice).
 """
@@ -38,6 +46,13 @@ from sim.calibrate.arrivals import LineRate, Period, busy_by_slot, fit_rates, pe
 from sim.calibrate.dists import DistFit, PatienceFit, fit_durations, fit_patience
 from sim.calibrate.read import ContactLog
 from sim.calibrate.repeats import JourneyFit, fit_repeats, link
+from sim.calibrate.stages import (
+    HandoffFit,
+    SessionFit,
+    concurrency_staffing,
+    fit_handoffs,
+    fit_sessions,
+)
 
 __all__ = ["Calibration", "FitOptions", "Support", "calibrate", "parse_pool_sizes",
            "schema_support"]
@@ -52,7 +67,7 @@ class FitOptions:
 
     interval_s: float = 1800.0
     occupancy: float = 0.85
-    staffing: str = "schedule"
+    staffing: str = "concurrency"
     pool_sizes: dict[str, int] = field(default_factory=dict)
     """Known headcounts: pool -> size; key ``"*"`` for every pool."""
     window_s: float = 7 * 86400.0
@@ -65,8 +80,9 @@ class FitOptions:
             raise ValueError("interval must be 15min, 30min or 1h")
         if not 0 < self.occupancy <= 1:
             raise ValueError(f"occupancy must be in (0, 1], got {self.occupancy:g}")
-        if self.staffing not in ("schedule", "size"):
-            raise ValueError(f"staffing must be 'schedule' or 'size', got {self.staffing!r}")
+        if self.staffing not in ("concurrency", "schedule", "size"):
+            raise ValueError("staffing must be 'concurrency', 'schedule' or 'size', got "
+                             f"{self.staffing!r}")
 
 
 @dataclass(frozen=True)
@@ -148,6 +164,11 @@ class PoolFit:
     size: int | None
     staffing_note: str
     notes: list[str] = field(default_factory=list)
+    concurrency: np.ndarray | None = None
+    """Headcount estimated from concurrency per slot (NaN: never observed)."""
+    concurrency_note: str = ""
+    n_pieces: int = 0
+    handoffs: list[HandoffFit] = field(default_factory=list)
 
 
 @dataclass
@@ -167,6 +188,7 @@ class Calibration:
     journeys: JourneyFit | None
     linked: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    sessions: dict[str, SessionFit] = field(default_factory=dict)
 
 
 def parse_pool_sizes(spec: str | None) -> dict[str, int]:
@@ -261,9 +283,23 @@ def _by_channel(known: pd.DataFrame, p: float) -> dict[str, tuple[float, int]]:
     return out
 
 
-def _pools(c: pd.DataFrame, needs: list[tuple[str, str]], period: Period,
-           options: FitOptions) -> dict[str, PoolFit]:
-    answered = c.loc[c["outcome"] == "answered"].copy()
+def contact_pieces(c: pd.DataFrame) -> pd.DataFrame:
+    """The first pieces of the answered contacts of a contact log, as pieces."""
+    a = c.loc[c["outcome"] == "answered"]
+    answer = a["arrival"] + pd.to_timedelta(a["wait_s"], unit="s")
+    return pd.DataFrame({
+        "cid": a["line"].to_numpy(), "step": 0, "kind": "arrive",
+        "channel": a["channel"].to_numpy(), "intent": a["intent"].to_numpy(),
+        "pool": a["pool"].to_numpy(), "queued": a["arrival"].to_numpy(),
+        "answer": answer.to_numpy(),
+        "end": (answer + pd.to_timedelta(a["handle_s"], unit="s")).to_numpy(),
+        "transferred": False, "wait_s": a["wait_s"].to_numpy(),
+        "handle_s": a["handle_s"].to_numpy(), "from_pool": None, "delay_s": np.nan})
+
+
+def _pools(c: pd.DataFrame, pieces: pd.DataFrame, needs: list[tuple[str, str]],
+           period: Period, options: FitOptions) -> dict[str, PoolFit]:
+    answered = pieces.copy()
     if answered["pool"].isna().all():
         answered["pool"] = DEFAULT_POOL
     intents = set(c["intent"].unique())
@@ -271,10 +307,13 @@ def _pools(c: pd.DataFrame, needs: list[tuple[str, str]], period: Period,
     for name, rows in answered.groupby("pool", sort=True):
         served = set(rows["intent"].unique())
         skills = sorted(served) if served != intents else None
-        start = rows["arrival"] + pd.to_timedelta(rows["wait_s"], unit="s")
-        busy = busy_by_slot(start, rows["handle_s"].to_numpy(), period)
-        out[str(name)] = PoolFit(str(name), sorted(rows["channel"].unique()), skills, len(rows),
-                                 busy, None, None, "")
+        busy = busy_by_slot(rows["answer"], rows["handle_s"].to_numpy(), period)
+        pool = PoolFit(str(name), sorted(rows["channel"].unique()), skills,
+                       int((rows["step"] == 0).sum()), busy, None, None, "")
+        pool.n_pieces = len(rows)
+        if options.staffing == "concurrency":
+            pool.concurrency, pool.concurrency_note = concurrency_staffing(rows, period)
+        out[str(name)] = pool
     if not out:
         out[DEFAULT_POOL] = PoolFit(DEFAULT_POOL, sorted(c["channel"].unique()), None, 0,
                                     np.zeros_like(period.exposure), None, None, "")
@@ -307,6 +346,17 @@ def _staff(pool: PoolFit, period: Period, options: FitOptions) -> None:
     if known is not None:
         pool.size = int(known)
         pool.staffing_note = "size given on the command line"
+    elif options.staffing == "concurrency" and pool.concurrency is not None:
+        est = pool.concurrency
+        if period.weekdays_covered == 7:
+            per = np.nan_to_num(est.reshape(-1))
+        else:
+            per = np.nan_to_num(np.nanmax(np.where(period.exposure > 0, est, np.nan), axis=0)
+                                if np.isfinite(est).any() else np.zeros(est.shape[1]))
+        pool.headcount = [int(math.ceil(x - 1e-9)) for x in per]
+        pool.staffing_note = (f"per {int(period.interval_s // 60)}min of the "
+                              f"{'week' if period.weekdays_covered == 7 else 'day'}: "
+                              f"{pool.concurrency_note}")
     elif options.staffing == "size":
         pool.size = max(1, math.ceil(peak / occ - 1e-9))
         pool.staffing_note = (f"size = busiest interval {peak:.1f} busy agents / occupancy "
@@ -363,8 +413,16 @@ def calibrate(log: ContactLog, options: FitOptions | None = None) -> Calibration
         journeys = fit_repeats(linked, period.end, options.window_s,
                                log.has_resolution and support.resolution)
     first = linked.loc[linked["attempt"] == 0] if use_journeys else linked
+    sessions = fit_sessions(log.sessions, c)
     demand_rows = ("first contacts of journeys (repeats are modelled by 'recontact')"
                    if use_journeys else "all contacts")
+    if "escalated_from" in first:
+        # a live contact a bot / self-service session passed on is no new need
+        first = first.loc[first["escalated_from"].isna()]
+    if log.sessions is not None and len(log.sessions):
+        first = pd.concat([first, log.sessions[["arrival", "channel", "intent", "segment"]]],
+                          ignore_index=True)
+        demand_rows += "; self-service / bot sessions; not the live contacts they escalated to"
     lines = fit_rates(first, period)
     notes = []
     if period.weekdays_covered < 7:
@@ -379,6 +437,13 @@ def calibrate(log: ContactLog, options: FitOptions | None = None) -> Calibration
     needs = [(line.channel, line.intent) for line in lines]
     if journeys is not None and support.channel_switch:
         needs += [(to, i) for row in journeys.switch.values() for to in row for i in intents]
-    pools = _pools(c, needs, period, options)
+    needs = [(ch, i) for ch, i in needs if ch not in sessions]
+    for sf in sessions.values():
+        needs += [(to, i) for to in sf.escalation for i in sf.containment]
+    pieces = log.pieces if log.pieces is not None else contact_pieces(c)
+    pools = _pools(c, pieces, needs, period, options)
+    for h in fit_handoffs(pieces):
+        if h.source in pools and h.target in pools:
+            pools[h.source].handoffs.append(h)
     return Calibration(log, options, support, period, channels, intents, lines, demand_rows,
-                       _segments(first), pools, journeys, linked, notes)
+                       _segments(first), pools, journeys, linked, notes, sessions)

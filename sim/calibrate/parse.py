@@ -19,7 +19,8 @@ import pandas as pd
 from sim.io import csv_value
 from sim.scenario.units import SECONDS_PER
 
-__all__ = ["Issues", "LogError", "LogField", "RowFilter", "clean_name", "load_table",
+__all__ = ["Issues", "LogError", "LogField", "RowFilter", "clean_name", "detect_format",
+           "load_table",
            "names", "parse_column_map", "parse_flags", "parse_seconds", "parse_timestamps",
            "resolve_columns", "text"]
 
@@ -145,6 +146,28 @@ def resolve_columns(columns: list[str], fields: dict[str, LogField], given: dict
     return out
 
 
+def column_names(path: str | Path) -> list[str]:
+    """The column names of a CSV or parquet file (empty if it cannot be read)."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            return [str(n) for n in pq.read_schema(p).names]
+        return [str(c) for c in pd.read_csv(p, dtype=str, nrows=0).columns]
+    except Exception:  # noqa: BLE001 - load_table reports the real problem
+        return []
+
+
+def detect_format(path: str | Path) -> str:
+    """``"eventlog"`` when the file has an activity column (pm4py ``concept:name``,
+    ``activity``, ``event``) and a case column, otherwise ``"contacts"``."""
+    keys = {_key(c) for c in column_names(path)}
+    activity = {_key(a) for a in ("concept:name", "activity", "event", "action")}
+    case = {_key(a) for a in ("case:concept:name", "case", "case_id", "caseid")}
+    return "eventlog" if keys & activity and keys & case else "contacts"
+
+
 def load_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV (all columns as text) or parquet file.
 
@@ -175,8 +198,46 @@ def text(series: pd.Series) -> pd.Series:
     return values.map(csv_value)  # a cell our CSV writer defused against formulas
 
 
+#: Longest duration read (ten years); longer ones count as unparsable.
+MAX_DURATION_S = 10 * 365.25 * 86400.0
+#: Numbers as timestamps: seconds from this Monday (servicesim's simulation clock) ...
+CLOCK_ZERO = pd.Timestamp("2024-01-01 00:00:00")
+#: ... or, from this many seconds on, Unix time (seconds since 1970).
+EPOCH_FROM_S = 1e8
+#: Timestamps outside these years are unparsable (and would overflow date arithmetic).
+YEARS = (1900, 2200)
+
+
+def _numeric_timestamps(values: pd.Series) -> pd.Series:
+    """Numbers as datetimes: Unix seconds when large, else seconds from :data:`CLOCK_ZERO`."""
+    v = values.astype(float)
+    span = (YEARS[1] - 1970) * 365.25 * 86400.0
+    ok = np.isfinite(v) & (v.abs() < span)
+    epoch = v >= EPOCH_FROM_S
+    base = np.where(epoch, pd.Timestamp("1970-01-01").value, CLOCK_ZERO.value)
+    ns = np.where(ok, np.round(v.where(ok, 0.0) * 1e9), 0).astype(np.int64) + base
+    out = pd.Series(pd.to_datetime(ns), index=values.index)
+    return out.where(ok)
+
+
 def parse_timestamps(series: pd.Series) -> pd.Series:
-    """Naive datetimes (NaT where unparsable); time zones become local wall time."""
+    """Naive datetimes (NaT where unparsable); time zones become local wall time.
+
+    Numbers (a numeric column, or text that is all numbers) are seconds: Unix time
+    from 1e8 on, otherwise seconds from Monday 2024-01-01 00:00 (servicesim's clock,
+    e.g. the ``arrival_s`` of its ``contacts.parquet``). Dates outside the years
+    1900..2200 count as unparsable.
+    """
+    numbers = None
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        numbers = series
+    elif not pd.api.types.is_datetime64_any_dtype(series):
+        raw = text(series)
+        as_num = pd.to_numeric(raw, errors="coerce")
+        if bool((raw != "").any()) and bool(as_num[raw != ""].notna().all()):
+            numbers = as_num
+    if numbers is not None:
+        return _numeric_timestamps(numbers).astype("datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(series):
         out = series
     else:
@@ -199,7 +260,9 @@ def parse_timestamps(series: pd.Series) -> pd.Series:
             out[retry] = alt.astype("datetime64[ns]")
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
-    return out.astype("datetime64[ns]")
+    out = out.astype("datetime64[ns]")
+    years = out.dt.year
+    return out.where(years.isna() | ((years >= YEARS[0]) & (years <= YEARS[1])))
 
 
 def parse_seconds(series: pd.Series) -> pd.Series:
@@ -227,7 +290,9 @@ def parse_seconds(series: pd.Series) -> pd.Series:
     if rest.any():
         td = pd.to_timedelta(raw[rest], errors="coerce").dt.total_seconds()
         out[rest[rest].index] = td.fillna(np.inf)
-    return out
+    # a duration beyond MAX_DURATION_S is no queue wait or handle time (and would
+    # overflow date arithmetic): unparsable
+    return out.where(~(out.abs() > MAX_DURATION_S), np.inf)
 
 
 def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:

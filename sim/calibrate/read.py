@@ -110,9 +110,11 @@ class ContactLog:
     Attributes
     ----------
     contacts
-        One row per usable contact: :data:`CONTACT_COLUMNS` (``line`` is the file
+        One row per usable live contact: :data:`CONTACT_COLUMNS` (``line`` is the file
         line, ``arrival`` a naive datetime, ``outcome`` answered / abandoned /
-        blocked, ``resolved`` 1.0 / 0.0 / NaN for unknown). Sorted by arrival.
+        blocked, ``resolved`` 1.0 / 0.0 / NaN for unknown); event logs add
+        ``escalated_from`` (the bot / self-service channel that passed the customer
+        on, else None). Sorted by arrival.
     source, format
         File name and ``"contacts"`` or ``"eventlog"``.
     rows_read
@@ -135,6 +137,12 @@ class ContactLog:
     has_resolution: bool
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    pieces: pd.DataFrame | None = None
+    """Event logs: every answered piece of work (first pieces and handoffs), see
+    :func:`sim.calibrate.events.read_event_log`; None for contact logs."""
+    sessions: pd.DataFrame | None = None
+    """Event logs: self-service / bot sessions (``case, channel, intent, segment,
+    arrival, end, escalated, duration_s``); None for contact logs (skipped there)."""
 
     @property
     def n(self) -> int:

@@ -20,11 +20,27 @@ from sim.calibrate.arrivals import LineRate, weekday_name
 from sim.calibrate.dists import DistFit
 from sim.calibrate.fit import Calibration, ChannelFit, IntentFit, PoolFit
 from sim.calibrate.repeats import RepeatFit
+from sim.calibrate.stages import HandoffFit, SessionFit
 from sim.scenario.units import format_clock
 
-__all__ = ["dist_text", "duration", "scenario_text", "write_scenario"]
+__all__ = ["dist_text", "duration", "scenario_text", "warmup_s", "write_scenario"]
 
 WIDTH = 96
+WEEK_S = 7 * 86400.0
+
+
+def warmup_s(cal: Calibration) -> float:
+    """Warm-up before the log's period: twice the mean recontact (or retry) delay,
+    at least 1h and at most 2d, in whole hours, so the simulated period starts
+    with queues and returning customers like the log's."""
+    means = [1800.0]
+    j = cal.journeys
+    if j is not None:
+        means += [r.delay.mean_s for r in (j.recontact, j.retry)
+                  if r is not None and r.delay is not None and r.n_back]
+    for pool in cal.pools.values():
+        means += [h.delay.mean_s for h in pool.handoffs if h.delay is not None]
+    return float(min(2 * 86400.0, max(3600.0, math.ceil(2 * max(means) / 3600.0) * 3600.0)))
 
 
 def duration(seconds: float) -> str:
@@ -108,16 +124,18 @@ def _header(doc: Doc, cal: Calibration, name: str) -> None:
         doc.comment(line.strip())
     doc.comment(f"Period: {period.describe()}. Every number below says which rows it came "
                 "from. Review before use: channel kinds are guessed from their names and "
-                "staffing is approximated from handle times (see pools).")
+                "staffing is estimated from the observed concurrency (see pools).")
     for note in cal.notes:
         doc.comment(f"note: {note}")
     doc.key("name", json.dumps(name))
     doc.key("description", json.dumps(f"Fitted from {Path(log.source).name}, "
                                       f"{period.describe()}"))
-    doc.key("start", json.dumps(format_clock(0.0, period.clock_start_s)),
-            "start of the log's first interval")
+    warm = warmup_s(cal)
+    doc.key("start", json.dumps(format_clock(0.0, (period.clock_start_s - warm) % WEEK_S)),
+            "the warm-up before the log's first interval")
     doc.key("horizon", duration(period.span_s), "the log's span: simulate the same period")
-    doc.key("warmup", "0s", "the log starts with whatever queue there was")
+    doc.key("warmup", duration(warm),
+            "fills the queues and the recontact pipeline the log starts with")
     doc.key("replications", str(cal.options.replications))
     doc.key("seed", str(cal.options.seed))
     doc.key("interval", duration(period.interval_s))
@@ -147,6 +165,50 @@ def _channel(doc: Doc, ch: ChannelFit) -> None:
         doc.comment(f"naive mean of abandoned waits {duration(p.naive_mean_s)} (biased low). "
                     f"Kaplan-Meier vs model: {km}")
         doc.key("patience", dist_text(p.spec()))
+    doc.level -= 1
+
+
+def _session(doc: Doc, sf: SessionFit) -> None:
+    doc.key(sf.name)
+    doc.level += 1
+    doc.key("kind", sf.kind, "sessions without an agent; 'bot' when the name says so")
+    doc.comment(f"from {_n(sf.n)} sessions: {_n(sf.n - sf.n_escalated)} contained (ended "
+                f"without escalating), {_n(sf.n_escalated)} escalated")
+    if sf.duration is not None:
+        doc.comment(f"session duration, AIC: {sf.duration.aic_text()}")
+        doc.key("duration", dist_text(sf.duration.spec()))
+    cont = {i: f"{p:.4f}" for i, (p, _) in sf.containment.items()}
+    ns = ", ".join(f"{i} n={_n(n)}" for i, (_, n) in sf.containment.items())
+    doc.key("containment", _flow(cont), f"share of sessions not escalated ({ns})")
+    if sf.escalation:
+        doc.key("escalation")
+        doc.level += 1
+        counts = ", ".join(f"{k} {_n(v)}" for k, v in sf.escalation_counts.items())
+        doc.comment(f"escalated sessions followed within a second by a live contact: "
+                    f"{counts} of {_n(sf.n_escalated)}; the rest left unresolved")
+        doc.key("to", _flow({k: f"{v:.4f}" for k, v in sf.escalation.items()}))
+        doc.comment("context_transfer cannot be read from a log (whether the agent saw "
+                    "the transcript); 1 assumed")
+        doc.level -= 1
+    doc.level -= 1
+
+
+def _handoff(doc: Doc, h: HandoffFit) -> None:
+    what = "ticket: the customer is not on the line" if h.asynchronous else \
+        "handoff: the customer stays on the line"
+    doc.comment(f"{_n(h.n)} of {_n(h.n_from)} {h.intent} pieces went on to {h.target} "
+                f"({what})")
+    doc.lines.append(f"{'  ' * doc.level}- to: {h.target}")
+    doc.level += 1
+    doc.key("probability", f"{h.probability:.4f}")
+    doc.key("intents", f"[{h.intent}]")
+    if h.handle is not None:
+        doc.key("handle_time", dist_text(h.handle.spec()),
+                f"{h.target}'s handle time of these pieces")
+    if h.delay is not None:
+        doc.key("delay", dist_text(h.delay.spec()), "transfer to the next queue")
+    if h.asynchronous:
+        doc.key("asynchronous", "true")
     doc.level -= 1
 
 
@@ -214,7 +276,14 @@ def _pool(doc: Doc, pool: PoolFit, interval_s: float) -> None:
                 "the intents it answered in the log")
     for note in pool.notes:
         doc.comment(f"note: {note}")
-    doc.comment(f"from {_n(pool.n_answered)} answered contacts: {pool.staffing_note}")
+    doc.comment(f"from {_n(pool.n_answered)} first answers and {_n(pool.n_pieces)} pieces of "
+                f"work in all: {pool.staffing_note}")
+    if pool.handoffs:
+        doc.key("handoffs")
+        doc.level += 1
+        for h in pool.handoffs:
+            _handoff(doc, h)
+        doc.level -= 1
     if pool.size is not None:
         doc.key("size", str(pool.size))
     else:
@@ -294,6 +363,8 @@ def scenario_text(cal: Calibration, name: str | None = None) -> str:
     doc.level = 1
     for ch in cal.channels.values():
         _channel(doc, ch)
+    for sf in cal.sessions.values():
+        _session(doc, sf)
     doc.level = 0
     if cal.segments:
         doc.blank()
@@ -318,9 +389,11 @@ def scenario_text(cal: Calibration, name: str | None = None) -> str:
         _line(doc, cal, line)
     doc.blank()
     doc.key("pools")
-    doc.comment(f"staffing is approximate: occupancy {cal.options.occupancy:g} is an "
-                "assumption (a log does not show idle agents); give known headcounts with "
-                "--pool-size")
+    doc.comment(("staffing from the observed concurrency: exact where customers waited, a "
+                 "lower bound elsewhere" if cal.options.staffing == "concurrency" else
+                 f"staffing is approximate: occupancy {cal.options.occupancy:g} is an "
+                 "assumption") + " (a log does not show idle agents); give known headcounts "
+                "with --pool-size")
     doc.level = 1
     for pool in cal.pools.values():
         _pool(doc, pool, cal.period.interval_s)

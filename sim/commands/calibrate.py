@@ -23,9 +23,10 @@ from sim.commands.display import console as make_console
 from sim.commands.display import error, styled
 from sim.commands.experiments import EXECUTOR_HELP, WORKERS_HELP, fmt
 
-FORMAT_HELP = ("'contacts' (one row per contact: case, arrival, channel, intent, wait, "
-               "handle, outcome, ...) or 'eventlog' (pm4py: case:concept:name, concept:name, "
-               "time:timestamp, org:resource).")
+FORMAT_HELP = ("'auto' (default: an event log when the file has an activity column such "
+               "as concept:name), 'contacts' (one row per contact: case, arrival, channel, "
+               "intent, wait, handle, outcome, ...) or 'eventlog' (pm4py: "
+               "case:concept:name, concept:name, time:timestamp, org:resource).")
 COLUMNS_HELP = ("Column names of your file, e.g. 'case=CustomerID,arrival=Start,wait=QueueSec'"
                 " (fields: case, arrival, outcome, wait, handle, channel, intent, pool, segment,"
                 " resolved; event logs: case, activity, timestamp, resource, channel, intent,"
@@ -116,16 +117,20 @@ def calibrate(
     out: Path = typer.Option(Path("scenario.yaml"), "--out", "-o",
                              help="Scenario file to write."),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
-    log_format: str = typer.Option("contacts", "--format", help=FORMAT_HELP),
+    log_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     interval: str = typer.Option("30min", "--interval",
                                  help="Interval of the profiles and schedules: 15min, 30min or "
                                       "1h."),
     occupancy: float = typer.Option(0.85, "--occupancy",
-                                    help="Assumed share of on-duty time agents are busy: "
-                                         "headcount = busy agents / occupancy."),
-    staffing: str = typer.Option("schedule", "--staffing",
-                                 help="'schedule' (headcount per interval) or 'size' (one "
-                                      "size from the busiest interval)."),
+                                    help="With --staffing schedule or size: assumed share "
+                                         "of on-duty time agents are busy: headcount = busy "
+                                         "agents / occupancy."),
+    staffing: str = typer.Option("concurrency", "--staffing",
+                                 help="'concurrency' (headcount per interval from the busy "
+                                      "agents seen at once and the share of contacts that "
+                                      "waited), 'schedule' (busy agents / --occupancy per "
+                                      "interval) or 'size' (one size from the busiest "
+                                      "interval)."),
     pool_size: str | None = typer.Option(None, "--pool-size",
                                          help="Known headcounts instead of the estimate: N "
                                               "for every pool, or POOL=N,..."),
@@ -170,10 +175,12 @@ def check(
     replications: int | None = typer.Option(None, "--replications", "-n", min=2,
                                             help="Replications (default: the file's)."),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
-    log_format: str = typer.Option("contacts", "--format", help=FORMAT_HELP),
+    log_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Folder for check.csv, check_hourly.csv, check.json."),
-    warmup: str = typer.Option("0s", "--warmup", help="Warm-up before the log's period."),
+    warmup: str | None = typer.Option(None, "--warmup",
+                                      help="Warm-up before the log's period (default: the "
+                                           "scenario's)."),
     executor: str = typer.Option("processes", "--executor", help=EXECUTOR_HELP),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -193,8 +200,9 @@ def check(
     with log_errors():
         scenario = load(scenario_file)
         contacts = read_log(str(log), log_format, columns)
+        warmup_s = None if warmup is None else parse_duration(warmup)
         result = run_check(contacts, scenario, replications, executor=executor,
-                           workers=workers, warmup_s=parse_duration(warmup),
+                           workers=workers, warmup_s=warmup_s,
                            progress=not quiet)
     _print_check(result, contacts)
     if out is not None:

@@ -112,11 +112,14 @@ def test_run_writes_the_event_log(calibrated: Path, tmp_path: Path,
     assert result.exit_code == 0, result.output
     events = pd.read_parquet(out / "event_log.parquet")
     assert tuple(events.columns) == EVENT_COLUMNS
-    assert set(events["concept:name"]) >= {"arrive", "answer", "end", "abandon", "resolve"}
+    parts = events["concept:name"].str.split(": ", n=1, regex=False)
+    channel, stage = parts.str[0], parts.str[1]
+    assert (channel == events["channel"]).all()  # "phone: answer": the channel, then the stage
+    assert set(stage) >= {"arrive", "answer", "end", "abandon", "resolve"}
     assert events["time:timestamp"].min() >= pd.Timestamp("2024-01-01")  # Monday 00:00
     assert events["case:concept:name"].str.match(r"^r[01]-j\d+$").all()
     first = events.groupby("case:concept:name", sort=False)["concept:name"].first()
-    assert (first == "arrive").all()
+    assert first.str.endswith(": arrive").all()
     csv = pd.read_csv(out / "event_log.csv")
     assert len(csv) == len(events) and csv["time:timestamp"].iloc[0].count("T") == 1
     # without --event-log the next run leaves no stale event log behind

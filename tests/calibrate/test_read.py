@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.calibrate import LogError, read_contacts, read_event_log
@@ -141,6 +142,25 @@ def test_event_log_story(tmp_path: Path) -> None:
         "events with an unknown activity (ignored)": 1,
         "events with an unparsable timestamp": 1,
         "events before the first 'arrive' of their case (ignored)": 1,
-        "contacts: self-service / bot session (not fitted)": 1,
         "contacts still open (no outcome yet)": 1,
     }
+    # the bot session is kept as a session; tier2's piece after the transfer as a piece
+    assert log.sessions is not None and len(log.sessions) == 1
+    d = log.sessions.iloc[0]
+    assert (d["channel"], d["escalated"], d["duration_s"]) == ("bot", True, 120.0)
+    assert log.pieces is not None
+    two = log.pieces.loc[log.pieces["pool"] == "tier2"].iloc[0]
+    assert (two["from_pool"], two["handle_s"], two["delay_s"]) == ("tier1", 280.0, 0.0)
+
+
+def test_numeric_and_absurd_timestamps_and_durations_are_skipped_not_crashing(
+        tmp_path: Path) -> None:
+    """servicesim's contacts.parquet has seconds (arrival_s); huge values must not overflow."""
+    header = "case,arrival,outcome,wait,handle\n"
+    rows = ["a,3600.5,answered,10,60", "b,7200,abandoned,1e30,", "c,1e300,answered,5,5",
+            "d,7300,answered,5,1e40"]
+    log = read_contacts(write(tmp_path, rows, header))
+    assert log.n == 1
+    assert log.contacts["arrival"].iloc[0] == pd.Timestamp("2024-01-01 01:00:00.5")
+    assert log.issues.counts == {"unparsable arrival timestamp": 1, "unparsable wait": 1,
+                                 "unparsable handle time": 1}
