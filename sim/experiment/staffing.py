@@ -54,8 +54,8 @@ from sim.experiment.runner import run
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S, WEEKDAYS, format_clock
 
-__all__ = ["CONFIDENCE_RULE", "Goal", "StaffingError", "StaffingPlan", "goal_columns",
-           "parse_goal", "staff", "write_scenario"]
+__all__ = ["CONFIDENCE_RULE", "Goal", "StaffingError", "StaffingPlan", "Verification",
+           "goal_columns", "parse_goal", "staff", "verify", "write_scenario"]
 
 
 from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
@@ -270,6 +270,90 @@ def _check_request(s: Scenario, goals: Sequence[Goal], pools: Sequence[str] | No
     return tuple(dict.fromkeys(pools)) if pools else tuple(s.pools)
 
 
+def _day_groups(s: Scenario) -> np.ndarray:
+    """Weekday -> group of days with the same demand (day factors)."""
+    sig = [tuple(d.day_factors[k] if d.day_factors else 1.0 for d in s.demand)
+           for k in range(7)]
+    group_of = {x: i for i, x in enumerate(dict.fromkeys(sig))}
+    return np.array([group_of[x] for x in sig])
+
+
+@dataclass
+class Verification:
+    """A plan simulated again on other random numbers (:func:`verify`).
+
+    Attributes
+    ----------
+    cells
+        Per measured (pool, interval): the judge's table (KPIs, 95% CI, ``meets``).
+    channels
+        Per (channel, target) over the whole window: ``mean, ci_low, ci_high, meets``
+        (the confidence rule), for the channels each target applies to.
+    agent_hours
+        Agent-hours per day of the plan checked.
+    """
+
+    cells: pd.DataFrame
+    channels: pd.DataFrame
+    agent_hours: float
+    seed: int
+    replications: int
+
+    @property
+    def misses(self) -> int:
+        """Measured team-intervals missing a target."""
+        return int((~self.cells["meets"].astype(bool)).sum())
+
+    @property
+    def meets_targets(self) -> bool:
+        """Every team-interval and every channel meets every target."""
+        return self.misses == 0 and bool(self.channels["meets"].fillna(True).all())
+
+
+def verify(plan: StaffingPlan, erlang: bool = False, seed: int | None = None,
+           replications: int | None = None, executor: str = "processes",
+           workers: int | None = None) -> Verification:
+    """Simulate ``plan`` (or its Erlang-only plan) on other random numbers and judge it.
+
+    The same judge as the search (per team and channel, per interval, on the 95%
+    bound), plus each channel's own KPI over the whole window. ``seed`` defaults to
+    the scenario's seed + 1,000 (common random numbers between the two plans).
+    """
+    from sim.experiment.staffing_judge import bound_meets
+
+    s = plan.to_scenario(erlang)
+    seed = int(plan.scenario.seed + 1000 if seed is None else seed)
+    s = s.with_changes({"seed": seed})
+    reps = int(replications or plan.replications)
+    occ = any(g.target.kpi == "occupancy" for g in plan.goals)
+    res = run(s, replications=reps, executor=executor, workers=workers,
+              keep_contacts=True, keep_intervals=occ)
+    judge = _Judge(s, plan.goals, plan.pools, plan.interval_s, _day_groups(s))
+    cells = judge.evaluate(res).reset_index()
+    measured = plan.table[plan.table["judged"]][["pool", "slot"]]
+    cells = cells.merge(measured, on=["pool", "slot"])
+    rows = []
+    for g in plan.goals:
+        kpi = g.target.kpi
+        if kpi == "occupancy" or (kpi == "service_level" and not g.channel_default):
+            continue  # judged per team only (the channel KPI has no such form)
+        for name, ch in s.channels.items():
+            live = ch.kind in ("voice", "chat")
+            if ch.is_self_service or (not live and kpi != "service_level"):
+                continue
+            try:
+                k = res.kpi(kpi, "channel", name)
+            except KeyError:
+                continue
+            lo, hi = float(k["ci_low"]), float(k["ci_high"])
+            rows.append({"channel": name, "target": str(g), "mean": float(k["mean"]),
+                         "ci_low": lo, "ci_high": hi,
+                         "meets": bound_meets(g, float(k["mean"]), lo, hi)})
+    hours = plan.erlang_agent_hours if erlang else plan.agent_hours
+    return Verification(cells=cells, channels=pd.DataFrame(rows), agent_hours=hours,
+                        seed=seed, replications=reps)
+
+
 def _step(h: int, ok: bool, st8: dict[str, int]) -> int:
     """Move one (pool, interval): record the verdict at ``h``, return the next count."""
     if ok:
@@ -368,10 +452,7 @@ def staff(
     for p in names:
         erl[p] = erlang_counts(scenario, p, loads[p], goals, days, erlang)[days].max(axis=0)
         busiest[p] = np.asarray(days)[loads[p]["work"][days].argmax(axis=0)]
-    sig = [tuple(d.day_factors[k] if d.day_factors else 1.0 for d in scenario.demand)
-           for k in range(7)]
-    group_of = {x: i for i, x in enumerate(dict.fromkeys(sig))}
-    judge = _Judge(scenario, goals, names, slot_s, np.array([group_of[x] for x in sig]))
+    judge = _Judge(scenario, goals, names, slot_s, _day_groups(scenario))
     judged = np.ones(n, dtype=bool)
     if not flat:
         a, b = scenario.start + scenario.warmup, scenario.start + scenario.end_s

@@ -153,8 +153,9 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
     enters the pools the engine routes it to (split equally); handoffs follow their
     probabilities, escalations the share a pool fails to resolve (``1 - resolution ×
     min(1, proficiency)``, after its handoffs) on intents below ``escalate_below``.
-    Pieces passed on never abandon. Overflow, recontacts and retries are left to the
-    simulation.
+    Pieces passed on never abandon. Self-service and bot sessions that do not contain
+    the need pass it to their ``escalation`` channels (lost context adds its extra
+    handle time). Overflow, recontacts and retries are left to the simulation.
     """
     z = {p: {k: np.zeros((7, n_slots)) for k in ("rate", "work", "theta", "offline")}
          for p in s.pools}
@@ -192,20 +193,32 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
                 add(p.escalate_to, intent, channel, r * (1.0 - passed) * fail, None, 0.0,
                     False, depth + 1)
 
+    def arrive(channel: str, intent: str, seg: str, r: np.ndarray, extra: float) -> None:
+        ch = s.channels[channel]
+        sdef = s.segments.get(seg)
+        pat = sdef.patience if sdef is not None and sdef.patience else ch.patience
+        theta = 0.0 if pat is None else 1.0 / pat.mean_s
+        pools = entry.get((channel, intent, seg if seg in segments else segments[0]), ())
+        handle = s.intents[intent].handle_time_on(channel).mean_s + extra
+        for pool in pools:
+            add(pool, intent, channel, r / len(pools), handle, theta)
+
+    lost_s = s.context_loss.extra_handle_time.mean_s if s.context_loss else 0.0
     for line in s.demand:
         ch = s.channels[line.channel]
-        if ch.is_self_service:
-            continue  # sessions reach agents only by escalation (left to the simulation)
         base = _shape(s, line, slot_s, n_slots)
         for intent, ip in _mix(line.intent, s.intents):
             for seg, sp in _mix(line.segment, s.segments):
-                sdef = s.segments.get(seg)
-                pat = sdef.patience if sdef is not None and sdef.patience else ch.patience
-                theta = 0.0 if pat is None else 1.0 / pat.mean_s
-                pools = entry.get((line.channel, intent, seg if seg in segments else
-                                   segments[0]), ())
-                for pool in pools:
-                    add(pool, intent, line.channel, base * ip * sp / len(pools), None, theta)
+                r = base * ip * sp
+                if not ch.is_self_service:
+                    arrive(line.channel, intent, seg, r, 0.0)
+                    continue
+                if ch.escalation is None:  # a session that fails leaves the customer
+                    continue
+                fail = 1.0 - ch.containment_p(intent, seg)
+                extra = (1.0 - ch.escalation.context_transfer) * lost_s
+                for target, q in ch.escalation.to.items():
+                    arrive(target, intent, seg, r * fail * q, extra)
     return z
 
 
