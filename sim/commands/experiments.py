@@ -127,7 +127,9 @@ def _print_run_tables(results: Any) -> None:
 
     s = results.summary
     table = Table(title=f"{results.scenario.name}: whole operation "
-                        f"({results.replications} replications, 95% CI)")
+                        f"({results.replications} replications, 95% CI)",
+                  caption="asa_s, mean_wait_s, p_wait, service_level: live channels "
+                          "(voice, chat); email by channel")
     for col, just in (("KPI", "left"), ("mean", "right"), ("95% CI", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in s[s["group"] == "all"].itertuples():
@@ -180,6 +182,9 @@ def run(
         help="Also write every contact's events as event_log.csv and event_log.parquet "
              "(pm4py columns; see sim.calibrate.eventlog)."),
     sets: list[str] | None = typer.Option(None, "--set", "-s", help=SET_HELP),
+    target: list[str] | None = typer.Option(
+        None, "--target", "-t",
+        help=TARGET_HELP + " The report opens with whether each is met."),
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals.
 
@@ -195,6 +200,7 @@ def run(
 
     out_dir = out if out is not None else Path("out") / file.stem
     check_out_dir(out_dir)
+    targets = _targets(target)
     with planner_errors():
         overrides = parse_overrides(sets or [])
         if seed is not None and "seed" in overrides:
@@ -212,11 +218,28 @@ def run(
         scenario = results.scenario
     with output_errors(out_dir), outputs_first(out_dir):
         results.write(out_dir)
+        if targets:  # the report again, opening with the targets' verdict
+            from sim.report import write_run_report
+
+            write_run_report(results, out_dir, targets=[t.text for t in targets])
         export_event_log(results, out_dir, event_log)
     if not quiet:
         _print_run_tables(results)
+    if targets:
+        _print_run_verdicts(results, targets)
     print(f"{results.replications} replications of '{scenario.name}' in "
           f"{results.wall_s:.1f} s → {out_dir}")
+
+
+def _print_run_verdicts(results: Any, targets: list[Any]) -> None:
+    from sim.report.run_report import run_verdicts
+
+    for v in run_verdicts(results.summary, [t.text for t in targets]):
+        t = v["target"]
+        word = ("met (whole 95% CI)" if v["met_ci"] else "met on average only (95% CI "
+                "reaches past it)" if v["met"] else "NOT met")
+        print(f"target {t.text}: {word}; mean {fmt(t.kpi, v['mean'])} "
+              f"{ci(t.kpi, v['ci_low'], v['ci_high'])}")
 
 
 def compare(

@@ -1,6 +1,8 @@
 """The run report: one self-contained page describing one scenario's results.
 
-Sections, top to bottom: the headline KPIs with their 95% confidence intervals;
+Sections, top to bottom: the answer (the targets given with ``-t``, met or not,
+or each channel's service level against its own target); the headline KPIs with
+their 95% confidence intervals;
 tables by channel, pool, segment and intent; KPIs inside vs outside each demand
 shock (scenarios with ``events``); KPIs during vs outside outages, the outages and
 the failover rules (scenarios with ``outages``); technician visits (field channels); the
@@ -17,7 +19,17 @@ from typing import Any
 import pandas as pd
 
 from sim.report.field import field_html
-from sim.report.format import HEADLINE_KPIS, fmt_ci, fmt_value, kpi_info, label, plural
+from sim.report.format import (
+    HEADLINE_KPIS,
+    SOJOURN_NOTE,
+    fmt_ci,
+    fmt_duration,
+    fmt_value,
+    kpi_info,
+    label,
+    plural,
+    scoped_label,
+)
 from sim.report.html import (
     esc,
     figure_html,
@@ -36,7 +48,7 @@ from sim.report.shocks import shocks_html
 __all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]
 
 CUSTOMER_KPIS = ["offered", "service_level", "abandon_rate", "blocked_rate",
-                 "asa_s", "mean_sojourn_s", "resolution_latency_s", "recontact_rate", "fcr",
+                 "asa_s", "resolution_latency_s", "recontact_rate", "fcr",
                  "effort_score"]
 #: KPIs shown in each breakdown table (those present are shown).
 GROUP_KPIS: dict[str, list[str]] = {
@@ -72,7 +84,7 @@ def headline_html(summary: pd.DataFrame, replications: int) -> str:
         r = rows.loc[kpi]
         info = kpi_info(kpi)
         cards.append(
-            f"<div data-kpi=\"{esc(kpi)}\"><dt>{esc(info.label)}</dt>"
+            f"<div data-kpi=\"{esc(kpi)}\"><dt>{esc(scoped_label(kpi))}</dt>"
             f"<dd class=\"value\">{esc(fmt_value(kpi, r['mean']))}</dd>"
             f"<dd class=\"ci\">95% CI {esc(fmt_ci(kpi, r['ci_low'], r['ci_high']))}</dd>"
             f"<dd class=\"meaning\">{esc(info.meaning)}</dd></div>")
@@ -84,15 +96,15 @@ def headline_html(summary: pd.DataFrame, replications: int) -> str:
             if replications < 2 else "")
     return (f"<p>Whole operation, mean of {plural(replications, 'replication')} with the 95% "
             "confidence interval (the range that contains the true long-run value with 95% "
-            "confidence).</p>\n" + warn + "<dl class=\"kpis\">\n" + "\n".join(cards)
-            + "\n</dl>")
+            "confidence). Waits and service level of the whole operation count the live "
+            "channels (voice and chat); email is judged per channel below.</p>\n" + warn
+            + "<dl class=\"kpis\">\n" + "\n".join(cards) + "\n</dl>\n"
+            + f"<p class=\"muted\">{esc(SOJOURN_NOTE)}</p>")
 
 
 def group_table(summary: pd.DataFrame, group: str) -> str:
     """A breakdown table: one row per member, one column per KPI (mean and CI)."""
     kpis = _present(summary, group, GROUP_KPIS.get(group, []))
-    if "resolution_latency_s" in kpis and "mean_sojourn_s" in kpis:
-        kpis.remove("mean_sojourn_s")  # the journey's latency says it better
     rows = summary[summary["group"] == group]
     if not kpis or rows.empty:
         return ""
@@ -111,12 +123,89 @@ def group_table(summary: pd.DataFrame, group: str) -> str:
         body.append(cells)
     name = {"pool": "Pool", "intent": "Intent"}.get(group, group.capitalize())
     caption = f"{GROUP_TITLES[group]}: mean with 95% confidence interval below"
-    return table(caption, [name, *(label(k) for k in kpis)], body,
+    return table(caption, [name, *(scoped_label(k, group) for k in kpis)], body,
                  numeric=[False, *([True] * len(kpis))])
 
 
+def run_verdicts(summary: pd.DataFrame, targets: Any) -> list[dict[str, Any]]:
+    """Each target judged on the whole operation: ``{target, mean, ci_low, ci_high,
+    met, met_ci}`` (``met_ci``: the whole 95% CI is on the right side)."""
+    from sim.report.targets import parse_targets
+
+    rows = summary[summary["group"] == "all"].set_index("kpi")
+    out = []
+    for t in parse_targets(targets):
+        if t.kpi not in rows.index:
+            out.append({"target": t, "mean": float("nan"), "ci_low": float("nan"),
+                        "ci_high": float("nan"), "met": False, "met_ci": False})
+            continue
+        r = rows.loc[t.kpi]
+        mean, lo, hi = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+        bound = lo if t.upward else hi
+        out.append({"target": t, "mean": mean, "ci_low": lo, "ci_high": hi,
+                    "met": t.met(mean), "met_ci": t.met(mean) and t.met(bound)})
+    return out
+
+
+_OPS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<"}
+
+
+def answer_html(summary: pd.DataFrame, sc: Any, targets: Any = None) -> str:
+    """The verdict first: targets met or not, or each channel against its own target."""
+    verdicts = run_verdicts(summary, targets) if targets else []
+    if verdicts:
+        items = []
+        for v in verdicts:
+            t = v["target"]
+            word = ("met, with the whole 95% CI" if v["met_ci"] else
+                    "met on average only: the 95% CI reaches past it" if v["met"] else
+                    "not met" if v["mean"] == v["mean"] else "cannot be checked: no such KPI")
+            sym = "\u2714" if v["met_ci"] else "\u26a0" if v["met"] else "\u2718"
+            items.append(f"<li><span aria-hidden=\"true\">{sym}</span> "
+                         f"<strong>{esc(scoped_label(t.kpi))} {esc(_OPS.get(t.op, t.op))} "
+                         f"{esc(fmt_value(t.kpi, t.value))}</strong>: {esc(word)} "
+                         f"({esc(fmt_value(t.kpi, v['mean']))}, 95% CI "
+                         f"{esc(fmt_ci(t.kpi, v['ci_low'], v['ci_high']))})</li>")
+        n_ci = sum(v["met_ci"] for v in verdicts)
+        n_mean = sum(v["met"] for v in verdicts)
+        if n_ci == len(verdicts):
+            head = "Every target is met, with the whole 95% confidence interval."
+        elif n_mean == len(verdicts):
+            head = ("Every target is met on average, but not with the whole 95% confidence "
+                    "interval: in some periods like this one it would be missed.")
+        else:
+            head = f"{len(verdicts) - n_mean} of {plural(len(verdicts), 'target')} not met."
+        return (f"<p class=\"answer\"><strong>{esc(head)}</strong></p>\n<ul>"
+                + "".join(items) + "</ul>\n<p class=\"muted\">Targets on the whole "
+                "operation, judged on the mean and on its 95% confidence interval.</p>")
+    ch = summary[summary["group"] == "channel"]
+    idx = ch.assign(member=ch["member"].astype(str)).set_index(["member", "kpi"])
+    items = []
+    for name, c in sc.channels.items():
+        if c.kind not in ("voice", "chat", "email") or (name, "service_level") not in idx.index:
+            continue
+        r = idx.loc[(name, "service_level")]
+        lost = []
+        for k in ("abandon_rate", "blocked_rate"):
+            if (name, k) in idx.index and idx.loc[(name, k), "mean"] > 0:
+                lost.append(f"{label(k).lower()} {fmt_value(k, idx.loc[(name, k), 'mean'])}")
+        tail = f"; {', '.join(lost)}" if lost else ""
+        items.append(f"<li><strong>{esc(name)}</strong>: "
+                     f"{esc(fmt_value('service_level', r['mean']))} answered within "
+                     f"{esc(fmt_duration(c.sl_target_s))} (95% CI "
+                     f"{esc(fmt_ci('service_level', r['ci_low'], r['ci_high']))}){esc(tail)}"
+                     "</li>")
+    if not items:
+        return "<p>No live channel: see the headline results.</p>"
+    return ("<p class=\"answer\"><strong>Service level per channel, against each channel's "
+            "own answer-time target:</strong></p>\n<ul>" + "".join(items) + "</ul>\n"
+            "<p class=\"muted\">No targets were given. Give them with "
+            "<code>servicesim run FILE -t 'service_level&gt;=0.8' -t "
+            "'abandon_rate&lt;=5%'</code> to have this page say whether they are met.</p>")
+
+
 def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
-                   plots: list[Plot] | None = None) -> str:
+                   plots: list[Plot] | None = None, targets: Any = None) -> str:
     """The run report page as a string.
 
     Parameters
@@ -127,6 +216,11 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
         The run's manifest (default: ``results.manifest()``).
     plots
         Pre-rendered figures (default: :func:`sim.report.plots.run_figures`).
+    targets
+        Optional targets on whole-operation KPIs (``"service_level>=0.8"``, see
+        :func:`sim.report.targets.parse_targets`): the page opens with whether the
+        run meets them. Without targets it opens with each channel's service level
+        against its own answer-time target.
     """
     sc = results.scenario
     summary = results.summary
@@ -134,7 +228,8 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
         manifest = results.manifest()
     if plots is None:
         plots = run_figures(results)
-    body = [section("headline", "Headline results", headline_html(summary,
+    body = [section("answer", "The answer", answer_html(summary, sc, targets)),
+            section("headline", "Headline results", headline_html(summary,
                                                                     results.replications))]
     tables = "".join(group_table(summary, g) for g in ("channel", "pool", "segment", "intent"))
     if tables:
@@ -196,7 +291,7 @@ def write_plots(out: Path, plots: list[Plot], prefix: str, known: tuple[str, ...
     return written
 
 
-def write_run_report(results: Any, out_dir: str | Path) -> Path:
+def write_run_report(results: Any, out_dir: str | Path, targets: Any = None) -> Path:
     """Write ``report.html`` and ``plots/*.png`` for a run into ``out_dir``.
 
     The manifest shown is ``out_dir/manifest.json`` when it exists (so the page
@@ -214,4 +309,5 @@ def write_run_report(results: Any, out_dir: str | Path) -> Path:
     manifest = load_manifest(out) or results.manifest()
     plots = run_figures(results)
     write_plots(out, plots, "", PLOT_KEYS)
-    return io.write_text_atomic(out / "report.html", build_run_html(results, manifest, plots))
+    return io.write_text_atomic(out / "report.html",
+                                build_run_html(results, manifest, plots, targets))

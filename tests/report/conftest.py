@@ -81,7 +81,8 @@ def comparison() -> Any:
     base = small()
     variant = base.with_changes({"name": "More front agents", "pools.front.size": 17,
                                  "intents.billing.handle_time.mean": "150s"})
-    return compare([base, variant], replications=2, executor="serial")
+    # 5 paired replications: enough for differences to survive Holm's correction
+    return compare([base, variant], replications=5, executor="serial")
 
 
 @pytest.fixture(scope="session")

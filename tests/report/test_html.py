@@ -86,7 +86,11 @@ def test_run_report_structure(run_dir: Path, results: Any) -> None:
     s = results.summary
     have = set(s[(s["group"] == "all") & s["mean"].notna()]["kpi"])
     shown = {a["data-kpi"] for a in page.all("div") if "data-kpi" in a}
-    expected = {k for k in HEADLINE_KPIS if k in have}
+    from sim.report.run_report import HIDE_WHEN_ZERO
+
+    zero = set(s[(s["group"] == "all") & (s["mean"] == 0)]["kpi"])
+    expected = {k for k in HEADLINE_KPIS if k in have and not (k in HIDE_WHEN_ZERO
+                                                               and k in zero)}
     assert expected >= {"service_level", "abandon_rate", "asa_s", "utilization", "offered"}
     assert shown == expected
     for k in expected:
