@@ -10,8 +10,16 @@ KPI of the log is set against the replications' mean and 95% confidence interval
   targets), with the definitions of :mod:`sim.metrics.kpis`;
 * ``fcr`` and ``recontact_rate`` when the log flags resolution or the scenario
   models recontacts (journeys linked as in :mod:`sim.calibrate.repeats`);
+* ``sessions`` and ``containment_rate`` of self-service / bot channels, and the
+  handle time (``aht_s``) of every pool (event logs);
 * offered per hour of day (the whole period's count in each hour), summarised by
   the mean absolute percentage error over the hours with arrivals.
+
+A row outside the CI names, in ``unidentified``, the inputs the KPI depends on that
+a log cannot identify (:data:`UNIDENTIFIED`): idle agents are invisible, so where
+nobody waited the headcount is a bound; answered customers' patience is censored;
+chat concurrency is per agent, the log names teams; journeys cut by the log's start
+and end.
 
 Status of each row: ``ok`` inside the 95% CI of the simulated mean; ``near``
 outside it but inside the 95% range of single replications (mean ± t·sd·√(1+1/n):
@@ -40,7 +48,23 @@ __all__ = ["CheckResult", "check", "observed_kpis", "simulation_period"]
 
 DEFAULT_WINDOW_S = 7 * 86400.0
 KPI_COLUMNS = ("group", "member", "kpi", "observed", "sim_mean", "ci_low", "ci_high",
-               "range_low", "range_high", "status")
+               "range_low", "range_high", "status", "unidentified")
+
+_WAITS = ("headcount where nobody waited (idle agents are invisible in a log: the estimate "
+          "is a bound) and the patience of answered customers (censored by the answer)")
+#: KPI -> the inputs a log cannot pin down that the KPI depends on (shown when it misses).
+UNIDENTIFIED = {
+    "abandon_rate": _WAITS, "asa_s": _WAITS, "service_level": _WAITS, "p_wait": _WAITS,
+    "mean_wait_s": _WAITS,
+    "aht_s": ("chats an agent holds at once and their slow-down (the log names the team, "
+              "not the agent), so handle times are fitted per intent over all channels"),
+    "fcr": ("resolution of journeys that began in the warm-up or end after the log (their "
+            "first or last contacts are outside it)"),
+    "recontact_rate": ("repeats after the log ends and before it starts (the log is "
+                       "censored at both ends; the recontact window is the scenario's)"),
+    "offered": "recontacts of journeys that began before the log (their first contact is "
+               "not in it)",
+}
 
 
 def _ratio(num: float, den: float) -> float:
@@ -98,15 +122,25 @@ def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
     if log.has_resolution or scenario.recontact is not None:
         window = scenario.recontact.window if scenario.recontact else DEFAULT_WINDOW_S
         linked = link(c, window, log.has_resolution)
-        g = linked.groupby("journey", sort=False)
-        first = g.head(1).set_index("journey")
-        size = g.size()
-        solved = (first["resolved"].eq(1.0) if log.has_resolution
-                  else first["outcome"].eq("answered"))
-        second = linked.loc[linked["attempt"] == 1].set_index("journey")["arrival"]
-        delay = (second - first["arrival"].reindex(second.index)).dt.total_seconds()
-        rows += [("all", "", "fcr", float(((size == 1) & solved).mean())),
-                 ("all", "", "recontact_rate", float((delay <= window).sum() / len(size)))]
+        answered = linked["outcome"].eq("answered")
+        # fcr: journeys resolved at the first contact an agent answered, with no customer
+        # contact after it / journeys that reached an agent (sim.metrics.definitions)
+        first_ans = linked.loc[answered].groupby("journey", sort=False).head(1)
+        last_attempt = linked.groupby("journey", sort=False)["attempt"].max()
+        solved = (first_ans["resolved"].eq(1.0) if log.has_resolution
+                  else pd.Series(True, index=first_ans.index))
+        alone = first_ans["attempt"].to_numpy() == last_attempt[first_ans["journey"]].to_numpy()
+        fcr = float((solved.to_numpy() & alone).mean()) if len(first_ans) else math.nan
+        # recontact_rate: journeys that came back within the window after a served
+        # contact (or a session that contained) / journeys with such a contact
+        back = answered & linked["next_gap_s"].le(window)
+        served_j = linked.loc[answered, "journey"].nunique()
+        contained = 0
+        if log.sessions is not None and len(log.sessions):
+            contained = int((~log.sessions["escalated"]).sum())
+        came = linked.loc[back, "journey"].nunique()
+        rows += [("all", "", "fcr", fcr),
+                 ("all", "", "recontact_rate", _ratio(float(came), float(served_j + contained)))]
     return pd.DataFrame(rows, columns=["group", "member", "kpi", "observed"])
 
 
@@ -162,6 +196,11 @@ class CheckResult:
     def flagged(self) -> pd.DataFrame:
         """Rows outside the simulation's 95% CI."""
         return self.kpis[self.kpis["status"].isin(["near", "off"])]
+
+    def unexplained(self) -> pd.DataFrame:
+        """Rows outside the CI that no unidentifiable input of the log explains."""
+        f = self.flagged()
+        return f[f["unidentified"] == ""]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (NaN as null)."""
@@ -245,8 +284,9 @@ def check(log: ContactLog, scenario: Scenario, replications: int | None = None,
         if sel.empty:
             continue
         m, lo, hi, rlo, rhi = _spread(sel["value"].to_numpy())
-        rows.append((r.group, r.member, r.kpi, r.observed, m, lo, hi, rlo, rhi,
-                     _status(r.observed, (lo, hi), (rlo, rhi))))
+        status = _status(r.observed, (lo, hi), (rlo, rhi))
+        why = UNIDENTIFIED.get(r.kpi, "") if status in ("near", "off") else ""
+        rows.append((r.group, r.member, r.kpi, r.observed, m, lo, hi, rlo, rhi, status, why))
     table = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
     assert results.contacts is not None
     hourly = _hourly(log, results.contacts, sim, results.replications)

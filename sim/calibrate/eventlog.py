@@ -189,7 +189,8 @@ def contact_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """One row per customer contact, in the documented contact-log columns.
 
     Handoff pieces fold into their contact (resolved if any piece resolved; the
-    handle time is the first piece's). Only contacts of the measured window. Self-service sessions have outcome
+    handle time is the first piece's). Self-service sessions have outcome
+    Only contacts of the measured window.
     ``contained`` or ``escalated``; contacts unfinished at the end ``open``.
     """
     c = contacts

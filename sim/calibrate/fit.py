@@ -351,8 +351,8 @@ def _staff(pool: PoolFit, period: Period, options: FitOptions) -> None:
         if period.weekdays_covered == 7:
             per = np.nan_to_num(est.reshape(-1))
         else:
-            per = np.nan_to_num(np.nanmax(np.where(period.exposure > 0, est, np.nan), axis=0)
-                                if np.isfinite(est).any() else np.zeros(est.shape[1]))
+            seen = (period.exposure > 0) & np.isfinite(est)
+            per = np.where(seen, est, 0.0).max(axis=0)
         pool.headcount = [int(math.ceil(x - 1e-9)) for x in per]
         pool.staffing_note = (f"per {int(period.interval_s // 60)}min of the "
                               f"{'week' if period.weekdays_covered == 7 else 'day'}: "

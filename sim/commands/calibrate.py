@@ -236,6 +236,11 @@ def _print_check(result: Any, contacts: Any) -> None:
     console.print(hourly)
     mape = f"{100 * result.mape:.1f}%" if math.isfinite(result.mape) else "–"
     flagged = len(result.flagged())
+    for r in result.flagged().itertuples(index=False):
+        if r.unidentified:
+            label = r.kpi if r.group == "all" else f"{r.kpi} ({r.group} {r.member})"
+            console.print(f"{label} {r.status}: depends on what the log cannot identify: "
+                          f"{r.unidentified}", markup=False, highlight=False)
     console.print(f"offered per hour: mean absolute percentage error {mape}; {flagged} of "
                   f"{len(result.kpis)} KPIs outside the 95% CI (ok = inside; near = within "
                   "the spread of single replications; off = outside both)")
