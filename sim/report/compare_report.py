@@ -23,7 +23,14 @@ from sim.report.compare_plots import (
     fig_variant_kpis,
     fig_waits_by_channel,
 )
-from sim.report.format import fmt_diff, fmt_diff_ci, fmt_value, plural, scoped_label
+from sim.report.format import (
+    SOJOURN_NOTE,
+    fmt_diff,
+    fmt_diff_ci,
+    fmt_value,
+    plural,
+    scoped_label,
+)
 from sim.report.html import (
     esc,
     figure_html,
@@ -226,7 +233,8 @@ def _verdict_words(comparison: Any) -> str:
             "<em>worse</em> only when the difference is significant after Holm's "
             "correction for multiple comparisons; <em>higher</em>/<em>lower</em> for KPIs "
             "that are neither good nor bad in themselves (volumes, utilisation, handle "
-            "time).</p>\n<ul>\n" + "\n".join(items) + "\n</ul>")
+            "time).</p>\n<ul>\n" + "\n".join(items) + "\n</ul>\n"
+            f"<p class=\"muted\">{esc(SOJOURN_NOTE)}</p>")
 
 
 _ORDER = {"better": 0, "worse": 1, "higher": 2, "lower": 3, "no significant difference": 4}
