@@ -39,8 +39,8 @@ from sim.model.streams import Sampler, UniformBlock
 from sim.scenario.field import parts_only_systems
 
 if TYPE_CHECKING:
+    from sim.model.context import ModelContext
     from sim.model.routing import Agent
-    from sim.model.world import World
 
 INF = math.inf
 
@@ -66,12 +66,21 @@ class System:
 
 
 class Backstage:
-    """The backstage systems of one world and the requests contacts make to them."""
+    """The backstage systems of one world and the requests contacts make to them.
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        s = world.scenario
-        streams = world.streams
+    ``finish(row, channel, pool, handle)`` ends a piece of work of ``pool`` (hand it
+    off, resolve it, or not) once its handling and requests are done; ``release(agent)``
+    frees the agent of one contact (it takes the next one, goes idle or leaves).
+    """
+
+    def __init__(self, ctx: ModelContext, *,
+                 finish: Callable[[int, int, int, float], None],
+                 release: Callable[[Agent], None]) -> None:
+        self.ctx = ctx
+        self._finish = finish
+        self._release = release
+        s = ctx.scenario
+        streams = ctx.streams
         self.systems = [
             System(name, INF if b.capacity is None else b.capacity,
                    Sampler(b.latency, streams.get(f"backstage-latency/{name}")), b.on_outage,
@@ -87,8 +96,8 @@ class Backstage:
                    if self.systems[k].name not in parts_only
                    and (b.needed_by.intents is None or i_name in b.needed_by.intents)
                    and (b.needed_by.pools is None or p_name in b.needed_by.pools))
-             for i_name in world.intent_names]
-            for p_name in world.pool_names
+             for i_name in ctx.intent_names]
+            for p_name in ctx.pool_names
         ]
         self.park_channel = [c.kind == "email" for c in s.channels.values()]
         self.total = array("d")   # per contact row: time at backstage systems
@@ -107,8 +116,7 @@ class Backstage:
     def serve(self, agent: Agent, row: int, channel: int, handle: float,
               systems: tuple[int, ...]) -> None:
         """An agent answered ``row``, which needs ``systems``: run requests and handling."""
-        world = self.world
-        rec = world.rec
+        rec = self.ctx.rec
         if row >= len(self.total):  # a dict per contact would weigh ~150 bytes a row
             self._extend(rec.capacity)
         parked = self.park_channel[channel] or bool(rec.offline[row])
@@ -120,7 +128,6 @@ class Backstage:
     def _held(self, agent: Agent, row: int, channel: int, handle: float,
               systems: tuple[int, ...], i: int) -> None:
         """Agent on the line: request system ``i``, then the next, then the handle time."""
-        world = self.world
         while i < len(systems):
             system = self.systems[systems[i]]
             if system.down and system.mode != "wait":
@@ -139,19 +146,23 @@ class Backstage:
                                                systems, i + 1))
             return
         held = self.total[row]
-        world.after(handle, lambda: world._complete(agent, row, channel, handle + held))
+
+        def complete() -> None:
+            self._finish(row, channel, agent.pool, handle + held)
+            self._release(agent)
+
+        self.ctx.after(handle, complete)
 
     def _handle_then_park(self, agent: Agent, row: int, channel: int, handle: float,
                           systems: tuple[int, ...], i: int) -> None:
         """Agent handles and is released; the work then waits for systems ``i..``."""
-        world = self.world
         held = self.total[row]
 
         def release() -> None:
-            world.release(agent)
+            self._release(agent)
             self._parked(row, channel, agent.pool, handle + held, systems, i)
 
-        world.after(handle, release)
+        self.ctx.after(handle, release)
 
     def _parked(self, row: int, channel: int, pool: int, handle: float,
                 systems: tuple[int, ...], i: int) -> None:
@@ -166,28 +177,28 @@ class Backstage:
             self._request(system, row, partial(self._parked, row, channel, pool, handle,
                                                systems, i + 1))
             return
-        self.world.finish(row, channel, pool, handle)
+        self._finish(row, channel, pool, handle)
 
     # -- the queue of one system -----------------------------------------------------
     def _request(self, system: System, row: int, done: Callable[[], None]) -> None:
-        now = self.world.env.now
+        now = self.ctx.env.now
         if not system.down and system.busy < system.capacity:
             self._start(system, row, now, done)
         else:
             system.queue.append((row, now, done))
 
     def _start(self, system: System, row: int, since: float, done: Callable[[], None]) -> None:
-        world = self.world
+        ctx = self.ctx
         system.busy += 1
-        self.waited[row] += world.env.now - since
+        self.waited[row] += ctx.env.now - since
 
         def end() -> None:
             system.busy -= 1
-            self.total[row] += world.env.now - since
+            self.total[row] += ctx.env.now - since
             self._pump(system)
             done()
 
-        world.after(system.latency.next(), end)
+        ctx.after(system.latency.next(), end)
 
     def _pump(self, system: System) -> None:
         while system.queue and not system.down and system.busy < system.capacity:

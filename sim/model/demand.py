@@ -22,28 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.lines import LineSpec
 from sim.model.shocks import Shocks
 from sim.model.streams import Streams
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import DemandLine, Profile, Scenario
+from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    """A demand line resolved against the scenario: codes, mixes and distributions."""
-
-    key: str
-    channel: int
-    rate: float
-    weights: np.ndarray          # profile weights normalised to mean 1
-    profile_interval_s: float
-    day_factors: np.ndarray      # 7 weekday multipliers
-    dispersion: float
-    intent_codes: np.ndarray
-    intent_p: np.ndarray
-    segment_codes: np.ndarray
-    segment_p: np.ndarray
 
 
 @dataclass
@@ -76,64 +60,6 @@ def handle_overrides(
             if by and ch in by:
                 out[(ci, ii)] = by[ch]
     return out
-
-
-def _mix(
-    named: str | None, declared: dict, codes: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    if named is not None:
-        return np.array([codes[named]]), np.array([1.0])
-    names = list(declared)
-    if len(names) == 1:
-        return np.array([codes[names[0]]]), np.array([1.0])
-    shares = np.array([declared[n].share or 0.0 for n in names], dtype=float)
-    return np.array([codes[n] for n in names]), shares / shares.sum()
-
-
-def resolve_lines(
-    scenario: Scenario,
-    channel_codes: dict[str, int],
-    intent_codes: dict[str, int],
-    segment_codes: dict[str, int],
-) -> list[LineSpec]:
-    """Resolve every demand line of the scenario into a :class:`LineSpec`."""
-    specs: list[LineSpec] = []
-    seen: dict[str, int] = {}
-    for line in scenario.demand:
-        base = f"{line.channel}|{line.intent or '*'}|{line.segment or '*'}"
-        seen[base] = seen.get(base, 0) + 1
-        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
-        profile = _profile(line, scenario)
-        weights = np.ones(1) if profile is None else np.asarray(profile.weights, dtype=float)
-        weights = weights / weights.mean()
-        interval = DAY_S if profile is None else profile.interval
-        if scenario.segments:
-            seg_codes, seg_p = _mix(line.segment, scenario.segments, segment_codes)
-        else:
-            seg_codes, seg_p = np.array([0]), np.array([1.0])
-        int_codes, int_p = _mix(line.intent, scenario.intents, intent_codes)
-        specs.append(
-            LineSpec(
-                key=key,
-                channel=channel_codes[line.channel],
-                rate=line.rate,
-                weights=weights,
-                profile_interval_s=interval,
-                day_factors=np.asarray(line.day_factors or (1.0,) * 7, dtype=float),
-                dispersion=line.dispersion,
-                intent_codes=int_codes,
-                intent_p=int_p,
-                segment_codes=seg_codes,
-                segment_p=seg_p,
-            )
-        )
-    return specs
-
-
-def _profile(line: DemandLine, scenario: Scenario) -> Profile | None:
-    if line.profile is None or isinstance(line.profile, Profile):
-        return line.profile
-    return scenario.profiles[line.profile]
 
 
 def rate_pieces(
@@ -173,8 +99,8 @@ class Demand:
         self.handle_on = handle_overrides(scenario, intent_names)
         self.patience_dists = patience_dists
         self.start_clock_s = scenario.start
-        self.shocks = Shocks(scenario, specs, intent_names, segment_names) if scenario.events \
-            else None
+        self.shocks = Shocks(scenario, specs, intent_names, segment_names, streams,
+                             self.customers) if scenario.events else None
 
     def day_edges(self, end_s: float) -> list[tuple[float, float]]:
         """Sim-time windows of each clock day between 0 and ``end_s``."""
@@ -216,7 +142,7 @@ class Demand:
         patience, handle = self.customers(spec, intent, segment)
         cols: tuple[np.ndarray, ...] = (times, line, intent, segment, patience, handle)
         if self.shocks is not None:  # demand shocks: extra arrivals or thinning, own streams
-            cols = self.shocks.apply(self, index, spec, edges, rates, day_start_s, day_end_s, cols)
+            cols = self.shocks.apply(index, spec, edges, rates, day_start_s, day_end_s, cols)
         return cols
 
     def customers(

@@ -82,7 +82,8 @@ from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
 
 if TYPE_CHECKING:
-    from sim.model.world import World
+    from sim.model.backstage import Backstage
+    from sim.model.context import ModelContext
     from sim.scenario.field import TechnicianPool, Visits
 
 NAN = math.nan
@@ -152,9 +153,9 @@ class Technician:
 class FieldChannel:
     """A field channel's settings, random streams and eligible technicians."""
 
-    def __init__(self, world: World, name: str, code: int, visits: Visits,
-                 territory_code: dict[str, int]) -> None:
-        streams = world.streams
+    def __init__(self, ctx: ModelContext, backstage: Backstage | None, name: str, code: int,
+                 visits: Visits, territory_code: dict[str, int]) -> None:
+        streams = ctx.streams
         self.name, self.code, self.v = name, code, visits
         acc, self.t_cum, self.t_codes = 0.0, [], []
         for t, share in visits.territories.items():
@@ -168,12 +169,12 @@ class FieldChannel:
         self.no_show_u = UniformBlock(streams.get(f"field-no-show/{name}"))
         self.parts_u = UniformBlock(streams.get(f"field-parts/{name}"))
         self.fix_u = UniformBlock(streams.get(f"field-fix/{name}"))
-        self.fix = [visits.fix_p(i) for i in world.intent_names]
+        self.fix = [visits.fix_p(i) for i in ctx.intent_names]
         parts = visits.parts
         self.missing = parts.missing if parts else 0.0
         self.delivery = parts.delivery if parts else 0.0
-        self.system = (world.bs.index[parts.system]
-                       if parts and parts.system and world.bs is not None else None)
+        self.system = (backstage.index[parts.system]
+                       if parts and parts.system and backstage is not None else None)
         self.wait_for_system = parts is None or parts.on_outage == "delay"
         self.recheck = parts.recheck if parts else 900.0
         # (territory code, intent code) -> technicians who may make the visit
@@ -189,14 +190,19 @@ class FieldChannel:
 
 
 class FieldOps:
-    """Bookings, the technicians' calendars and visits of one world (see the module)."""
+    """Bookings, the technicians' calendars and visits of one world (see the module).
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        s = world.scenario
-        ch_code, in_code, _, _ = world.codes
-        self.end_s = world.end_s
-        self.last_s = world.end_s + s.run_out  # visits are made until the follow-up ends
+    ``backstage`` holds the parts systems (a technician checks one is up before
+    setting off); None when the scenario has no backstage systems.
+    """
+
+    def __init__(self, ctx: ModelContext, *, backstage: Backstage | None) -> None:
+        self.ctx = ctx
+        self.bs = backstage
+        s = ctx.scenario
+        ch_code, in_code, _, _ = ctx.codes
+        self.end_s = ctx.end_s
+        self.last_s = ctx.end_s + s.run_out  # visits are made until the follow-up ends
         self.pool_names = tuple(s.technicians)
         territories: dict[str, int] = {}
         self.channels: list[FieldChannel] = []
@@ -206,13 +212,13 @@ class FieldOps:
                 continue
             for t in ch.visits.territories:
                 territories.setdefault(t, len(territories))
-            fc = FieldChannel(world, name, ch_code[name], ch.visits, territories)
+            fc = FieldChannel(ctx, backstage, name, ch_code[name], ch.visits, territories)
             self.channels.append(fc)
             for intent, p in ch.visits.needed.items():
                 self.need[in_code[intent]] = (fc, p)
         self.territory_names = tuple(territories)
-        self.need_u = [UniformBlock(world.streams.get(f"field-need/{n}"))
-                       for n in world.intent_names]
+        self.need_u = [UniformBlock(ctx.streams.get(f"field-need/{n}"))
+                       for n in ctx.intent_names]
         by_name = {fc.name: fc for fc in self.channels}
         self.techs: list[Technician] = []
         self.available = np.zeros(len(self.pool_names))  # technician-seconds in the window
@@ -242,7 +248,7 @@ class FieldOps:
     # -- booking ------------------------------------------------------------------
     def book(self, row: int) -> bool:
         """An agent handled contact ``row``: book a visit if its need takes one."""
-        rec = self.world.rec
+        rec = self.ctx.rec
         intent = rec.intent[row]
         need = self.need[intent]
         if need is None:
@@ -259,7 +265,7 @@ class FieldOps:
         return True
 
     def _book(self, journey: int, job: list[Any], lead: float) -> None:
-        now = self.world.env.now
+        now = self.ctx.env.now
         fc: FieldChannel = job[4]
         earliest, latest = now + lead, now + fc.v.booking_window
         best: tuple[tuple[float, int, int], Technician, int] | None = None
@@ -281,7 +287,7 @@ class FieldOps:
         c = self.cols
         c["pool"][v], c["technician"][v], c["slot_start_s"][v] = tech.pool, tech.index, slot
         if slot < self.last_s:
-            self.world.after(slot - now, lambda: self._dispatch(v, tech))
+            self.ctx.after(slot - now, lambda: self._dispatch(v, tech))
 
     def _new_row(self, journey: int, job: list[Any], now: float) -> int:
         c = self.cols
@@ -300,35 +306,35 @@ class FieldOps:
             tech.queue.append(v)
             return
         tech.busy = True
-        self.cols["start_s"][v] = self.world.env.now
+        self.cols["start_s"][v] = self.ctx.env.now
         self._set_off(v, tech)
 
     def _job(self, v: int) -> list[Any]:
         return self.jobs[self.cols["journey_id"][v]]
 
     def _set_off(self, v: int, tech: Technician) -> None:
-        world = self.world
+        ctx = self.ctx
         job = self._job(v)
         fc: FieldChannel = job[4]
-        if (fc.system is not None and not job[1] and world.bs is not None
-                and world.bs.systems[fc.system].down):
+        if (fc.system is not None and not job[1] and self.bs is not None
+                and self.bs.systems[fc.system].down):
             if fc.wait_for_system:
-                world.after(fc.recheck, lambda: self._set_off(v, tech))
+                ctx.after(fc.recheck, lambda: self._set_off(v, tech))
                 return
             self.no_parts.add(v)
         travel = fc.travel.next()
         self.cols["travel_s"][v] = travel
-        world.after(travel, lambda: self._arrive(v, tech))
+        ctx.after(travel, lambda: self._arrive(v, tech))
 
     def _arrive(self, v: int, tech: Technician) -> None:
-        world = self.world
-        self.cols["arrive_s"][v] = world.env.now
+        ctx = self.ctx
+        self.cols["arrive_s"][v] = ctx.env.now
         fc: FieldChannel = self._job(v)[4]
         p = fc.v.no_show
         if p > 0 and (p >= 1 or fc.no_show_u.next() < p):
-            world.after(fc.wait.next(), lambda: self._end(v, tech, NO_SHOW))
+            ctx.after(fc.wait.next(), lambda: self._end(v, tech, NO_SHOW))
             return
-        world.after(fc.on_site.next(), lambda: self._work_done(v, tech))
+        ctx.after(fc.on_site.next(), lambda: self._work_done(v, tech))
 
     def _work_done(self, v: int, tech: Technician) -> None:
         job = self._job(v)
@@ -344,7 +350,7 @@ class FieldOps:
         self._end(v, tech, FIXED if fixed else NOT_FIXED)
 
     def _end(self, v: int, tech: Technician, outcome: int) -> None:
-        now = self.world.env.now
+        now = self.ctx.env.now
         c = self.cols
         c["end_s"][v] = now
         c["onsite_s"][v] = now - c["arrive_s"][v]

@@ -28,7 +28,8 @@ from sim.model.streams import Sampler, UniformBlock
 from sim.records import TRANSFERRED
 
 if TYPE_CHECKING:
-    from sim.model.world import World
+    from sim.model.context import Arrive, ModelContext
+    from sim.model.journeys import Journeys
 
 INF = math.inf
 
@@ -53,13 +54,22 @@ class HandoffRule:
 
 
 class Handoffs:
-    """The handoff rules of every pool, and the transfer of a piece of work."""
+    """The handoff rules of every pool, and the transfer of a piece of work.
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        s = world.scenario
-        streams = world.streams
-        _, in_code, _, pl_code = world.codes
+    ``arrive`` (:class:`sim.model.context.Arrive`) puts the next piece into the
+    receiving pool's queue. ``journeys`` carries the journey's attempt
+    and context loss and holds delayed pieces; None without the journey machine
+    (then no rule has a delay).
+    """
+
+    def __init__(self, ctx: ModelContext, *, arrive: Arrive,
+                 journeys: Journeys | None) -> None:
+        self.ctx = ctx
+        self._arrive = arrive
+        self.jm = journeys
+        s = ctx.scenario
+        streams = ctx.streams
+        _, in_code, _, pl_code = ctx.codes
         self.rules: list[list[HandoffRule]] = []
         self.uniform: list[UniformBlock | None] = []
         for name, pool in s.pools.items():
@@ -83,19 +93,19 @@ class Handoffs:
             self.uniform.append(UniformBlock(streams.get(f"handoff/{name}")) if rules else None)
         self.handle = [
             Sampler(s.intents[n].handle_time, streams.get(f"handoff-handle/{n}"))
-            for n in world.intent_names
+            for n in ctx.intent_names
         ]
         # handle_time_by_channel: a piece on a listed channel draws from its own stream
         self.handle_on = {
             (ci, ii): Sampler(dist, streams.get(
-                f"handoff-handle/{world.intent_names[ii]}/{world.channel_names[ci]}"))
-            for (ci, ii), dist in handle_overrides(s, world.intent_names).items()
+                f"handoff-handle/{ctx.intent_names[ii]}/{ctx.channel_names[ci]}"))
+            for (ci, ii), dist in handle_overrides(s, ctx.intent_names).items()
         }
         self.pending = 0  # pieces scheduled after a delay that have not arrived yet
 
     def maybe(self, row: int, channel: int, pool: int) -> bool:
         """Try the pool's rules on a finished piece; True if it was handed off."""
-        rec = self.world.rec
+        rec = self.ctx.rec
         intent = rec.intent[row]
         draw = self.uniform[pool].next()  # type: ignore[union-attr]
         acc = 0.0
@@ -118,8 +128,8 @@ class Handoffs:
                  delay: Sampler | None = None, lost: bool = False,
                  offline: bool = False) -> None:
         """Pass the work of ``row`` to pool ``target`` as the next piece of the journey."""
-        world = self.world
-        rec = world.rec
+        rec = self.ctx.rec
+        jm = self.jm
         rec.outcome[row] = TRANSFERRED
         intent = rec.intent[row]
         if handle is None:
@@ -127,21 +137,21 @@ class Handoffs:
         base = handle.next()
         journey = rec.journey[row]
         attempt = 0
-        if world.jm is not None:
+        if jm is not None:
             attempt = rec.attempt[row]
-            lost = world.jm.take_lost(journey, lost)
+            lost = jm.take_lost(journey, lost)
             if lost:
-                base += world.jm.extra_handle()
+                base += jm.extra_handle()
         args = (channel, intent, rec.segment[row], INF, base, journey, rec.step[row] + 1,
                 (target,), attempt, lost, offline)
         if delay is None:
-            world.arrive(*args)
+            self._arrive(*args)
             return
         self.pending += 1
 
         def arrive_later() -> None:
             self.pending -= 1
-            world.arrive(*args)
+            self._arrive(*args)
 
-        assert world.jm is not None  # a delay switches the journey machine on
-        world.jm.later(delay.next(), journey, arrive_later)
+        assert jm is not None  # a delay switches the journey machine on
+        jm.later(delay.next(), journey, arrive_later)

@@ -22,7 +22,8 @@ Resolution (live contacts)
     ``p = resolution(intent, channel) * min(1, proficiency)`` of the agent's pool
     for the intent (an intent without ``resolution`` always resolves, unscaled).
     If it does not, and the pool escalates (``escalate_below`` above its
-    proficiency for the intent), the work is transferred to ``escalate_to``;
+    proficiency for the intent), the work is transferred to ``escalate_to`` (the
+    machine names the pool; the world makes the transfer, :mod:`sim.model.handoffs`);
     otherwise the contact ends unresolved. Before all this, a contact of an intent
     that needs a technician visit may book one instead (:mod:`sim.model.field`):
     the journey then goes on in the field and no recontact follows.
@@ -49,7 +50,7 @@ the draws of everything else unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sim.model.demand import handle_overrides
@@ -59,7 +60,11 @@ from sim.records import BLOCKED, ESCALATED, HANDLED
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.model.world import World
+    from sim.model.backstage import Backstage
+    from sim.model.context import Arrive, ModelContext
+    from sim.model.field import FieldOps
+    from sim.model.routing import PoolState
+    from sim.scenario.distributions import Distribution
 
 INF = math.inf
 
@@ -96,15 +101,31 @@ def _pick(cum: list[float], codes: list[int], u: float) -> int:
 
 
 class Journeys:
-    """The journey state machine of one world (see the module docstring)."""
+    """The journey state machine of one world (see the module docstring).
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        s = world.scenario
-        streams = world.streams
-        ch_code, _, _, _ = world.codes
+    ``arrive`` (:class:`sim.model.context.Arrive`) puts a live contact into the world's
+    queues: answered, blocked or waiting. ``pools`` are the live pools
+    (proficiency scales resolution); ``patience`` maps (channel, segment) codes to
+    the patience distribution of customers (None: they never abandon).
+    ``backstage`` (contacts that failed at a system do not resolve) and ``field``
+    (needs that take a technician visit) are None when the scenario has none.
+    """
+
+    def __init__(self, ctx: ModelContext, *,
+                 arrive: Arrive,
+                 pools: Sequence[PoolState],
+                 patience: dict[tuple[int, int], Distribution | None],
+                 backstage: Backstage | None,
+                 field: FieldOps | None) -> None:
+        self.ctx = ctx
+        self._arrive = arrive
+        self.bs = backstage
+        self.field = field
+        s = ctx.scenario
+        streams = ctx.streams
+        ch_code, _, _, _ = ctx.codes
         channels = list(s.channels.values())
-        self.n_seg = len(world.segment_names)
+        self.n_seg = len(ctx.segment_names)
         # -- self-service and bot channels
         self.session_channel = [c.is_self_service for c in channels]
         self.duration = [
@@ -114,7 +135,7 @@ class Journeys:
         self.capacity = [INF if c.capacity is None else c.capacity for c in channels]
         self.active = [0] * len(channels)
         self.contain = [
-            [c.containment_p(i, g) for i in world.intent_names for g in world.segment_names]
+            [c.containment_p(i, g) for i in ctx.intent_names for g in ctx.segment_names]
             for c in channels
         ]
         self.contain_u = [UniformBlock(streams.get(f"containment/{n}")) for n in s.channels]
@@ -127,20 +148,21 @@ class Journeys:
         self.transfer_u = [UniformBlock(streams.get(f"escalation-context/{n}"))
                            for n in s.channels]
         # -- resolution: per pool, per channel * n_intents + intent; None = certain
-        n_in = len(world.intent_names)
+        n_in = len(ctx.intent_names)
         self.n_in = n_in
         self.resolve_p: list[list[float | None]] = []
-        for pool in world.pools:
+        self.proficiency = [pool.proficiency for pool in pools]  # per pool, per intent
+        for pool in pools:
             table: list[float | None] = []
             for ch_name in s.channels:
-                for ii, in_name in enumerate(world.intent_names):
+                for ii, in_name in enumerate(ctx.intent_names):
                     base = s.intents[in_name].resolution_p(ch_name)
                     table.append(None if base is None
                                  else base * min(1.0, pool.proficiency[ii]))
             self.resolve_p.append(table)
         self.resolve_u = [UniformBlock(streams.get(f"resolution/{n}"))
-                          for n in world.intent_names]
-        _, _, _, pl_code = world.codes
+                          for n in ctx.intent_names]
+        _, _, _, pl_code = ctx.codes
         self.escalate_pool = [
             (pl_code[p.escalate_to], p.escalate_below) if p.escalate_to else None
             for p in s.pools.values()
@@ -160,19 +182,19 @@ class Journeys:
                 self.retry_delay = Sampler(rc.retry.delay, streams.get("retry-delay"))
         # -- fresh draws for contacts that do not come from a demand line
         self.handle = [Sampler(s.intents[n].handle_time, streams.get(f"handle/journey/{n}"))
-                       for n in world.intent_names]
+                       for n in ctx.intent_names]
         # handle_time_by_channel: own streams per (intent, channel) it lists, so the
         # intent's stream (unlisted channels) draws exactly as without the key
-        self.handle_dist = handle_overrides(s, world.intent_names)
+        self.handle_dist = handle_overrides(s, ctx.intent_names)
         self.handle_on = {
             (ci, ii): Sampler(dist, streams.get(
-                f"handle/journey/{world.intent_names[ii]}/{world.channel_names[ci]}"))
+                f"handle/journey/{ctx.intent_names[ii]}/{ctx.channel_names[ci]}"))
             for (ci, ii), dist in self.handle_dist.items()
         }
         self.patience = {
             key: Sampler(dist, streams.get(
-                f"patience/journey/{world.channel_names[key[0]]}/{world.segment_names[key[1]]}"))
-            for key, dist in world.patience.items() if dist is not None
+                f"patience/journey/{ctx.channel_names[key[0]]}/{ctx.segment_names[key[1]]}"))
+            for key, dist in patience.items() if dist is not None
         }
         self.extra = Sampler(s.context_loss.extra_handle_time, streams.get("context-loss/extra"))
         self.lost: set[int] = set()          # journeys whose next contact repeats information
@@ -201,14 +223,14 @@ class Journeys:
         if self.session_channel[channel]:
             self.session(channel, intent, segment, handle, journey, 0, False)
         else:
-            self.world.arrive(channel, intent, segment, patience, handle, journey)
+            self._arrive(channel, intent, segment, patience, handle, journey)
 
     def session(self, channel: int, intent: int, segment: int, handle: float, journey: int,
                 attempt: int, repeated: bool) -> int:
         """A customer starts a session on a self-service or bot channel."""
-        world = self.world
-        rec = world.rec
-        now = world.env.now
+        ctx = self.ctx
+        rec = ctx.rec
+        now = ctx.env.now
         row = rec.new_contact(now, journey, 0, channel, intent, segment, attempt, repeated)
         if self.active[channel] >= self.capacity[channel]:
             rec.outcome[row] = BLOCKED
@@ -221,14 +243,14 @@ class Journeys:
         if repeated:
             duration += self.extra.next()
         rec.outcome[row] = IN_SERVICE
-        world.after(duration, lambda: self._session_end(row, channel, handle, duration))
+        ctx.after(duration, lambda: self._session_end(row, channel, handle, duration))
         return row
 
     def _session_end(self, row: int, channel: int, handle: float, duration: float) -> None:
-        world = self.world
-        rec = world.rec
+        ctx = self.ctx
+        rec = ctx.rec
         self.active[channel] -= 1
-        rec.end[row] = world.env.now
+        rec.end[row] = ctx.env.now
         rec.handle[row] = duration
         intent, segment = rec.intent[row], rec.segment[row]
         p = self.contain[channel][intent * self.n_seg + segment]
@@ -254,26 +276,30 @@ class Journeys:
                          self.take_lost(journey, lost), carried)
 
     # -- live contacts ---------------------------------------------------------------
-    def served(self, row: int, pool: int, channel: int) -> None:
-        """A live piece was handled and not handed off: resolved, escalated or not."""
-        rec = self.world.rec
-        bs = self.world.bs
+    def served(self, row: int, pool: int, channel: int) -> int | None:
+        """A live piece was handled and not handed off: resolved, escalated or not.
+
+        Returns the pool the work escalates to (the caller transfers it there), or
+        None when the machine is done with the piece (resolved, a visit, unresolved).
+        """
+        rec = self.ctx.rec
+        bs = self.bs
         if bs is not None and row in bs.failed:  # backstage down: fail or workaround error
             self.unresolved(row)
-            return
-        field = self.world.field
+            return None
+        field = self.field
         if field is not None and field.book(row):  # a technician visit (sim.model.field)
-            return
+            return None
         intent = rec.intent[row]
         p = self.resolve_p[pool][channel * self.n_in + intent]
         if p is None or p >= 1 or (p > 0 and self.resolve_u[intent].next() < p):
             rec.resolved[row] = 1
-            return
+            return None
         esc = self.escalate_pool[pool]
-        if esc is not None and self.world.pools[pool].proficiency[intent] < esc[1]:
-            self.world.handoffs.transfer(row, channel, esc[0])
-            return
+        if esc is not None and self.proficiency[pool][intent] < esc[1]:
+            return esc[0]
         self.unresolved(row)
+        return None
 
     def unresolved(self, row: int, retry: bool = False) -> None:
         """A contact ended without resolving the need: come back later, or give up.
@@ -283,7 +309,7 @@ class Journeys:
         rc = self.rc
         if rc is None:
             return
-        rec = self.world.rec
+        rec = self.ctx.rec
         attempt = rec.attempt[row]
         if attempt + 1 >= rc.max_attempts:
             return
@@ -324,7 +350,6 @@ class Journeys:
     def new_contact(self, channel: int, intent: int, segment: int, journey: int, attempt: int,
                     repeated: bool, handle: float | None = None) -> None:
         """A customer contact that no demand line generated (escalation, recontact, retry)."""
-        world = self.world
         if handle is None:
             handle = self.draw_handle(channel, intent)
         if self.session_channel[channel]:
@@ -334,7 +359,7 @@ class Journeys:
         patience = sampler.next() if sampler is not None else INF
         if repeated:
             handle += self.extra.next()
-        world.arrive(channel, intent, segment, patience, handle, journey, 0, None, attempt,
+        self._arrive(channel, intent, segment, patience, handle, journey, 0, None, attempt,
                      repeated)
 
     # -- scheduling -------------------------------------------------------------------
@@ -351,7 +376,7 @@ class Journeys:
                 del pending[journey]
             action()
 
-        self.world.after(delay, fire)
+        self.ctx.after(delay, fire)
 
     def pending_journeys(self) -> list[int]:
         """Journeys waiting for a contact or piece scheduled after the end of the run."""

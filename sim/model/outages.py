@@ -25,6 +25,7 @@ start_s, end_s) for the ``outages`` table of :class:`sim.records.Records`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,10 @@ import numpy as np
 from sim.model.streams import Sampler, UniformBlock
 
 if TYPE_CHECKING:
-    from sim.model.world import World
+    from sim.model.backstage import Backstage
+    from sim.model.context import ModelContext
+    from sim.model.journeys import Journeys
+    from sim.model.routing import PoolState
 
 
 class Route:
@@ -52,13 +56,30 @@ class Route:
 
 
 class Outages:
-    """Outage processes and failover routing of one world."""
+    """Outage processes and failover routing of one world.
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        s = world.scenario
-        streams = world.streams
-        ch_code, _, _, pl_code = world.codes
+    ``set_headcount(pool, n)`` asks staffing for ``n`` agents on duty in ``pool``;
+    ``entry[channel][intent][segment]`` are the pools a fresh contact may go to;
+    ``pools`` are the live pools (which work a backup can serve). ``backstage`` (its
+    systems go down) and ``journeys`` (context loss, a backup channel's handle time)
+    are None when the scenario has none.
+    """
+
+    def __init__(self, ctx: ModelContext, *,
+                 set_headcount: Callable[[int, int], None],
+                 entry: Sequence[Sequence[Sequence[tuple[int, ...]]]],
+                 pools: Sequence[PoolState],
+                 backstage: Backstage | None,
+                 journeys: Journeys | None) -> None:
+        self.ctx = ctx
+        self._set_headcount = set_headcount
+        self.entry = entry
+        self.pools = pools
+        self.bs = backstage
+        self.jm = journeys
+        s = ctx.scenario
+        streams = ctx.streams
+        ch_code, _, _, pl_code = ctx.codes
         self.ch_code, self.pl_code = ch_code, pl_code
         n_ch, n_pool = len(ch_code), len(pl_code)
         self.channel_down = [0] * n_ch
@@ -83,50 +104,50 @@ class Outages:
     # -- processes ------------------------------------------------------------------
     def start(self) -> None:
         """Schedule every outage of the scenario (called once, when the run starts)."""
-        world = self.world
-        s = world.scenario
+        ctx = self.ctx
+        s = ctx.scenario
         for i, outage in enumerate(s.outages):
             if outage.scheduled:
                 t = float(outage.at) - s.start  # type: ignore[arg-type]
-                if t >= 0 and t < world.end_s:
-                    world.after(t, partial(self._down, i, float(outage.for_)))  # type: ignore[arg-type]
+                if t >= 0 and t < ctx.end_s:
+                    ctx.after(t, partial(self._down, i, float(outage.for_)))  # type: ignore[arg-type]
             else:
-                up = Sampler(outage.mtbf, world.streams.get(f"outage-up/{i}"))
-                repair = Sampler(outage.mttr, world.streams.get(f"outage-repair/{i}"))
+                up = Sampler(outage.mtbf, ctx.streams.get(f"outage-up/{i}"))
+                repair = Sampler(outage.mttr, ctx.streams.get(f"outage-repair/{i}"))
                 self._random(i, up, repair)
 
     def _random(self, i: int, up: Sampler, repair: Sampler) -> None:
         def fail() -> None:
             d = repair.next()
             self._down(i, d)
-            self.world.after(d, lambda: self._random(i, up, repair))
+            self.ctx.after(d, lambda: self._random(i, up, repair))
 
-        self.world.after(up.next(), fail)
+        self.ctx.after(up.next(), fail)
 
     def _kind(self, target: str) -> str:
-        if target in self.world.scenario.backstage:
+        if target in self.ctx.scenario.backstage:
             return "backstage"
         return "channel" if target in self.ch_code else "pool"
 
     def _down(self, i: int, duration: float) -> None:
-        world = self.world
-        outage = world.scenario.outages[i]
+        ctx = self.ctx
+        outage = ctx.scenario.outages[i]
         kind = self._kind(outage.target)
-        entry = [outage.target, kind, world.env.now, math.nan, i]
+        entry = [outage.target, kind, ctx.env.now, math.nan, i]
         self.log.append(entry)
         self._apply(outage.target, kind, outage.share, True)
 
         def restore() -> None:
-            entry[3] = world.env.now
+            entry[3] = ctx.env.now
             self._apply(outage.target, kind, outage.share, False)
 
-        world.after(duration, restore)
+        ctx.after(duration, restore)
 
     def _apply(self, target: str, kind: str, share: float, down: bool) -> None:
-        world = self.world
         if kind == "backstage":
-            assert world.bs is not None
-            world.bs.set_down(world.bs.index[target], down)
+            bs = self.bs
+            assert bs is not None
+            bs.set_down(bs.index[target], down)
             return
         sign = 1 if down else -1
         if kind == "channel":
@@ -137,7 +158,7 @@ class Outages:
         p = self.pl_code[target]
         self.pool_down[p] += sign
         self.pool_lost[p] = max(0.0, self.pool_lost[p] + sign * share)
-        world.staffing.set_headcount(p, self._effective(p))
+        self._set_headcount(p, self._effective(p))
         self._detect(kind, p, self.pool_down[p], self.fo_pool.get(p), self.detected_pool)
 
     def _detect(self, kind: str, code: int, count: int, route: Route | None,
@@ -158,7 +179,7 @@ class Outages:
         if route.detection <= 0:
             notice()
         else:
-            self.world.after(route.detection, notice)
+            self.ctx.after(route.detection, notice)
 
     # -- staffing -----------------------------------------------------------------
     def _effective(self, p: int) -> int:
@@ -168,7 +189,7 @@ class Outages:
     def set_headcount(self, p: int, target: int) -> None:
         """A schedule step of pool ``p``: apply it net of the agents an outage took."""
         self.scheduled[p] = target
-        self.world.staffing.set_headcount(p, self._effective(p))
+        self._set_headcount(p, self._effective(p))
 
     # -- routing --------------------------------------------------------------------
     def route(self, channel: int, intent: int, segment: int, pools: tuple[int, ...] | None,
@@ -192,7 +213,7 @@ class Outages:
             if (route is not None and self.detected_ch[channel]
                     and not self.channel_down[route.to]
                     and (route.share >= 1 or route.share_u.next() < route.share)):
-                jm = self.world.jm
+                jm = self.jm
                 if jm is not None and intent >= 0:  # the backup channel's own handle time
                     handle = jm.rehandle(channel, route.to, intent, repeated, handle)
                 repeated, handle = self._lose(route, journey, repeated, handle)
@@ -205,15 +226,14 @@ class Outages:
                     journey: int) -> tuple[tuple[int, ...], bool, float]:
         """Pool failover of a new contact: ``(pools, repeated, handle)`` (second half of
         :meth:`route`)."""
-        world = self.world
         if pools is None:
-            pools = world.entry[channel][intent][segment]
+            pools = self.entry[channel][intent][segment]
         if self.fo_pool:
             out = []
             for p in pools:
                 route = self.fo_pool.get(p)
                 if (route is not None and self.detected_pool[p]
-                        and world.pools[route.to].can_serve(channel, intent)
+                        and self.pools[route.to].can_serve(channel, intent)
                         and (route.share >= 1 or route.share_u.next() < route.share)):
                     p = route.to
                     repeated, handle = self._lose(route, journey, repeated, handle)
@@ -224,7 +244,7 @@ class Outages:
 
     def _lose(self, route: Route, journey: int, repeated: bool,
               handle: float) -> tuple[bool, float]:
-        jm = self.world.jm
+        jm = self.jm
         if jm is None or route.context_loss <= 0 or repeated:
             return repeated, handle
         if route.context_loss < 1 and route.context_u.next() >= route.context_loss:
@@ -236,7 +256,7 @@ class Outages:
     def facts(self) -> dict[str, np.ndarray]:
         """The outages table: target, kind, start_s, end_s (still down at the end: the end),
         outage (index into the scenario's ``outages``)."""
-        end = self.world.end_s
+        end = self.ctx.end_s
         return {
             "target": np.asarray([e[0] for e in self.log], dtype=object),
             "kind": np.asarray([e[1] for e in self.log], dtype=object),

@@ -32,18 +32,22 @@ time) where it was: only the added customers are new and only thinned ones go
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.lines import LineSpec
 from sim.scenario.events import DemandShock
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.model.demand import Demand, LineSpec
+    from sim.model.streams import Streams
 
 Cols = tuple[np.ndarray, ...]  # time, line, intent, segment, patience, handle
+#: draws patience and base handle times: (spec, intent, segment, stream prefix) -> both
+Customers = Callable[[LineSpec, np.ndarray, np.ndarray, str], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -112,14 +116,22 @@ def resolve_shocks(scenario: Scenario, specs: list[LineSpec], intent_names: tupl
 
 
 class Shocks:
-    """The demand shocks of one replication, applied line by line and day by day."""
+    """The demand shocks of one replication, applied line by line and day by day.
+
+    ``customers(spec, intent, segment, prefix)`` draws the patience and base handle
+    time of added contacts of line ``spec`` from the streams named with ``prefix``
+    (:meth:`sim.model.demand.Demand.customers`).
+    """
 
     def __init__(self, scenario: Scenario, specs: list[LineSpec],
-                 intent_names: tuple[str, ...], segment_names: tuple[str, ...]) -> None:
+                 intent_names: tuple[str, ...], segment_names: tuple[str, ...],
+                 streams: Streams, customers: Customers) -> None:
         self.scenario = scenario
+        self.streams = streams
+        self.customers = customers
         self.by_line = resolve_shocks(scenario, specs, intent_names, segment_names)
 
-    def apply(self, demand: Demand, index: int, spec: LineSpec, edges: np.ndarray,
+    def apply(self, index: int, spec: LineSpec, edges: np.ndarray,
               rates: np.ndarray, day_start_s: float, day_end_s: float, cols: Cols) -> Cols:
         """The day's arrivals of line ``index`` with its shocks applied (see module doc)."""
         shocks = self.by_line[index]
@@ -128,16 +140,16 @@ class Shocks:
             if a >= b:
                 continue
             if ls.shock.peak >= 1.0:
-                extra = self._boost(demand, index, spec, shocks[:k], ls, edges, rates, a, b)
+                extra = self._boost(index, spec, shocks[:k], ls, edges, rates, a, b)
                 cols = tuple(np.concatenate([c, e]) for c, e in zip(cols, extra, strict=True))
             else:
-                cols = self._dip(demand, spec, ls, cols, a, b)
+                cols = self._dip(spec, ls, cols, a, b)
         return cols
 
     # -- a boost: added arrivals by thinning a bounding piecewise-constant process ----------
-    def _boost(self, demand: Demand, index: int, spec: LineSpec, earlier: list[LineShock],
+    def _boost(self, index: int, spec: LineSpec, earlier: list[LineShock],
                ls: LineShock, edges: np.ndarray, rates: np.ndarray, a: float, b: float) -> Cols:
-        streams, key, label = demand.streams, spec.key, ls.label
+        streams, key, label = self.streams, spec.key, ls.label
         cuts = [a, b, *edges, *(t for j in earlier for t in (j.t0, j.t1))]
         pts = np.unique(np.clip(np.asarray(cuts, dtype=float), a, b))
         lo, hi = pts[:-1], pts[1:]
@@ -166,17 +178,15 @@ class Shocks:
             p_keep = np.where(bound[which] > 0, true / bound[which], 0.0)
         keep = streams.get(f"shock/{label}/accept/{key}").random(n) < p_keep
         times, intent, segment = times[keep], intent[keep], segment[keep]
-        patience, handle = demand.customers(spec, intent, segment, prefix=f"shock/{label}/")
+        patience, handle = self.customers(spec, intent, segment, f"shock/{label}/")
         line = np.full(times.shape[0], index, dtype=np.int32)
         return times, line, intent, segment, patience, handle
 
     # -- a dip: thinning the selected arrivals -------------------------------------------
-    @staticmethod
-    def _dip(demand: Demand, spec: LineSpec, ls: LineShock, cols: Cols, a: float,
-             b: float) -> Cols:
+    def _dip(self, spec: LineSpec, ls: LineShock, cols: Cols, a: float, b: float) -> Cols:
         times = cols[0]
         hit = (times >= a) & (times < b) & ls.selects(cols[2], cols[3])
-        u = demand.streams.get(f"shock/{ls.label}/thin/{spec.key}").random(int(hit.sum()))
+        u = self.streams.get(f"shock/{ls.label}/thin/{spec.key}").random(int(hit.sum()))
         keep = ~hit
         keep[hit] = u < ls.multiplier(times[hit])
         return tuple(c[keep] for c in cols)

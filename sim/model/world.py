@@ -27,6 +27,11 @@ Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.field`, ``self.field``) and channels' opening hours
 (:mod:`sim.model.hours`, ``self.hours``) are opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched.
+
+Wiring: each part gets the shared :class:`sim.model.context.ModelContext` (clock,
+scenario, streams, recorder, name codes) and, as keyword arguments, the world
+callbacks (``arrive``, ``finish``, ``release``, ...) and the other parts it uses,
+built before it. No part imports this module; the world alone knows them all.
 """
 
 from __future__ import annotations
@@ -40,11 +45,13 @@ import simpy
 
 from sim.model.arrivals import Arrivals
 from sim.model.backstage import Backstage
-from sim.model.demand import Demand, resolve_lines
+from sim.model.context import Codes, ModelContext
+from sim.model.demand import Demand
 from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
 from sim.model.hours import OpeningHours, uses_hours
 from sim.model.journeys import Journeys, uses_journeys
+from sim.model.lines import resolve_lines
 from sim.model.outages import Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
@@ -74,7 +81,7 @@ class World:
         in_code = {n: i for i, n in enumerate(self.intent_names)}
         sg_code = {n: i for i, n in enumerate(self.segment_names)}
         pl_code = {n: i for i, n in enumerate(self.pool_names)}
-        self.codes = (ch_code, in_code, sg_code, pl_code)
+        self.codes = Codes(ch_code, in_code, sg_code, pl_code)
         channels = list(s.channels.values())
         self.rank = [1 if c.kind == "email" else 0 for c in channels]
         self.capacity = [INF if c.queue_capacity is None else c.queue_capacity for c in channels]
@@ -84,6 +91,10 @@ class World:
         journeys = uses_journeys(s)
         self.rec = Recorder(len(self.pool_names), len(channels), s.warmup, self.end_s, s.interval,
                             journeys=journeys)
+        # what every part shares; parts get their world callbacks as explicit arguments
+        self.ctx = ModelContext(self.env, s, self.streams, self.rec, self.codes,
+                                self.channel_names, self.intent_names, self.segment_names,
+                                self.pool_names, self.end_s)
         self.pools = build_pools(s, ch_code, self.intent_names)
         self.router = Router(self.pools, self.rec.outcome)
         # per channel: the blended pools whose part-loaded chat agents drain while a
@@ -106,8 +117,6 @@ class World:
              for ch in ch_code]
             for p in s.pools.values()
         ]
-        self.handoffs = Handoffs(self)
-        self.has_handoffs = [bool(rules) for rules in self.handoffs.rules]
         patience = {}
         for ci, ch in enumerate(channels):
             for si, sname in enumerate(self.segment_names):
@@ -116,11 +125,23 @@ class World:
                 live = ch.kind in ("voice", "chat")
                 patience[(ci, si)] = seg.patience if seg and seg.patience and live else ch.patience
         self.patience = patience
-        self.jm = Journeys(self) if journeys else None
-        # backstage systems and outages (opt-in: None keeps the classic hot path)
-        self.bs = Backstage(self) if s.backstage else None
-        self.out = Outages(self) if s.outages or s.failover else None
-        self.field = FieldOps(self) if uses_field(s) else None  # technician visits
+        # the parts, each given the context, the world callbacks it needs and the parts
+        # it uses (built before it); the opt-in ones are None when the scenario does
+        # not use them, which keeps the classic hot path
+        ctx = self.ctx
+        self.bs = (Backstage(ctx, finish=self.finish, release=self.release)
+                   if s.backstage else None)  # backstage systems
+        self.field = (FieldOps(ctx, backstage=self.bs)
+                      if uses_field(s) else None)  # technician visits
+        self.jm = (Journeys(ctx, arrive=self.arrive, pools=self.pools, patience=patience,
+                            backstage=self.bs, field=self.field)
+                   if journeys else None)
+        self.handoffs = Handoffs(ctx, arrive=self.arrive, journeys=self.jm)
+        self.has_handoffs = [bool(rules) for rules in self.handoffs.rules]
+        self.out = (Outages(ctx, set_headcount=self.staffing.set_headcount,
+                            entry=self.entry, pools=self.pools, backstage=self.bs,
+                            journeys=self.jm)
+                    if s.outages or s.failover else None)
         self.hours = OpeningHours(s) if uses_hours(s) else None  # channels' opening hours
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
@@ -190,8 +211,7 @@ class World:
 
     def after(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` (no arguments) ``delay`` seconds from now."""
-        ev = self.env.timeout(delay)
-        ev.callbacks.append(lambda _e: action())
+        self.ctx.after(delay, action)
 
     # -- contact lifecycle -------------------------------------------------------------
     def arrive(
@@ -412,7 +432,9 @@ class World:
         rec.outcome[row] = HANDLED
         if not (self.has_handoffs[pool] and self.handoffs.maybe(row, channel, pool)):
             if self.jm is not None:
-                self.jm.served(row, pool, channel)
+                to = self.jm.served(row, pool, channel)
+                if to is not None:  # unresolved, and the pool escalates the work
+                    self.handoffs.transfer(row, channel, to)
 
     def release(self, agent: Agent) -> None:
         """The agent is done with one contact."""
