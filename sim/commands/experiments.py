@@ -46,7 +46,8 @@ BY_HELP = (
 SHORT_KPIS = ("offered", "asa_s", "service_level", "abandon_rate", "utilization")
 PERCENT_KPIS = frozenset({"abandon_rate", "blocked_rate", "p_wait", "service_level",
                           "utilization", "recontact_rate", "fcr", "containment_rate",
-                          "technician_utilization"})
+                          "technician_utilization", "slot_occupancy", "open_at_cutoff",
+                          "resolution_rate"})
 
 
 def fmt(kpi: str, x: Any) -> str:
