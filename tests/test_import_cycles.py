@@ -83,7 +83,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("package", ["sim.metrics"])
+@pytest.mark.parametrize("package", ["sim.metrics", "sim.model", "sim.experiment", "sim.report"])
 def test_no_import_circles(package: str) -> None:
     assert cycles(import_graph(package)) == []
 

@@ -235,6 +235,11 @@ class Comparison:
             report(self, out)
         return out
 
+    @property
+    def family_size(self) -> int:
+        """How many comparisons the Holm correction of the table covered."""
+        return family_size(self.table)
+
     def manifest(self, command: str | None = None,
                  files: list[str] | None = None) -> dict[str, Any]:
         """The ``manifest.json`` document of this comparison."""

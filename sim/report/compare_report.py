@@ -170,10 +170,8 @@ def _get(base: Any, group: str, r: Any) -> float:
 def answer_html(comparison: Any) -> str:
     """The answer first: per variant, what changed, what moved significantly and by how
     much (whole operation, then channels), after Holm's correction."""
-    from sim.experiment.compare import family_size
-
     t = comparison.table
-    m = family_size(t)
+    m = comparison.family_size
     parts = []
     for v, lab in enumerate(comparison.labels[1:], start=1):
         rows = t[(t["variant"] == v) & ~t["kpi"].isin(LEFT_OUT)]
@@ -304,12 +302,12 @@ def compare_figures(comparison: Any) -> list[Plot]:
 
 
 def _scenarios_table(comparison: Any) -> str:
-    from sim.experiment.manifest import scenario_fingerprint
+    from sim.scenario import scenario_hash
 
     rows = []
     for v, (lab, sc) in enumerate(zip(comparison.labels, comparison.scenarios, strict=True)):
         rows.append([esc(lab), "baseline" if v == 0 else "variant", esc(sc.name),
-                     esc(sc.description or "–"), f"<code>{esc(scenario_fingerprint(sc)[:12])}"
+                     esc(sc.description or "–"), f"<code>{esc(str(scenario_hash(sc))[:12])}"
                                                    "</code>"])
     return table("Scenarios compared", ["Label", "Role", "Scenario name", "Description",
                                         "Hash"], rows)
@@ -357,15 +355,8 @@ def build_compare_html(comparison: Any, manifest: dict[str, Any] | None = None,
 
 
 def _manifest(comparison: Any) -> dict[str, Any]:
-    from sim.experiment.manifest import build_manifest, scenario_fingerprint
-
-    return build_manifest(
-        comparison.scenarios[0], kind="compare", replications=comparison.replications,
-        wall_s=comparison.wall_s, executor=dict(comparison.executor),
-        extra={"variants": [{"label": lab, "scenario": s.name,
-                             "scenario_hash": scenario_fingerprint(s)}
-                            for lab, s in zip(comparison.labels, comparison.scenarios,
-                                              strict=True)]})
+    """The comparison's own manifest (it knows its run; the report only shows it)."""
+    return dict(comparison.manifest())
 
 
 def write_compare_report(comparison: Any, out_dir: str | Path) -> Path:
