@@ -218,11 +218,8 @@ def run(
         )
         scenario = results.scenario
     with output_errors(out_dir), outputs_first(out_dir):
-        results.write(out_dir)
-        if targets:  # the report again, opening with the targets' verdict
-            from sim.report import write_run_report
-
-            write_run_report(results, out_dir, targets=[t.text for t in targets])
+        # the report opens with the targets' verdict when there are targets
+        results.write(out_dir, targets=[t.text for t in targets] or None)
         export_event_log(results, out_dir, event_log)
     if not quiet:
         _print_run_tables(results)

@@ -124,7 +124,8 @@ class Results:
             executor=self.executor, command=command, files=files, extra=extra,
         )
 
-    def write(self, out_dir: str | Path, command: str | None = None) -> Path:
+    def write(self, out_dir: str | Path, command: str | None = None,
+              targets: list[str] | None = None) -> Path:
         """Write the output contract into ``out_dir`` (created if needed), atomically.
 
         Parameters
@@ -133,6 +134,9 @@ class Results:
             Output directory.
         command
             Command line recorded in the manifest (default: this process's argv).
+        targets
+            Targets such as ``"service_level>=0.8"``: the report opens with whether
+            each is met.
 
         Returns
         -------
@@ -166,5 +170,8 @@ class Results:
         io.write_json_atomic(out / "manifest.json",
                              self.manifest(command, files=[*written, "manifest.json"]))
         if report is not None:
-            report(self, out)
+            if targets:
+                report(self, out, targets=list(targets))
+            else:
+                report(self, out)
         return out
