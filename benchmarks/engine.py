@@ -15,44 +15,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-import simpy
-
+from benchmarks.bare import AGENTS, AHT_S, PATIENCE_S, RATE_PER_S, bare_simpy
 from sim.model import simulate
 from sim.scenario.schema import Scenario
 
-RATE_PER_S = 45 / 60
-AHT_S = 60.0
-PATIENCE_S = 120.0
-AGENTS = 50
-
-
-def bare_simpy(horizon_s: float, seed: int = 1) -> int:
-    """A bare SimPy M/M/c+M model; returns the number of customers generated."""
-    rng = np.random.default_rng(seed)
-    env = simpy.Environment()
-    agents = simpy.Resource(env, capacity=AGENTS)
-    counts = {"arrived": 0, "served": 0, "abandoned": 0}
-
-    def customer(env: simpy.Environment):
-        patience = rng.exponential(PATIENCE_S)
-        with agents.request() as req:
-            result = yield req | env.timeout(patience)
-            if req in result:
-                yield env.timeout(rng.exponential(AHT_S))
-                counts["served"] += 1
-            else:
-                counts["abandoned"] += 1
-
-    def source(env: simpy.Environment):
-        while True:
-            yield env.timeout(rng.exponential(1 / RATE_PER_S))
-            counts["arrived"] += 1
-            env.process(customer(env))
-
-    env.process(source(env))
-    env.run(until=horizon_s)
-    return counts["arrived"]
+__all__ = ["AGENTS", "AHT_S", "PATIENCE_S", "RATE_PER_S", "bare_simpy",
+           "servicesim_scenario"]
 
 
 def servicesim_scenario(horizon_s: float) -> Scenario:
