@@ -19,8 +19,12 @@ so that agents drain and stay free for calls; a chat-only pool uses an idle agen
 first and then *spreads* chats (the least loaded agent first), which keeps the
 ``concurrency_inflation`` of handle times low.
 * contacts wait in one heap per (pool, channel); a contact that may be served by
-  several pools is in several heaps, and entries of contacts that were answered
-  elsewhere or abandoned are skipped lazily when they reach the top.
+  several pools waits once, in the heap of that set of pools (a :class:`Group`),
+  which each of its pools reads beside its own; entries of contacts that were
+  answered elsewhere or abandoned are skipped lazily when they reach the top.
+  A group also keeps the idle agents of all its pools in one heap ordered as the
+  pools' own idle lines would be compared (longest idle, then the pool listed
+  first), so a contact's cost does not grow with the number of pools sharing it.
 
 :class:`Router` is the swappable object of the design: the world calls
 :meth:`Router.pick_agent` and :meth:`Router.pick_contact`, nothing else decides.
@@ -68,6 +72,9 @@ class PoolState:
     # part-loaded chat agents with a free slot, by load (dicts keep insertion order)
     partial: list[dict] = field(default_factory=list)
     heaps: dict[int, list] = field(default_factory=dict)  # channel -> heap of keys
+    shared: list = field(default_factory=list)        # (channel, heap) of its groups' queues
+    groups: list = field(default_factory=list)        # (idle heap, position) of its groups
+    idle_limit: int = 256                             # compact the idle line beyond this
     agents: dict = field(default_factory=dict)        # on-duty agents (incl. leaving), in order
     active: int = 0                                   # on duty and not leaving
 
@@ -80,12 +87,74 @@ class PoolState:
         return channel in self.channels and self.proficiency[intent] > 0
 
 
+def _valid_idle(entry: tuple) -> bool:
+    """An idle-line entry ``(since, gen, agent)`` still stands for an idle agent."""
+    agent = entry[2]
+    return agent.idle and agent.gen == entry[1] and agent.on_duty
+
+
+class Group:
+    """Several pools a contact may go to (an entry, failover or rule's set of pools).
+
+    ``idle``: a heap of ``(idle_since, position in pools, seq, agent, gen)`` for
+    every time an agent of one of the pools went idle (stale entries skipped
+    lazily), so the longest-idle agent of all the pools, ties to the pool listed
+    first, is at the top; ``queues``: channel -> the heap of keys of contacts
+    waiting for exactly these pools; ``plans``: channel -> the pools whose
+    part-loaded chat agents may take a new chat (blended ones, chat-only ones).
+    """
+
+    __slots__ = ("pools", "idle", "idle_limit", "queues", "plans")
+
+    def __init__(self, pools: tuple[int, ...]) -> None:
+        self.pools = pools
+        self.idle: list = []
+        self.idle_limit = 256
+        self.queues: dict[int, list] = {}
+        self.plans: dict[int, tuple[list, list]] = {}
+
+
 class Router:
     """Skills-based, longest-idle-first routing over the pools of a world."""
 
     def __init__(self, pools: list[PoolState], outcome) -> None:  # noqa: ANN001
         self.pools = pools
         self.outcome = outcome  # the recorder's outcome column, read to skip stale entries
+        self.groups: dict[tuple[int, ...], Group] = {}
+        self._seq = 0  # order of idle entries in the groups' heaps
+
+    def _group(self, pools: tuple[int, ...]) -> Group:
+        """The group of several pools, made on first use (seeded with the idle agents)."""
+        group = self.groups.get(pools)
+        if group is not None:
+            return group
+        group = self.groups[pools] = Group(pools)
+        seen: set[int] = set()
+        for pos, p in enumerate(pools):
+            if p in seen:  # a pool listed twice is compared at its first place
+                continue
+            seen.add(p)
+            pool = self.pools[p]
+            for entry in pool.idle:
+                if _valid_idle(entry):
+                    self._seq += 1
+                    group.idle.append((entry[0], pos, self._seq, entry[2], entry[1]))
+            pool.groups.append((group, pos))
+        heapq.heapify(group.idle)
+        return group
+
+    def _plan(self, group: Group, channel: int) -> tuple[list, list]:
+        """(blended pools, chat-only pools) of ``group`` taking ``channel`` as a multi-slot
+        chat, each as (pool, max chats), in the group's order."""
+        blend: list = []
+        chat: list = []
+        for p in group.pools:
+            pool = self.pools[p]
+            cap = pool.chat_capacity.get(channel)
+            if cap is not None and cap > 1:
+                (blend if pool.blended else chat).append((pool, cap))
+        plan = group.plans[channel] = (blend, chat)
+        return plan
 
     # -- agents ------------------------------------------------------------------
     def make_idle(self, agent: Agent, now: float) -> None:
@@ -93,7 +162,20 @@ class Router:
         agent.idle = True
         agent.idle_since = now
         agent.gen += 1
-        self.pools[agent.pool].idle.append((now, agent.gen, agent))
+        pool = self.pools[agent.pool]
+        idle = pool.idle
+        idle.append((now, agent.gen, agent))
+        if len(idle) > pool.idle_limit:  # a line read only through groups: drop stale ones
+            pool.idle = deque(e for e in idle if _valid_idle(e))
+            pool.idle_limit = max(256, 2 * len(pool.idle))
+        for group, pos in pool.groups:
+            self._seq += 1
+            heap = group.idle
+            heapq.heappush(heap, (now, pos, self._seq, agent, agent.gen))
+            if len(heap) > group.idle_limit:
+                heap[:] = [e for e in heap if e[3].idle and e[3].gen == e[4] and e[3].on_duty]
+                heapq.heapify(heap)
+                group.idle_limit = max(256, 2 * len(heap))
 
     def take(self, agent: Agent) -> None:
         """Mark an agent as no longer idle (its idle-line entry becomes stale)."""
@@ -141,7 +223,7 @@ class Router:
         outcome = self.outcome
         best = None
         caps = pool.chat_capacity
-        for channel, heap in pool.heaps.items():
+        for channel, heap in (*pool.heaps.items(), *pool.shared):
             if channel in caps:
                 continue
             while heap and outcome[heap[0][3]] != WAITING:
@@ -179,6 +261,8 @@ class Router:
         then to the longest-idle agent, then to the least loaded agent of a chat-only
         pool.
         """
+        if len(pools) > 1:
+            return self._pick_shared(self._group(pools), channel, rank)
         pool_states = self.pools
         for p in pools:
             pool = pool_states[p]
@@ -206,7 +290,41 @@ class Router:
                 chosen = agent
         return chosen
 
+    def _pick_shared(self, group: Group, channel: int, rank: tuple) -> Agent | None:
+        """:meth:`pick_agent` for several pools: the same choice, from the group's heaps."""
+        blend, chat = group.plans.get(channel) or self._plan(group, channel)
+        for pool, cap in blend:
+            agent = self._partial_agent(pool, cap, rank)
+            if agent is not None:
+                return agent
+        heap = group.idle
+        while heap:
+            entry = heap[0]
+            agent = entry[3]
+            if agent.idle and agent.gen == entry[4] and agent.on_duty:
+                return agent
+            heapq.heappop(heap)
+        chosen = None
+        for pool, cap in chat:
+            agent = self._partial_agent(pool, cap, rank)
+            if agent is not None and (chosen is None or agent.load < chosen.load):
+                chosen = agent
+        return chosen
+
     # -- contacts ----------------------------------------------------------------
+    def enqueue_all(self, pools: tuple[int, ...], channel: int, key: tuple) -> None:
+        """Queue a waiting contact once for all the pools that may serve it."""
+        if len(pools) == 1:
+            self.enqueue(pools[0], channel, key)
+            return
+        group = self._group(pools)
+        heap = group.queues.get(channel)
+        if heap is None:
+            heap = group.queues[channel] = []
+            for p in dict.fromkeys(pools):
+                self.pools[p].shared.append((channel, heap))
+        heapq.heappush(heap, key)
+
     def enqueue(self, pool: int, channel: int, key: tuple) -> None:
         """Add a waiting contact (``key`` = (rank, -priority, time, row)) to a pool's queue."""
         heaps = self.pools[pool].heaps
@@ -228,7 +346,8 @@ class Router:
         blocked = None
         load = agent.load
         caps = pool.chat_capacity
-        for channel, heap in pool.heaps.items():
+        for channel, heap in (*pool.heaps.items(), *pool.shared) if pool.shared \
+                else pool.heaps.items():
             while heap and outcome[heap[0][3]] != WAITING:
                 heapq.heappop(heap)
             if not heap:

@@ -117,6 +117,7 @@ class World:
              for ch in ch_code]
             for p in s.pools.values()
         ]
+        self.overflows = [any(o[c] is not None for o in self.overflow) for c in range(len(ch_code))]
         patience = {}
         for ci, ch in enumerate(channels):
             for si, sname in enumerate(self.segment_names):
@@ -276,14 +277,14 @@ class World:
             self.waiting[channel] += 1
             rec.queued.change(channel, now, 1.0)
         key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
-        for p in pools:
-            self.router.enqueue(p, channel, key)
+        self.router.enqueue_all(pools, channel, key)
         self._handle_of[row] = handle
         if patience < INF:
             ev = self.env.timeout(patience)
             ev.callbacks.append(lambda _e: self._abandon(row, channel))
-        for p in pools:
-            self._schedule_overflow(p, row, channel, intent, key, pools)
+        if self.overflows[channel]:
+            for p in pools:
+                self._schedule_overflow(p, row, channel, intent, key, pools)
         return row
 
     def _schedule_overflow(self, p: int, row: int, channel: int, intent: int, key: tuple,

@@ -1,0 +1,153 @@
+"""Engine cost against the shape of the operation, in one process.
+
+Target 2 of issue 20: the engine's cost per contact must not depend on how big a
+chat pool is, nor on how many pools share a skill (at most 1.5x from 1x to 100x),
+and a shift change must cost in proportion to the agents that change.
+
+* **pools sharing a skill**: one phone line (rho 0.9, impatient callers) served by
+  the same 200 agents split into 2 ... 200 pools that all have the skill;
+* **chat pool size**: one chat line (``max_concurrency`` 3) and one chat-only pool
+  of 50 ... 5,000 agents, demand scaled with the pool;
+* **shift changes**: a pool of N agents brought on duty, then off duty, at once
+  (:meth:`sim.model.staffing.Staffing.set_headcount`), and one agent leaving a pool
+  of N; time per agent that changes.
+
+Each configuration plays about the same number of contacts; the figures are the
+best of ``repeats`` interleaved runs (wall clock) and the verdicts are ratios of
+the largest to the smallest configuration, taken in the same run.
+
+Run ``python -m benchmarks.routing`` (``--quick``: a tenth of the contacts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sim.model.world import World
+from sim.scenario.schema import Scenario
+
+#: Largest/smallest per-contact cost accepted as "independent of the size".
+FLAT_TOLERANCE = 1.5
+
+
+def shared_scenario(pools: int, contacts: int, agents: int = 200) -> Scenario:
+    """``agents`` agents in ``pools`` equal pools, all serving one phone line."""
+    aht = 240.0
+    rate = 0.9 * agents / aht  # per second
+    horizon = contacts / rate
+    return Scenario.model_validate({
+        "name": f"{pools} pools sharing one skill", "horizon": f"{horizon:.0f}s",
+        "warmup": "0s", "replications": 1, "seed": 3,
+        "channels": {"phone": {"kind": "voice",
+                               "patience": {"dist": "exponential", "mean": "3min"}}},
+        "demand": [{"channel": "phone", "rate": f"{rate * 3600:g}/h"}],
+        "intents": {"general": {"handle_time": {"dist": "exponential", "mean": f"{aht:g}s"}}},
+        "pools": {f"p{i:03d}": {"size": agents // pools, "channels": ["phone"]}
+                  for i in range(pools)},
+    })
+
+
+def chat_scenario(agents: int, contacts: int) -> Scenario:
+    """One chat line served by one chat-only pool of ``agents`` agents."""
+    aht = 480.0
+    rate = 0.85 * 3 * agents / (aht * 1.3)  # three slots, inflated handle times
+    horizon = contacts / rate
+    return Scenario.model_validate({
+        "name": f"chat pool of {agents}", "horizon": f"{horizon:.0f}s",
+        "warmup": "0s", "replications": 1, "seed": 3,
+        "channels": {"chat": {"kind": "chat", "max_concurrency": 3,
+                              "concurrency_inflation": 0.25,
+                              "patience": {"dist": "exponential", "mean": "5min"}}},
+        "demand": [{"channel": "chat", "rate": f"{rate * 3600:g}/h"}],
+        "intents": {"general": {"handle_time": {"dist": "exponential", "mean": f"{aht:g}s"}}},
+        "pools": {"chat": {"size": agents, "channels": ["chat"]}},
+    })
+
+
+def _us_per_contact(scenario: Scenario) -> float:
+    t0 = time.perf_counter()
+    rec = World(scenario, 0).run().records()
+    return (time.perf_counter() - t0) * 1e6 / rec.n_contacts
+
+
+def _best_of(configs: dict, repeats: int) -> dict:
+    runs: dict = {k: [] for k in configs}
+    for _ in range(repeats):  # interleaved, so every size sees the same machine state
+        for k, sc in configs.items():
+            runs[k].append(_us_per_contact(sc))
+    return {k: min(v) for k, v in runs.items()}
+
+
+def shift_change(agents: int, repeats: int = 3) -> dict:
+    """µs per agent of bringing ``agents`` on duty, then off, at once; and µs of one
+    agent leaving a pool of ``agents`` (all idle, or all busy)."""
+    sc = shared_scenario(1, 1000, agents=agents)
+    best: dict = {"join": [], "leave": [], "one_idle": [], "one_busy": []}
+    for _ in range(repeats):
+        world = World(sc, 0)
+        st = world.staffing
+        t0 = time.perf_counter()
+        st.set_headcount(0, agents)
+        best["join"].append((time.perf_counter() - t0) * 1e6 / agents)
+        t0 = time.perf_counter()
+        st.set_headcount(0, agents - 1)
+        best["one_idle"].append((time.perf_counter() - t0) * 1e6)
+        t0 = time.perf_counter()
+        st.set_headcount(0, 0)
+        best["leave"].append((time.perf_counter() - t0) * 1e6 / (agents - 1))
+        st.set_headcount(0, agents)
+        for agent in world.pools[0].agents:  # all busy: one of them is asked to leave
+            world.router.take(agent)
+            agent.load = 1
+        t0 = time.perf_counter()
+        st.set_headcount(0, agents - 1)
+        best["one_busy"].append((time.perf_counter() - t0) * 1e6)
+    return {k: min(v) for k, v in best.items()}
+
+
+def measure(contacts: int = 200_000, repeats: int = 2, agents_shift: tuple = (2_000, 50_000)
+            ) -> dict:
+    """Every figure, printed with the verdicts."""
+    out: dict = {}
+    pools = (2, 20, 200)
+    shared = _best_of({n: shared_scenario(n, contacts) for n in pools}, repeats)
+    out["shared_us"] = shared
+    out["shared_ratio"] = max(shared.values()) / min(shared.values())
+    sizes = (50, 500, 5_000)
+    chat = _best_of({n: chat_scenario(n, contacts) for n in sizes}, repeats)
+    out["chat_us"] = chat
+    out["chat_ratio"] = max(chat.values()) / min(chat.values())
+    shifts = {n: shift_change(n) for n in agents_shift}
+    out["shift"] = shifts
+    lo, hi = agents_shift[0], agents_shift[-1]
+    out["shift_ratio"] = max(shifts[hi]["join"] / shifts[lo]["join"],
+                             shifts[hi]["leave"] / shifts[lo]["leave"])
+    print(f"engine cost per contact, best of {repeats} interleaved runs (~{contacts:,} contacts"
+          " each):")
+    print("  pools sharing the skill (200 agents): "
+          + ", ".join(f"{n}: {v:.1f} µs" for n, v in shared.items())
+          + f"  -> {out['shared_ratio']:.2f}x")
+    print("  chat-only pool size:                  "
+          + ", ".join(f"{n:,}: {v:.1f} µs" for n, v in chat.items())
+          + f"  -> {out['chat_ratio']:.2f}x")
+    print("  shift changes (µs per agent joining / leaving at once; µs for one agent "
+          "leaving, idle / busy pool):")
+    for n, r in shifts.items():
+        print(f"    {n:>7,} agents: join {r['join']:.2f}, leave {r['leave']:.2f}; one leaves: "
+              f"{r['one_idle']:.0f} / {r['one_busy']:.0f} µs")
+    print(f"  per-agent cost of a shift change, {lo:,} -> {hi:,} agents: "
+          f"{out['shift_ratio']:.2f}x")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.routing")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--repeats", type=int, default=2)
+    args = p.parse_args(argv)
+    measure(20_000 if args.quick else 200_000, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
