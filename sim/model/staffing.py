@@ -127,7 +127,8 @@ class Staffing:
         now = self.env.now
         delta = target - pool.active
         if delta > 0:
-            for agent in pool.agents:  # busy agents asked to leave stay after all
+            # busy agents asked to leave stay after all (none leaving: nothing to scan)
+            for agent in pool.agents if len(pool.agents) > pool.active else ():
                 if not delta:
                     break
                 if agent.leaving:
@@ -146,11 +147,15 @@ class Staffing:
                 self.free(agent)
         elif delta < 0:
             remove = -delta
-            for agent in reversed([a for a in pool.agents if a.load == 0 and not a.leaving]):
-                if not remove:
-                    break
+            idle: list[Agent] = []  # the last to join of the idle agents leave at once
+            for agent in reversed(pool.agents):
+                if agent.load == 0 and not agent.leaving:
+                    idle.append(agent)
+                    if len(idle) == remove:
+                        break
+            for agent in idle:
                 self.off_duty(agent, now)
-                remove -= 1
+            remove -= len(idle)
             for agent in pool.agents:
                 if not remove:
                     break
