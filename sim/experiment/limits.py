@@ -15,9 +15,12 @@ expected values over every driver of work and memory:
 Memory is the working set of each replication running at once (engine buffers,
 records and the KPI computation in the worker) plus the tables kept for all
 replications; wall time assumes a conservative engine speed. The constants are
-measured (see ``tests/robustness/test_limits_measured.py``): a replication peaks
-at 700-1,750 bytes per contact and runs at 8-20 µs per contact on the development
-machine, so the estimate errs on the safe side by a factor of 2 to 10. A run that
+measured (see ``tests/robustness/test_limits_measured.py`` and
+``benchmarks/large.py``): a replication peaks at 600-1,000 bytes per contact (KPIs
+and journey facts in the worker; with the contact and journey tables kept) and runs
+at 8-20 µs per contact on the development machine. The memory estimate is within
+25% above the measured peak where the contact count is known exactly (a plain
+line); the contact count itself is an upper bound where journeys loop. A run that
 would exhaust the machine's memory, take longer than a day, simulate more than 10
 years or run more than 1,000 replications is refused with the estimate and the
 flag that overrides it.
@@ -44,11 +47,14 @@ CONTACT_EQUIVALENTS_PER_DAY = 50.0
 #: Fixed time per replication (building the world, KPIs of every group, pickling).
 REPLICATION_S = 0.03
 #: Memory per contact kept in the output tables (contacts and journeys, then their
-#: concatenation over replications).
-BYTES_PER_KEPT_CONTACT = 700.0
+#: concatenation over replications). Measured: 330-370 bytes (issue 20).
+BYTES_PER_KEPT_CONTACT = 400.0
 #: Memory per contact while a replication runs (column buffers, records, then the
-#: per-replication KPI and journey computations in the worker).
-BYTES_PER_LIVE_CONTACT = 1_500.0
+#: per-replication KPI and journey computations in the worker, whose peak it is).
+#: Measured: 590-650 bytes at 0.25-1M contacts (issue 20).
+BYTES_PER_LIVE_CONTACT = 700.0
+#: Memory per contact of the busiest simulated day: a day of arrivals is drawn at once.
+BYTES_PER_DAILY_CONTACT = 32.0
 #: Memory and work of one reporting-interval row of one group (channel, pool, total).
 BYTES_PER_INTERVAL_ROW = 600.0
 INTERVAL_ROWS_PER_CONTACT = 10.0
@@ -59,8 +65,10 @@ SLOTS_PER_CONTACT = 50.0
 #: Work of one technician visit and of one outage cycle, in contacts.
 CONTACTS_PER_VISIT = 2.0
 CONTACTS_PER_OUTAGE = 2.0
-#: Fixed memory of a replication (the world, random-number blocks, a day of arrivals).
-BYTES_PER_REPLICATION = 30 * 2**20
+#: Fixed memory of a replication (the world, random-number blocks).
+BYTES_PER_REPLICATION = 12 * 2**20
+#: Memory kept per replication finished (its KPI, interval and small tables).
+BYTES_PER_KEPT_REPLICATION = 1 * 2**20
 MAX_WALL_S = 24 * 3600.0
 #: Longest simulated time per replication accepted without --allow-large (10 years).
 MAX_SIMULATED_S = 3650 * 86400.0
@@ -190,10 +198,13 @@ def estimate(
             + cycles * CONTACTS_PER_OUTAGE + slots / SLOTS_PER_CONTACT
             + rows / INTERVAL_ROWS_PER_CONTACT + span / 86400.0 * CONTACT_EQUIVALENTS_PER_DAY)
     at_once = max(1, min(workers, reps))
-    live = (per_rep * BYTES_PER_LIVE_CONTACT + rows * BYTES_PER_INTERVAL_ROW
+    daily = per_rep / max(1.0, (scenario.warmup + scenario.horizon) / 86400.0)
+    live = (per_rep * BYTES_PER_LIVE_CONTACT + daily * BYTES_PER_DAILY_CONTACT
+            + rows * BYTES_PER_INTERVAL_ROW
             + slots * BYTES_PER_SLOT + BYTES_PER_REPLICATION) * at_once
     kept = per_rep * reps * BYTES_PER_KEPT_CONTACT if keep_contacts else 0.0
     kept += rows * reps * BYTES_PER_INTERVAL_ROW / 3
+    kept += reps * BYTES_PER_KEPT_REPLICATION
     wall = (work / CONTACTS_PER_S + REPLICATION_S) * reps / at_once
     drivers = []
     if slots >= 1e5:

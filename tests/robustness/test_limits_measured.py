@@ -33,6 +33,7 @@ CASES = {
     "one line, 6 h": ("quickstart", {"horizon": "6h", "warmup": "0s"}, 1),
     "one line, 1 day": ("quickstart", {"horizon": "24h", "warmup": "0s"}, 1),
     "one line, 4 days": ("quickstart", {"horizon": "96h", "warmup": "0s"}, 1),
+    "one line, 8 days": ("quickstart", {"horizon": "192h", "warmup": "0s"}, 1),
     "no agents, 1 day": ("quickstart", {"horizon": "24h", "warmup": "0s",
                                         "pools.agents.size": 0}, 1),
     "20 short replications": ("quickstart", {"horizon": "1h", "warmup": "0s"}, 20),
@@ -104,3 +105,18 @@ def test_the_estimate_bounds_the_measured_cost(case: str,
     # memory: the peak above the start stays below the estimate, which is not absurd
     assert got["memory"] <= est.memory_bytes, facts
     assert est.memory_bytes <= 12 * got["memory"] + 100 * 2**20, facts
+
+
+#: Sizes on which the memory estimate must be close (issue 20): within 25% of the
+#: measured peak, never below it (the safe limit must not let a run exhaust memory).
+CLOSE = ("one line, 1 day", "one line, 4 days", "one line, 8 days")
+
+
+@pytest.mark.parametrize("case", CLOSE)
+def test_the_memory_estimate_is_within_25_percent(case: str,
+                                                  measured: dict[str, dict[str, float]]) -> None:
+    example, changes, reps = CASES[case]
+    scenario = load(ROOT / "scenarios" / f"{example}.yaml").with_changes(changes)
+    est = estimate(scenario, reps, workers=1, keep_contacts=True)
+    got = measured[case]["memory"]
+    assert got <= est.memory_bytes <= 1.25 * got, f"{case}: estimate {est}, measured {got}"
