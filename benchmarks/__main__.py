@@ -6,7 +6,12 @@
 2. time and peak memory of the full-journey scenario at 100k, 400k and 1.6M
    contacts, each in a fresh process, and whether they grow linearly
    (:mod:`benchmarks.scaling`);
-3. 16 replications in-process against a 2-worker process pool
+3. engine cost per contact against pools sharing a skill, chat pool size and
+   shift changes (:mod:`benchmarks.routing`);
+4. the large operation, 3,000 agents / 100 pools / 200 intents / 1M contacts a day
+   for a week, as a worker plays it: µs per contact and peak memory
+   (:mod:`benchmarks.large`; ``--no-large`` skips it);
+5. 16 replications in-process against a 2-worker process pool
    (:mod:`benchmarks.bench_executors`).
 
 About 3-4 minutes on 2 cores; ``--quick`` runs a tenth of every size (about 30 s),
@@ -24,13 +29,15 @@ import time
 import numpy as np
 import simpy
 
-from benchmarks import bench_executors, scaling, throughput
+from benchmarks import bench_executors, large, routing, scaling, throughput
 
 TARGETS = {
     "one_pool": 0.8,        # servicesim one-pool / bare SimPy, contacts/s
     "journey": 0.5,         # servicesim full journey / bare SimPy, contacts/s
     "bytes": 200.0,         # peak memory per recorded contact at the largest size
     "speedup": 1.8,         # process pool (2 workers) / in-process, 16 replications
+    "flat": 1.5,            # engine µs per contact, largest / smallest pool shape
+    "worker_bytes": 300.0,  # a worker's peak per contact (KPIs included), large operation
 }
 
 
@@ -41,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="multiply every size by this (--quick is 0.1)")
     p.add_argument("--repeats", type=int, default=2, help="interleaved throughput runs")
     p.add_argument("--no-executors", action="store_true", help="skip the process-pool benchmark")
+    p.add_argument("--no-large", action="store_true",
+                   help="skip the large operation (a week of 1M contacts a day)")
     p.add_argument("--no-tracemalloc", action="store_true",
                    help="skip the tracemalloc cross-check of peak memory")
     return p
@@ -60,6 +69,11 @@ def main(argv: list[str] | None = None) -> dict:
     print()
     sizes = [int(n * scale) for n in (100_000, 400_000, 1_600_000)]
     out["scaling"] = scaling.measure(sizes, trace_sizes=[] if args.no_tracemalloc else sizes[:2])
+    print()
+    out["routing"] = routing.measure(max(2_000, int(200_000 * scale)), repeats=args.repeats)
+    if not args.no_large:
+        print()
+        out["large"] = large.measure(days=7.0 * scale)
     if not args.no_executors:
         print()
         out["executors"] = bench_executors.measure(reps=max(2, round(16 * min(1.0, scale * 4))),
@@ -80,6 +94,16 @@ def _verdicts(out: dict, largest: int) -> None:
          f"<= {TARGETS['bytes']:.0f} B", s["peak_b_at_largest"] <= TARGETS["bytes"]),
         ("time and memory grow linearly", "yes" if s["linear"] else "no", "linear", s["linear"]),
     ]
+    r = out["routing"]
+    rows.append(("engine cost, 2 -> 200 pools sharing a skill", f"{r['shared_ratio']:.2f}x",
+                 f"<= {TARGETS['flat']}x", r["shared_ratio"] <= TARGETS["flat"]))
+    rows.append(("engine cost, chat pool of 50 -> 5,000", f"{r['chat_ratio']:.2f}x",
+                 f"<= {TARGETS['flat']}x", r["chat_ratio"] <= TARGETS["flat"]))
+    if "large" in out:
+        g = out["large"]
+        rows.append((f"large operation, {g['days']:g} days: worker peak per contact",
+                     f"{g['bytes_per_contact']:.0f} B", f"<= {TARGETS['worker_bytes']:.0f} B",
+                     g["bytes_per_contact"] <= TARGETS["worker_bytes"]))
     if "executors" in out:
         e = out["executors"]
         rows.append(("process pool (2) / in-process", f"{e['speedup']:.2f}x",

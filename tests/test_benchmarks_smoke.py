@@ -39,3 +39,11 @@ def test_python_m_benchmarks_runs_end_to_end(capsys):
     assert out["throughput"]["journey_contacts_per_s"] > 0
     assert len(out["scaling"]["rows"]) == 3
     assert out["executors"]["identical"] == 1.0
+    assert out["routing"]["shared_us"] and out["large"]["contacts"] > 0
+
+
+def test_large_quick_runs():
+    from benchmarks import large
+
+    out = large.measure(days=0.01)
+    assert out["contacts"] > 5000 and out["peak_b"] > 0 and out["pools"] == 100
