@@ -12,10 +12,13 @@
    for a week, as a worker plays it: µs per contact and peak memory
    (:mod:`benchmarks.large`; ``--no-large`` skips it);
 5. 16 replications in-process against a 2-worker process pool
-   (:mod:`benchmarks.bench_executors`).
+   (:mod:`benchmarks.bench_executors`);
+6. the whole ``servicesim run --executor serial`` command on the one-pool scenario
+   (320k contacts) against a bare SimPy program, both in fresh processes
+   (:mod:`benchmarks.cli`; ``--no-cli`` skips it).
 
 About 3-4 minutes on 2 cores; ``--quick`` runs a tenth of every size (about 30 s),
-``--no-executors`` and ``--no-tracemalloc`` skip parts.
+``--no-executors``, ``--no-cli`` and ``--no-tracemalloc`` skip parts.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import time
 import numpy as np
 import simpy
 
-from benchmarks import bench_executors, large, routing, scaling, throughput
+from benchmarks import bench_executors, cli, large, routing, scaling, throughput
 
 TARGETS = {
     "one_pool": 0.8,        # servicesim one-pool / bare SimPy, contacts/s
@@ -38,6 +41,7 @@ TARGETS = {
     "speedup": 1.8,         # process pool (2 workers) / in-process, 16 replications
     "flat": 1.5,            # engine µs per contact, largest / smallest pool shape
     "worker_bytes": 300.0,  # a worker's peak per contact (KPIs included), large operation
+    "cli": cli.TARGET,      # whole servicesim run command / bare SimPy program, wall time
 }
 
 
@@ -48,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="multiply every size by this (--quick is 0.1)")
     p.add_argument("--repeats", type=int, default=2, help="interleaved throughput runs")
     p.add_argument("--no-executors", action="store_true", help="skip the process-pool benchmark")
+    p.add_argument("--no-cli", action="store_true",
+                   help="skip the whole-command benchmark (servicesim run vs a SimPy program)")
     p.add_argument("--no-large", action="store_true",
                    help="skip the large operation (a week of 1M contacts a day)")
     p.add_argument("--no-tracemalloc", action="store_true",
@@ -78,6 +84,10 @@ def main(argv: list[str] | None = None) -> dict:
         print()
         out["executors"] = bench_executors.measure(reps=max(2, round(16 * min(1.0, scale * 4))),
                                                    workers=2)
+    if not args.no_cli:
+        print()
+        out["cli"] = cli.measure(contacts=max(2_000, int(320_000 * scale)),
+                                 repeats=max(2, args.repeats + 1))
     _verdicts(out, sizes[-1])
     print(f"\nbenchmarks took {time.perf_counter() - started:.0f} s")
     return out
@@ -108,6 +118,10 @@ def _verdicts(out: dict, largest: int) -> None:
         e = out["executors"]
         rows.append(("process pool (2) / in-process", f"{e['speedup']:.2f}x",
                      f">= {TARGETS['speedup']}x", e["speedup"] >= TARGETS["speedup"]))
+    if "cli" in out:
+        c = out["cli"]
+        rows.append((f"servicesim run / SimPy program, {c['contacts'] // 1000}k",
+                     f"{c['ratio']:.2f}x", f"<= {TARGETS['cli']}x", c["ratio"] <= TARGETS["cli"]))
     print("\ntargets:")
     for name, value, target, ok in rows:
         print(f"  {name:<40} {value:>9}   target {target:<9} {'met' if ok else 'NOT MET'}")

@@ -194,14 +194,26 @@ def run(
     interval tables and a manifest (scenario hash, seed, version) in the output
     folder.
     """
-    from sim.calibrate.eventlog import export_event_log
-    from sim.experiment import GridError, parse_overrides
-    from sim.experiment import run as run_experiment
-    from sim.scenario import load
+    from sim.report.background import FigureHelper
 
     out_dir = out if out is not None else Path("out") / file.stem
     check_out_dir(out_dir)
     targets = _targets(target)
+    # the report's figures are drawn in a helper process, which imports matplotlib
+    # now, beside the simulation (sim.report.background)
+    with FigureHelper() as figures:
+        _run(file, out_dir, replications, seed, executor, workers, scheduler, precision,
+             max_replications, quiet, allow_large, event_log, sets, targets, figures)
+
+
+def _run(file: Path, out_dir: Path, replications: int | None, seed: int | None,
+         executor: str, workers: int | None, scheduler: str | None, precision: str | None,
+         max_replications: int | None, quiet: bool, allow_large: bool, event_log: bool,
+         sets: list[str] | None, targets: list[Any], figures: Any) -> None:
+    from sim.experiment import GridError, parse_overrides
+    from sim.experiment import run as run_experiment
+    from sim.scenario import load
+
     with planner_errors():
         overrides = parse_overrides(sets or [])
         if seed is not None and "seed" in overrides:
@@ -219,14 +231,30 @@ def run(
         scenario = results.scenario
     with output_errors(out_dir), outputs_first(out_dir):
         # the report opens with the targets' verdict when there are targets
-        results.write(out_dir, targets=[t.text for t in targets] or None)
-        export_event_log(results, out_dir, event_log)
+        results.write(out_dir, targets=[t.text for t in targets] or None, figures=figures)
+        _event_log(results, out_dir, event_log)
     if not quiet:
         _print_run_tables(results)
     if targets:
         _print_run_verdicts(results, targets)
     print(f"{results.replications} replications of '{scenario.name}' in "
           f"{results.wall_s:.1f} s → {out_dir}")
+
+
+#: The event log's files (``sim.calibrate.eventlog.FILES``), named here so that a run
+#: without ``--event-log`` never imports the calibration package (and SciPy).
+EVENT_LOG_FILES = ("event_log.csv", "event_log.parquet")
+
+
+def _event_log(results: Any, out_dir: Path, enabled: bool) -> None:
+    """Write the event log when asked; otherwise remove one left by an earlier run."""
+    if enabled:
+        from sim.calibrate.eventlog import export_event_log
+
+        export_event_log(results, out_dir, True)
+        return
+    for name in EVENT_LOG_FILES:
+        (out_dir / name).unlink(missing_ok=True)
 
 
 def _print_run_verdicts(results: Any, targets: list[Any]) -> None:

@@ -125,7 +125,7 @@ class Results:
         )
 
     def write(self, out_dir: str | Path, command: str | None = None,
-              targets: list[str] | None = None) -> Path:
+              targets: list[str] | None = None, figures: Any = None) -> Path:
         """Write the output contract into ``out_dir`` (created if needed), atomically.
 
         Parameters
@@ -137,6 +137,10 @@ class Results:
         targets
             Targets such as ``"service_level>=0.8"``: the report opens with whether
             each is met.
+        figures
+            A :class:`sim.report.background.FigureHelper` started earlier: the report's
+            figures are drawn there while the tables are written (the same figures;
+            default: drawn in this process, after the tables).
 
         Returns
         -------
@@ -147,6 +151,9 @@ class Results:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+        report = report_writer("write_run_report")
+        # the figures are drawn by the helper (if any) while the files below are written
+        pending = figures.submit(self) if figures is not None and report is not None else None
         written = ["summary.json"]
         io.write_json_atomic(out / "summary.json", self.summary_dict())
         tables = {
@@ -160,7 +167,6 @@ class Results:
             if frame is not None:
                 io.write_parquet_atomic(out / f"{name}.parquet", frame)
                 written.append(f"{name}.parquet")
-        report = report_writer("write_run_report")
         if report is not None:
             written += ["report.html", "plots/"]
         for stale in STALE_CANDIDATES:
@@ -170,8 +176,10 @@ class Results:
         io.write_json_atomic(out / "manifest.json",
                              self.manifest(command, files=[*written, "manifest.json"]))
         if report is not None:
+            kwargs: dict[str, Any] = {}
             if targets:
-                report(self, out, targets=list(targets))
-            else:
-                report(self, out)
+                kwargs["targets"] = list(targets)
+            if pending is not None:
+                kwargs["plots"] = pending.result()
+            report(self, out, **kwargs)
         return out

@@ -58,7 +58,15 @@ def stack(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
     from sim.metrics import concat_tables
 
     present = [f for f in frames if f is not None]
+    if len(present) == 1 and _fresh_index(present[0]):
+        return present[0]  # one replication: already what stacking gives, without a copy
     return concat_tables(present) if present else None
+
+
+def _fresh_index(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` has the ``RangeIndex`` from 0 that :func:`stack` gives."""
+    idx = frame.index
+    return isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
 
 
 def summarize_outputs(outputs: Sequence[ReplicationOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:

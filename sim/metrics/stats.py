@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats as _st
+from scipy.special import stdtrit  # scipy.stats.t.ppf's own kernel; scipy.stats imports slowly
 
 __all__ = ["half_width", "mean_ci", "paired_ci", "ratio", "welch_ci"]
 
@@ -43,7 +43,7 @@ def _check_confidence(confidence: float) -> None:
 
 
 def _t_quantile(confidence: float, df: float) -> float:
-    return float(_st.t.ppf(0.5 + confidence / 2.0, df))
+    return float(stdtrit(df, 0.5 + confidence / 2.0))
 
 
 def half_width(values: ArrayLike, confidence: float = 0.95) -> float:

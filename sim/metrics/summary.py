@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
+from scipy.special import stdtrit  # scipy.stats.t.ppf's own kernel; scipy.stats imports slowly
 
 from sim.metrics.definitions import KPI_ORDER
 
@@ -99,7 +99,7 @@ def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
     n = agg["n"].to_numpy(dtype=float)
     std = agg["std"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = _st.t.ppf(0.5 + confidence / 2.0, np.where(n >= 2, n - 1, np.nan))
+        t = stdtrit(np.where(n >= 2, n - 1, np.nan), 0.5 + confidence / 2.0)
         half = np.where(n >= 2, t * std / np.sqrt(n), np.nan)
     mean = agg["mean"].to_numpy(dtype=float)
     bounds = [kpi_range(str(k)) for k in agg["kpi"]]

@@ -99,6 +99,12 @@ def short(text: object, width: int = 32) -> str:
 
 def to_png(fig: MplFigure) -> bytes:
     """Render ``fig`` to PNG bytes (no metadata, so the bytes are reproducible)."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        # lay the figure out once and freeze it: savefig would otherwise draw it twice
+        # (once to lay it out, once to render), laying it out each time
+        engine.execute(fig)
+        fig.set_layout_engine("none")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()

@@ -207,9 +207,13 @@ def fig_latency(results: Any) -> Figure | None:
     return Figure(to_png(fig), alt)
 
 
-def fig_stages(results: Any) -> Figure | None:
-    """Where the time goes: mean time per completed journey in each stage."""
-    stages = stage_breakdown(results)
+def fig_stages(results: Any, stages: pd.DataFrame | None = None) -> Figure | None:
+    """Where the time goes: mean time per completed journey in each stage.
+
+    ``stages`` is ``stage_breakdown(results)`` when the caller already has it.
+    """
+    if stages is None:
+        stages = stage_breakdown(results)
     if stages is None or stages.empty:
         return None
     fig, ax = new_figure(9.5, 0.55 * len(stages) + 1.6)
@@ -364,11 +368,12 @@ def run_figures(results: Any) -> list[Plot]:
          "Share of each reporting interval that each backstage system, channel or team "
          "was down, mean over replications."),
     ]
+    stages = stage_breakdown(results)  # once: the figure and its caption share it
     for key, title, fn, caption in specs:
-        fig = fn(results)
+        fig = fig_stages(results, stages) if fn is fig_stages else fn(results)
         if fig is None:
             continue
         if caption is None:
-            caption = bottleneck_text(stage_breakdown(results))
+            caption = bottleneck_text(stages)
         plots.append(Plot(key, title, caption, fig))
     return plots

@@ -291,11 +291,14 @@ def write_plots(out: Path, plots: list[Plot], prefix: str, known: tuple[str, ...
     return written
 
 
-def write_run_report(results: Any, out_dir: str | Path, targets: Any = None) -> Path:
+def write_run_report(results: Any, out_dir: str | Path, targets: Any = None,
+                     plots: list[Plot] | None = None) -> Path:
     """Write ``report.html`` and ``plots/*.png`` for a run into ``out_dir``.
 
     The manifest shown is ``out_dir/manifest.json`` when it exists (so the page
-    shows the command recorded there), else ``results.manifest()``.
+    shows the command recorded there), else ``results.manifest()``. ``plots`` are
+    the figures when they were already drawn (``run_figures(results)``, e.g. by a
+    :class:`~sim.report.background.FigureHelper`); by default they are drawn here.
 
     Returns
     -------
@@ -307,7 +310,8 @@ def write_run_report(results: Any, out_dir: str | Path, targets: Any = None) -> 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(out) or results.manifest()
-    plots = run_figures(results)
+    if plots is None:
+        plots = run_figures(results)
     write_plots(out, plots, "", PLOT_KEYS)
     return io.write_text_atomic(out / "report.html",
                                 build_run_html(results, manifest, plots, targets))

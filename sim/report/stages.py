@@ -87,14 +87,16 @@ STAGE_NAMES: dict[str, str] = {
 
 def stage_population(journeys: pd.DataFrame) -> pd.DataFrame:
     """The journeys whose stages are averaged: resolved (else completed) in the window."""
-    rows = journeys
-    if "in_window" in rows:
-        rows = rows[rows["in_window"].astype(bool)]
-    if "resolved" in rows:
-        return rows[rows["resolved"].astype(bool)]
-    if "completed" in rows:
-        return rows[rows["completed"].astype(bool)]
-    return rows
+    keep = None
+    if "in_window" in journeys:
+        keep = journeys["in_window"].to_numpy(dtype=bool)
+    for col in ("resolved", "completed"):
+        if col in journeys:
+            flag = journeys[col].to_numpy(dtype=bool)
+            keep = flag if keep is None else keep & flag
+            break
+    # one selection (not one copy per condition): the journeys table is the largest
+    return journeys if keep is None else journeys[keep]
 
 
 def _from_stage_columns(journeys: pd.DataFrame) -> pd.DataFrame | None:
@@ -122,8 +124,12 @@ def _split_by_pool(stages: pd.DataFrame, pop: pd.DataFrame,
     if contacts is None or not need <= set(contacts) or \
             not {"replication", "journey_id"} <= set(pop):
         return stages
-    rows = contacts.merge(pop[["replication", "journey_id"]], on=["replication", "journey_id"],
-                          how="inner")
+    # the contact rows of the averaged journeys (as an inner merge on the journey key
+    # would give them, in the contacts' order), and the pool sums of both stages at once
+    rows = contacts.loc[_in_journeys(contacts, pop), ["pool", "wait_s", "handle_s"]]
+    served = rows[rows["pool"].notna()]
+    sums = served[["wait_s", "handle_s"]].astype(float).fillna(0.0).groupby(
+        served["pool"].astype(str), sort=False).sum() / len(pop)
     out = []
     for row in stages.itertuples(index=False):
         key = {STAGE_NAMES["queue"]: ("wait_s", "Queue for"),
@@ -132,9 +138,7 @@ def _split_by_pool(stages: pd.DataFrame, pop: pd.DataFrame,
             out.append((row.stage, row.seconds))
             continue
         col, prefix = key
-        served = rows[rows["pool"].notna()]
-        by_pool = served.assign(v=served[col].astype(float).fillna(0.0)).groupby(
-            served["pool"].astype(str), sort=False)["v"].sum() / len(pop)
+        by_pool = sums[col]
         rest = float(row.seconds) - float(by_pool.sum())
         if abs(rest) > 0.01 * float(row.seconds) + 0.5:
             out.append((row.stage, row.seconds))  # does not reconcile: keep the total
@@ -143,6 +147,20 @@ def _split_by_pool(stages: pd.DataFrame, pop: pd.DataFrame,
         if rest > 0.01 * float(row.seconds):
             out.append((f"{row.stage} (no agent reached)", rest))
     return pd.DataFrame(out, columns=["stage", "seconds"])
+
+
+def _in_journeys(contacts: pd.DataFrame, journeys: pd.DataFrame) -> np.ndarray:
+    """Mask of the contact rows whose ``(replication, journey_id)`` is one of ``journeys``."""
+    rc = contacts["replication"].to_numpy(dtype=np.int64)
+    jc = contacts["journey_id"].to_numpy(dtype=np.int64)
+    rj = journeys["replication"].to_numpy(dtype=np.int64)
+    jj = journeys["journey_id"].to_numpy(dtype=np.int64)
+    if rc.size == 0 or rj.size == 0:
+        return np.zeros(rc.size, dtype=bool)
+    lo = min(int(jc.min()), int(jj.min()))
+    width = max(int(jc.max()), int(jj.max())) - lo + 1
+    return np.isin((rc - int(rc.min())) * width + (jc - lo), (rj - int(rc.min())) * width
+                   + (jj - lo))
 
 
 def _pool_stages(rows: pd.DataFrame, n_journeys: int) -> pd.DataFrame:

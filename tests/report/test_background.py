@@ -1,0 +1,40 @@
+"""Figures drawn in the helper process are the figures drawn in-process (issue 20)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.report.background import FigureHelper
+from sim.report.plots import run_figures
+from sim.report.stages import _in_journeys, stage_breakdown
+
+
+def _key(plots: list[Any]) -> list[tuple[str, str, str, bytes, str]]:
+    return [(p.key, p.title, p.caption, p.figure.png, p.figure.alt) for p in plots]
+
+
+def test_helper_draws_the_same_figures(results: Any) -> None:
+    with FigureHelper() as helper:
+        drawn = helper.submit(results).result()
+    assert _key(drawn) == _key(run_figures(results))
+
+
+def test_helper_that_cannot_be_used_draws_in_process(results: Any) -> None:
+    helper = FigureHelper()
+    helper.close()  # as if fork were not available, or the helper had died
+    assert _key(helper.submit(results).result()) == _key(run_figures(results))
+
+
+def test_unused_helper_stops_at_once() -> None:
+    with FigureHelper() as helper:
+        proc = helper._proc
+    assert proc is None or not proc.is_alive()
+
+
+def test_contacts_of_journeys_mask_is_the_inner_merge(results: Any) -> None:
+    c, j = results.contacts, results.journeys
+    pop = j[j["resolved"].astype(bool)]
+    merged = c.merge(pop[["replication", "journey_id"]], on=["replication", "journey_id"])
+    picked = c[_in_journeys(c, pop)].reset_index(drop=True)
+    assert picked.equals(merged)
+    assert stage_breakdown(results) is not None
