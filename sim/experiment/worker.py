@@ -60,7 +60,7 @@ def _with_replication(frame: pd.DataFrame, replication: int) -> pd.DataFrame:
     return frame
 
 
-def journeys_frame(records: Any) -> pd.DataFrame | None:
+def journeys_frame(records: Any, ctx: Any = None) -> pd.DataFrame | None:
     """Return the journeys table of a replication (see module docstring).
 
     Accepts ``records.extra["journeys"]`` as a DataFrame or a mapping of equally
@@ -72,7 +72,10 @@ def journeys_frame(records: Any) -> pd.DataFrame | None:
         from sim import metrics
 
         folder = getattr(metrics, "journeys_table", None)
-        return None if folder is None else _with_replication(folder(records), records.replication)
+        if folder is None:
+            return None
+        table = folder(records) if ctx is None else folder(records, ctx)
+        return _with_replication(table, records.replication)
     if isinstance(raw, pd.DataFrame):
         frame = raw
     elif isinstance(raw, Mapping):
@@ -100,13 +103,15 @@ def run_replication(task: ReplicationTask) -> ReplicationOutput:
     from sim import metrics, model
 
     records = model.simulate(task.scenario, task.replication)
-    kpis = _with_replication(metrics.replication_kpis(records), task.replication)
+    # one context for the KPIs and the journeys table: the journeys are folded once
+    ctx = metrics.KpiContext(records) if task.keep_contacts else None
+    kpis = _with_replication(metrics.replication_kpis(records, ctx), task.replication)
     out = ReplicationOutput(replication=task.replication, tag=task.tag, kpis=kpis)
     if task.keep_intervals:
         out.intervals = _with_replication(metrics.interval_table(records), task.replication)
         out.outages = metrics.outages_table(records)
     if task.keep_contacts:
         out.contacts = _with_replication(metrics.contacts_table(records), task.replication)
-        out.journeys = journeys_frame(records)
+        out.journeys = journeys_frame(records, ctx)
         out.visits = metrics.visits_table(records)
     return out

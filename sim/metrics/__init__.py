@@ -16,6 +16,7 @@ package turns it into figures and never imports SimPy or :mod:`sim.model`:
 * :func:`visits_table` — technician visits of field channels, and their KPIs (``field``).
 """
 
+from sim.metrics.context import KpiContext
 from sim.metrics.field import visits_table
 from sim.metrics.intervals import interval_table
 from sim.metrics.kpis import kpi_names, replication_kpis
@@ -25,6 +26,7 @@ from sim.metrics.summary import summarize, summary_dict
 from sim.metrics.tables import concat_tables, contacts_table, journeys_table
 
 __all__ = [
+    "KpiContext",
     "concat_tables",
     "contacts_table",
     "half_width",

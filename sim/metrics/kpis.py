@@ -268,13 +268,16 @@ def _group_frame(ctx: KpiContext, group: str) -> pd.DataFrame:
     )
 
 
-def replication_kpis(records: Records) -> pd.DataFrame:
+def replication_kpis(records: Records, ctx: KpiContext | None = None) -> pd.DataFrame:
     """Compute every KPI of one replication as a tidy frame.
 
     Parameters
     ----------
     records : Records
         One replication's facts, as produced by the model.
+    ctx : KpiContext, optional
+        The replication's context, when the caller also builds tables from it (its
+        journeys are then folded once).
 
     Returns
     -------
@@ -284,7 +287,7 @@ def replication_kpis(records: Records) -> pd.DataFrame:
         ordered by group (:data:`GROUPS`), member (code order of the records) and
         KPI (:func:`kpi_names`).
     """
-    ctx = KpiContext(records)
+    ctx = KpiContext(records) if ctx is None else ctx
     groups = GROUPS + (("outage",) if records.outages is not None else ())
     frames = [_group_frame(ctx, g) for g in groups]
     if records.outages is not None:  # outages per replication and their downtime

@@ -16,6 +16,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from sim.metrics._journeys import fold_journeys
+from sim.metrics.context import KpiContext
 from sim.metrics.journeys import STAGES, STATUS_NAMES, journey_facts
 from sim.records import CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
 
@@ -71,13 +72,15 @@ def contacts_table(records: Records) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def journeys_table(records: Records) -> pd.DataFrame:
+def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFrame:
     """One row per journey (customer need): its path, resolution, effort, cost and stages.
 
     Parameters
     ----------
     records : Records
         One replication's facts.
+    ctx : KpiContext, optional
+        The replication's KPI context, whose journeys (folded once) are reused.
 
     Returns
     -------
@@ -100,8 +103,11 @@ def journeys_table(records: Records) -> pd.DataFrame:
         :mod:`sim.metrics.journeys`) and ``stage_<name>_s`` for the stages of
         :data:`sim.metrics.journeys.STAGES`, which sum to the latency.
     """
-    j = fold_journeys(records)
-    f = journey_facts(records, j)
+    if ctx is not None:
+        j, f = ctx.journeys, ctx.journey_facts
+    else:
+        j = fold_journeys(records)
+        f = journey_facts(records, j)
     c = records.contacts
     names = _names(records)
     n = j.journey_id.size
