@@ -157,6 +157,12 @@ class Records:
     cutoff_s: float | None = None     # when the run stopped (None: at end_s)
     deferred_rows: np.ndarray | None = None    # rows whose channel was closed when tried
     deferred_from_s: np.ndarray | None = None  # when those customers tried
+    # -- after-call work (None: the scenario has none; see sim.model.wrapup) --
+    acw_s: np.ndarray | None = None             # per contact: the agent's wrap-up after it
+    # -- segment targets (None: every segment uses its channel's sl_target_s) --
+    sl_target_by_segment: np.ndarray | None = None  # (n_channels, n_segments) target (s)
+    # -- tries on closed channels (None: no opening hours; see sim.model.closed) --
+    closed_tries: dict[str, np.ndarray] | None = None  # channel, intent, segment, tried_s, fate
     # -- backstage systems and outages (None: the scenario has none) --
     backstage_s: np.ndarray | None = None       # per contact: time at backstage systems
     backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
@@ -191,6 +197,17 @@ class Records:
     def cutoff(self) -> float:
         """When the run stopped: the end of the follow-up (or of the horizon)."""
         return self.end_s if self.cutoff_s is None else float(self.cutoff_s)
+
+    def row_sl_target(self) -> np.ndarray:
+        """Per contact: its service-level target (s), by channel and, where a segment sets
+        its own, segment (NaN: no target)."""
+        channel = np.asarray(self.contacts["channel"], dtype=np.int64)
+        table = self.sl_target_by_segment
+        if table is not None:
+            segment = np.asarray(self.contacts["segment"], dtype=np.int64)
+            return np.asarray(table, dtype=float)[channel, segment]
+        target = np.asarray(self.sl_target_s, dtype=float)
+        return target[channel] if target.size else np.full(channel.shape, np.nan)
 
     def tried_s(self) -> np.ndarray:
         """Per contact: when the customer tried (the arrival, or earlier if the channel

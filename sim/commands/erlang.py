@@ -23,6 +23,9 @@ Give the arrival rate and the average handle time, e.g.
 
   servicesim erlang --rate 45/min --aht 3min --agents 150
 
+With --acw (after-call work, e.g. 30s) the agents are busy for talk + ACW
+per contact, and the offered load counts both.
+
 Without --agents a range of head counts around the number needed for the
 targets is shown (default target: 80% of contacts answered within 20s).
 With --patience (the average time a caller waits before hanging up) the
@@ -92,6 +95,14 @@ def erlang(
             "(default: the service_level target's time, else 20s)."
         ),
     ] = None,
+    acw: Annotated[
+        str | None,
+        typer.Option(
+            "--acw",
+            help="Average after-call work (wrap-up) per contact, e.g. '30s': the agent "
+            "stays busy for it, so the offered load is rate x (AHT + ACW).",
+        ),
+    ] = None,
 ) -> None:
     """Offered load, waiting, service level and abandonment for a head count."""
     from rich.table import Table
@@ -105,6 +116,8 @@ def erlang(
         aht_s = parse_duration(aht)
         if aht_s <= 0:
             raise ValueError(f"the handle time must be longer than zero, got {aht!r}")
+        talk_s = aht_s
+        aht_s += 0.0 if acw is None else parse_duration(acw)  # busy time: talk + ACW
         if rate_per_s <= 0:
             raise ValueError(f"the arrival rate must be above zero, got {rate!r}")
         patience_s = None if patience is None else parse_duration(patience)
@@ -130,8 +143,10 @@ def erlang(
         f"Erlang A (average patience {_fmt_seconds(patience_s)})"
     )
     console = make_console()
+    split = "" if aht_s == talk_s else (
+        f" (talk {_fmt_seconds(talk_s)} + after-call work {_fmt_seconds(aht_s - talk_s)})")
     console.print(assemble("offered load: ", (f"{load:.2f}", "bold"),
-                           f" Erlangs  ·  model: {model}"))
+                           f" Erlangs{split}  ·  model: {model}"))
 
     if agents is not None:
         rows = [agents]

@@ -68,7 +68,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "backlog_end": "lower", "backlog_age_p90_s": "lower", "effort_score": "lower",
     "cost_total": "lower", "cost_per_journey": "lower", "contacts_per_journey": "lower",
     "transfers_per_journey": "lower", "days_to_visit": "lower", "days_to_visit_p90": "lower",
-    "visits_per_journey": "lower",
+    "visits_per_journey": "lower", "out_of_hours_lost": "lower",
     # outcomes: higher is better
     "service_level": "higher", "fcr": "higher", "containment_rate": "higher",
     "resolution_rate": "higher", "first_visit_fix_rate": "higher",
@@ -77,6 +77,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "offered": None, "handled": None, "sessions": None, "journeys": None, "visits": None,
     "utilization": None, "slot_occupancy": None, "mean_concurrency": None,
     "staffed_agents_mean": None, "busy_agents_mean": None, "aht_s": None,
+    "talk_s": None, "acw_s": None, "out_of_hours": None, "out_of_hours_deflected": None,
     "technician_utilization": None,
 }
 LOWER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "lower")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.analytic.staffing import Target, parse_target, required_agents
+from sim.scenario.operations import sl_target_s
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
 
@@ -146,7 +147,8 @@ def linked_groups(s: Scenario) -> list[tuple[str, ...]]:
 
 
 def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, np.ndarray]]:
-    """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs), ``theta`` (rate × 1/patience)
+    """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs: talk + after-call work),
+    ``theta`` (rate × 1/patience)
     and ``offline`` (Erlangs of asynchronous handoff work, also in ``work``).
 
     Each is an array ``(7, n_slots)``: weekday × interval of the day. Fresh demand
@@ -167,14 +169,18 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
         p, ch = s.pools[pool], s.channels[channel]
         prof = 1.0 if p.skills is None else (p.skills.get(intent, 0.0) or 1.0)
         h = handle if handle is not None else s.intents[intent].handle_time_on(channel).mean_s
+        h /= prof
+        # after-call work: the agent is busy for it too (talk + ACW), at any proficiency
+        acw = s.intents[intent].acw_mean_s(channel)
         if ch.kind == "chat" and ch.max_concurrency > 1 and not offline:
             c = ch.max_concurrency  # rough: agents hold several chats
             h *= (1 + ch.concurrency_inflation * (c - 1) / 2) / c
+            acw /= c  # a wrap-up holds one chat slot
         z[pool]["rate"] += r
-        z[pool]["work"] += r * h / prof
+        z[pool]["work"] += r * (h + acw)
         z[pool]["theta"] += r * theta
         if offline:
-            z[pool]["offline"] += r * h / prof
+            z[pool]["offline"] += r * (h + acw)
         if depth >= 10:
             return
         passed = 0.0
@@ -230,7 +236,9 @@ def erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Se
     averaged over its contacts) where customers abandon, else Erlang C; ``"c"``:
     always Erlang C, and abandon_rate targets are left to the simulation.
     """
-    within = min(s.channels[c].sl_target_s for c in s.pools[pool].channels)
+    # the strictest target among the pool's channels and its segments' own targets there
+    within = min(sl_target_s(s, c, g) for c in s.pools[pool].channels
+                 for g in (*s.segments, None))
     out = np.zeros(load["rate"].shape, dtype=np.int64)
     memo: dict[tuple[float, float, float], int] = {}
     for d in days:

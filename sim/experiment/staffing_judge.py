@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats as st
 
 from sim.experiment.staffing_erlang import Goal, entry_pools, feeds, goal_columns
+from sim.scenario.operations import sl_target_s
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
 
@@ -133,7 +134,8 @@ class _Judge:
                 key = (c["replication"].iat[i], c["journey_id"].iat[i], int(step[i]))
                 owners[i] = self.passes_to.get(prev.get(key) or "", ())
         slot, group = self._slot(arrival)
-        sl_target = np.array([s.channels[x].sl_target_s for x in chan], dtype=float)
+        sl_target = np.array([sl_target_s(s, x, g) for x, g in zip(chan, segment, strict=True)],
+                             dtype=float)  # the channel's target, or the segment's own
         cols: dict[str, Any] = {"owner": owners, "channel": chan,
                                 "replication": c["replication"].to_numpy(),
                                 "group": group, "slot": slot, "offered": np.ones(len(c))}

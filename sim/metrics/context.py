@@ -134,7 +134,8 @@ def timed(ctx: KpiContext, group: str) -> np.ndarray:
 def service_level_rows(records: Records, row_target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per contact row: is its service-level outcome decided, and was it answered in time?
 
-    ``row_target`` is each row's channel target (NaN: no target, never decided). A
+    ``row_target`` is each row's target (NaN: no target, never decided), by channel
+    and segment (:meth:`Records.row_sl_target`). A
     contact still waiting when the run stops (:attr:`Records.cutoff`) is a miss once
     it has waited past the target, and undecided while it could still be answered
     in time.

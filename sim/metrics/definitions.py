@@ -32,6 +32,12 @@ KPI_DEFINITIONS: dict[str, str] = {
     "offered": "Customer contacts offered to agents (voice, chat, email, ...); "
                "self-service and bot sessions are not offered contacts.",
     "sessions": "Self-service and bot sessions.",
+    "out_of_hours": "Customer tries on a channel while it was closed (channels with "
+                    "opening hours); those who came back are counted as contacts too.",
+    "out_of_hours_lost": "Of the tries on a closed channel: customers who gave up (the "
+                         "channel's closed.lost share); no contact was made.",
+    "out_of_hours_deflected": "Of the tries on a closed channel: customers sent at once "
+                              "to a self-service or bot channel (closed.deflect).",
     "handled": "Contacts an agent served (finished or transferred).",
     "abandon_rate": "Abandoned / offered, both without short abandons (those within the "
                     "channel's short_abandon wait, when it sets one).",
@@ -42,7 +48,8 @@ KPI_DEFINITIONS: dict[str, str] = {
              "segment, intent: live channels only; email is reported by its channel.",
     "mean_wait_s": "Mean wait of queued contacts, abandoned ones up to abandonment "
                    "(live channels, as for ASA).",
-    "service_level": "Contacts answered within their channel's target / offered contacts "
+    "service_level": "Contacts answered within their target (the channel's, or their "
+                     "segment's own target on that channel) / offered contacts "
                      "whose outcome is known, without short abandons. Email is judged on "
                      "its response. Whole operation, segment, intent: live channels only.",
     "backlog_end": "Customer contacts still waiting in a queue at the end of the horizon.",
@@ -54,7 +61,12 @@ KPI_DEFINITIONS: dict[str, str] = {
     "mean_concurrency": "Chats held at once, on average, by an agent holding at least one.",
     "mean_sojourn_s": "Mean time from a journey's first arrival to the end of its last "
                       "piece of work, over resolved journeys with nothing open.",
-    "aht_s": "Average handle time of finished, served contacts.",
+    "aht_s": "Average handle time of finished, served contacts: talk plus after-call "
+             "work (wrap-up), as planners read it.",
+    "talk_s": "With after-call work: the talk part of the handle time (the customer's "
+              "time with the agent).",
+    "acw_s": "With after-call work: the wrap-up part of the handle time (the agent is "
+             "busy, the customer has left).",
     "staffed_agents_mean": "Agents on duty, on average over the window.",
     "busy_agents_mean": "Agents busy, on average over the window.",
     "journeys": "Customer needs (journeys) that started in the window.",

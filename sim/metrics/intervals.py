@@ -104,9 +104,7 @@ def interval_table(records: Records) -> pd.DataFrame:
     cust = in_window & (np.asarray(c["step"]) == 0)
 
     # channel scope
-    target = np.asarray(records.sl_target_s, dtype=float)
-    row_target = target[channel] if target.size else np.full(channel.shape, np.nan)
-    decided, within = service_level_rows(records, row_target)
+    decided, within = service_level_rows(records, records.row_sl_target())
     ch = {
         "offered": _binned(channel, idx, cust, n_ch, n_int),
         "handled": _binned(channel, idx, cust & served, n_ch, n_int),

@@ -45,7 +45,8 @@ asa_s
 mean_wait_s
     mean wait of answered or abandoned contacts (abandoned: up to abandonment).
 service_level
-    contacts answered within their channel's target / offered contacts whose
+    contacts answered within their target (the channel's, or the segment's own
+    ``service_level_target`` on that channel) / offered contacts whose
     outcome is decided, without short abandons; channels with no target are left
     out. A contact still waiting when the run stops is a miss once it has waited
     longer than the target.
@@ -68,7 +69,12 @@ mean_sojourn_s
     mean over completed journeys (first contact in window, no piece open, last
     piece handled) of last end - first arrival, over all handoff steps.
 aht_s
-    mean handle time of finished, served contacts.
+    mean handle time of finished, served contacts: talk + after-call work (wrap-up),
+    as planners read it; with after-call work also ``talk_s`` and ``acw_s``, its parts.
+
+Out-of-hours demand (``out_of_hours``, ``out_of_hours_lost``,
+``out_of_hours_deflected``: tries on a closed channel) is defined in
+:mod:`sim.metrics.closed`.
 
 Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
 are defined in :mod:`sim.metrics.journey_kpis`.
@@ -85,6 +91,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.metrics.closed import out_of_hours_kpis
 from sim.metrics.context import Family, KpiContext, service_level_rows, timed
 from sim.metrics.definitions import CUSTOMER_GROUPS, GROUPS, KPI_ORDER
 from sim.metrics.field import FIELD_KPIS, field_kpis, field_pool_frame
@@ -128,10 +135,20 @@ def volume_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
 
 
 def handled_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
-    """``handled`` and ``aht_s`` (customer groups and pools)."""
+    """``handled`` and ``aht_s`` (customer groups and pools); with after-call work,
+    ``aht_s`` is talk + wrap-up, and ``talk_s`` and ``acw_s`` are its two parts."""
+    acw = ctx.records.acw_s
+    if acw is None:
+        return {
+            "handled": ctx.count(group, ctx.served),
+            "aht_s": ctx.mean(group, ctx.finished_served, ctx.handle_s),
+        }
+    acw = np.asarray(acw, dtype=float)
     return {
         "handled": ctx.count(group, ctx.served),
-        "aht_s": ctx.mean(group, ctx.finished_served, ctx.handle_s),
+        "aht_s": ctx.mean(group, ctx.finished_served, ctx.handle_s + acw),
+        "talk_s": ctx.mean(group, ctx.finished_served, ctx.handle_s),
+        "acw_s": ctx.mean(group, ctx.finished_served, acw),
     }
 
 
@@ -151,9 +168,8 @@ def service_level_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     """``service_level`` (customer groups); undecided open contacts and untargeted channels out."""
     if group not in CUSTOMER_GROUPS:
         return {}
-    target = np.asarray(ctx.records.sl_target_s, dtype=float)
-    row_target = target[ctx.channel] if target.size else np.full(ctx.channel.shape, np.nan)
-    eligible, within = service_level_rows(ctx.records, row_target)
+    # each contact against its own target: its channel's, or its segment's on that channel
+    eligible, within = service_level_rows(ctx.records, ctx.records.row_sl_target())
     eligible &= timed(ctx, group) & ~ctx.short & ~ctx.session
     return {
         "service_level": ratio(ctx.count(group, eligible & within),
@@ -232,6 +248,7 @@ def utilization_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
 #: The KPI families, applied to every group; each returns only what applies to it.
 FAMILIES: list[Family] = [
     volume_kpis,
+    out_of_hours_kpis,
     handled_kpis,
     waiting_kpis,
     service_level_kpis,

@@ -55,7 +55,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
         order, with ``channel``, ``intent``, ``segment``, ``pool`` (missing when
         never answered) and ``outcome`` (``"handled"``, ``"abandoned"``, ...) as
         categoricals; then the :data:`sim.records.JOURNEY_COLUMNS` the records
-        carry (engine records carry all of them).
+        carry (engine records carry all of them); with after-call work, ``acw_s``
+        (the agent's wrap-up after the contact; ``handle_s`` excludes it).
     """
     c = records.contacts
     n = records.n_contacts
@@ -69,6 +70,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
     for col, dtype in JOURNEY_COLUMNS.items():
         if col in c:
             data[col] = np.asarray(c[col]).astype(dtype, copy=False)
+    if records.acw_s is not None:  # after-call work: the agent's wrap-up after the contact
+        data["acw_s"] = np.asarray(records.acw_s, dtype=float)
     return pd.DataFrame(data)
 
 

@@ -69,13 +69,14 @@ class Backstage:
     """The backstage systems of one world and the requests contacts make to them.
 
     ``finish(row, channel, pool, handle)`` ends a piece of work of ``pool`` (hand it
-    off, resolve it, or not) once its handling and requests are done; ``release(agent)``
-    frees the agent of one contact (it takes the next one, goes idle or leaves).
+    off, resolve it, or not) once its handling and requests are done; ``release(agent,
+    row, channel)`` frees the agent of contact ``row`` (after its after-call work, if
+    any: it then takes the next one, goes idle or leaves).
     """
 
     def __init__(self, ctx: ModelContext, *,
                  finish: Callable[[int, int, int, float], None],
-                 release: Callable[[Agent], None]) -> None:
+                 release: Callable[[Agent, int, int], None]) -> None:
         self.ctx = ctx
         self._finish = finish
         self._release = release
@@ -149,7 +150,7 @@ class Backstage:
 
         def complete() -> None:
             self._finish(row, channel, agent.pool, handle + held)
-            self._release(agent)
+            self._release(agent, row, channel)
 
         self.ctx.after(handle, complete)
 
@@ -159,7 +160,7 @@ class Backstage:
         held = self.total[row]
 
         def release() -> None:
-            self._release(agent)
+            self._release(agent, row, channel)
             self._parked(row, channel, agent.pool, handle + held, systems, i)
 
         self.ctx.after(handle, release)

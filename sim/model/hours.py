@@ -69,6 +69,15 @@ def next_open(blocks: Sequence[Block], week_s: float) -> float:
     return best
 
 
+def open_left(blocks: Sequence[Block], week_s: float) -> float:
+    """Seconds from week time ``week_s`` to the end of the open block it is in (0: closed)."""
+    w = week_s % WEEK_S
+    day = int(w // DAY_S)
+    tod = w - day * DAY_S
+    return max((end - tod for d, start, end in blocks
+                if d == day and start - EPS_S <= tod < end), default=0.0)
+
+
 class OpeningHours:
     """The opening hours of one world's channels (None: a channel always open)."""
 
@@ -88,3 +97,20 @@ class OpeningHours:
     def next_open(self, channel: int, t: float) -> float:
         """The simulation time at or after ``t`` when ``channel`` is next open."""
         return t + self.delay(channel, t)
+
+    def after_open_time(self, channel: int, t: float, open_s: float) -> float:
+        """The simulation time when ``channel`` has been open ``open_s`` seconds since
+        ``t`` (counting only opening time), strictly inside an open block."""
+        blocks = self.blocks[channel]
+        if blocks is None:
+            return t + open_s
+        for _ in range(10_000):  # a guard: each turn passes one open block
+            t += next_open(blocks, t + self.start_s)
+            if math.isinf(t):
+                return t
+            left = open_left(blocks, t + self.start_s)
+            if open_s < left - 1e-3:  # land inside the block, never on its closing edge
+                return t + open_s
+            open_s = max(0.0, open_s - left)
+            t += max(left, EPS_S)
+        return t

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from sim.records import CONTACT_COLUMNS, HANDLED, JOURNEY_COLUMNS, OPEN, Records
+from sim.scenario.operations import segment_target
 from sim.scenario.schema import Scenario
 
 NAN = math.nan
@@ -237,6 +238,22 @@ class Recorder:
         )
 
 
+def segment_targets(s: Scenario) -> np.ndarray | None:
+    """Service-level target per (channel, segment) code, shape ``(channels, segments)``:
+    the segment's own target on the channel, else the channel's (None: no segment sets
+    one). Channels without a queue keep NaN (no target)."""
+    if not any(g.service_level_target is not None for g in s.segments.values()):
+        return None
+    table = np.array([[c.sl_target_s] * len(s.segments) for c in s.channels.values()],
+                     dtype=float)
+    for ci, (cname, ch) in enumerate(s.channels.items()):
+        for gi, seg in enumerate(s.segments.values()):
+            own = segment_target(seg.service_level_target, cname)
+            if own is not None and not np.isnan(ch.sl_target_s):
+                table[ci, gi] = own
+    return table
+
+
 def scenario_facts(s: Scenario) -> dict:
     """The :class:`~sim.records.Records` fields that come from the scenario itself."""
     channels = list(s.channels.values())
@@ -250,6 +267,7 @@ def scenario_facts(s: Scenario) -> dict:
         segments=tuple(s.segments) if s.segments else ("default",),
         pools=tuple(s.pools),
         sl_target_s=np.array([c.sl_target_s for c in channels]),
+        sl_target_by_segment=segment_targets(s),
         short_abandon_s=np.array([np.nan if c.short_abandon is None else c.short_abandon
                                   for c in channels], dtype=float),
         pool_chat_slots=np.array([

@@ -45,6 +45,7 @@ import simpy
 
 from sim.model.arrivals import Arrivals
 from sim.model.backstage import Backstage
+from sim.model.closed import DEFLECTED, LOST, ClosedHours
 from sim.model.context import Codes, ModelContext
 from sim.model.demand import Demand
 from sim.model.field import FieldOps, uses_field
@@ -57,6 +58,7 @@ from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
 from sim.model.staffing import Staffing
 from sim.model.streams import Streams
+from sim.model.wrapup import AfterCallWork, uses_wrapup
 from sim.records import ABANDONED, BLOCKED, HANDLED, Records
 from sim.scenario.schema import Scenario
 
@@ -130,7 +132,7 @@ class World:
         # it uses (built before it); the opt-in ones are None when the scenario does
         # not use them, which keeps the classic hot path
         ctx = self.ctx
-        self.bs = (Backstage(ctx, finish=self.finish, release=self.release)
+        self.bs = (Backstage(ctx, finish=self.finish, release=self.wrap_up)
                    if s.backstage else None)  # backstage systems
         self.field = (FieldOps(ctx, backstage=self.bs)
                       if uses_field(s) else None)  # technician visits
@@ -144,6 +146,10 @@ class World:
                             journeys=self.jm)
                     if s.outages or s.failover else None)
         self.hours = OpeningHours(s) if uses_hours(s) else None  # channels' opening hours
+        # what customers who find a channel closed do (sim.model.closed)
+        self.closed = None if self.hours is None else ClosedHours(s, self.streams, self.hours)
+        # after-call work: the agent stays busy after the customer left (sim.model.wrapup)
+        self.acw = AfterCallWork(s, self.streams) if uses_wrapup(s) else None
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         self.demand = Demand(
             s,
@@ -160,6 +166,7 @@ class World:
         self._handle_of: dict[int, float] = {}  # base handle time of each waiting contact
         self.deferred: dict[int, float] = {}  # row -> when the customer tried (channel closed)
         self._deferred = 0  # deferred arrivals not made yet (without the journey machine)
+        self._returning: float | None = None  # a deferred customer arriving: when they tried
         self.cutoff_s = self.end_s  # when the follow-up after the horizon stopped
 
     # -- running -------------------------------------------------------------------
@@ -304,15 +311,32 @@ class World:
     def _defer(self, channel: int, intent: int, segment: int, patience: float, handle: float,
                journey: int, pools: tuple[int, ...] | None, attempt: int, repeated: bool,
                offline: bool) -> int:
-        """The customer contact lands on a closed channel: it arrives when the channel
-        next opens (:mod:`sim.model.hours`; no random draw). Returns -1 (no row yet)."""
-        assert self.hours is not None
-        tried = self.env.now
-        wait = self.hours.delay(channel, tried)
+        """The customer contact lands on a closed channel: the customer gives up, is
+        deflected to self-service, or comes back when it is open (:mod:`sim.model.closed`;
+        without a ``closed`` section: at the opening, no random draw). Returns -1 (no
+        row yet)."""
+        assert self.hours is not None and self.closed is not None
+        now = self.env.now
+        if self._returning is not None:  # back from a deferral and closed again (rounding)
+            tried, wait = self._returning, self.hours.delay(channel, now)
+        else:
+            tried = now
+            fate, wait = self.closed.decide(channel, intent, segment, journey, now)
+            if fate == LOST:  # gave up: no contact, the need ends unresolved
+                return -1
+            if fate == DEFLECTED:  # to a self-service or bot channel, now
+                assert self.jm is not None  # a self-service channel exists: journeys on
+                self.jm.session(self.closed.deflect_to(channel), intent, segment, handle,
+                                journey, attempt, repeated)
+                return -1
 
         def action() -> None:
-            row = self.arrive(channel, intent, segment, patience, handle, journey, 0, pools,
-                              attempt, repeated, offline)
+            self._returning = tried
+            try:
+                row = self.arrive(channel, intent, segment, patience, handle, journey, 0,
+                                  pools, attempt, repeated, offline)
+            finally:
+                self._returning = None
             if row >= 0:  # the customer first tried at ``tried``: the night counts
                 self.deferred[row] = tried
 
@@ -423,7 +447,16 @@ class World:
 
     def _complete(self, agent: Agent, row: int, channel: int, handle: float) -> None:
         self.finish(row, channel, agent.pool, handle)
-        self.release(agent)
+        self.wrap_up(agent, row, channel)
+
+    def wrap_up(self, agent: Agent, row: int, channel: int) -> None:
+        """The agent finished handling ``row``: release it now, or after its after-call
+        work (:mod:`sim.model.wrapup`; the customer has left, the agent stays busy)."""
+        acw = 0.0 if self.acw is None else self.acw.draw(row, channel, self.rec.intent[row])
+        if acw > 0:
+            self.after(acw, lambda: self.release(agent))
+        else:
+            self.release(agent)
 
     def finish(self, row: int, channel: int, pool: int, handle: float) -> None:
         """A piece of work of ``pool`` ends: hand it off, resolve it, or not."""
@@ -488,6 +521,10 @@ class World:
             deferred_from_s=np.fromiter(self.deferred.values(), dtype=float,
                                         count=len(self.deferred)),
         )
+        if self.acw is not None:
+            base["acw_s"] = self.acw.column(self.rec.n)
+        if self.closed is not None:  # tries on closed channels (out-of-hours demand)
+            base["closed_tries"] = self.closed.facts()
         if self.bs is not None:
             base.update(self.bs.facts(self.rec.n))
         if self.out is not None:

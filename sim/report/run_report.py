@@ -52,11 +52,12 @@ CUSTOMER_KPIS = ["offered", "service_level", "abandon_rate", "blocked_rate",
                  "effort_score"]
 #: KPIs shown in each breakdown table (those present are shown).
 GROUP_KPIS: dict[str, list[str]] = {
-    "channel": CUSTOMER_KPIS,
-    "pool": ["handled", "utilization", "asa_s", "aht_s", "staffed_agents_mean",
-             "busy_agents_mean", "cost_total"],
+    "channel": [*CUSTOMER_KPIS, "out_of_hours", "out_of_hours_lost",
+                "out_of_hours_deflected"],
+    "pool": ["handled", "utilization", "asa_s", "aht_s", "talk_s", "acw_s",
+             "staffed_agents_mean", "busy_agents_mean", "cost_total"],
     "segment": CUSTOMER_KPIS,
-    "intent": [*CUSTOMER_KPIS, "aht_s"],
+    "intent": [*CUSTOMER_KPIS, "aht_s", "talk_s", "acw_s"],
 }
 GROUP_TITLES = {"channel": "By channel", "pool": "By team (pool)", "segment": "By segment",
                 "intent": "By contact reason (intent)"}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
 from sim.scenario.events import check_event_reach, check_events
 from sim.scenario.field import check_field, check_field_coverage
+from sim.scenario.operations import check_operations
 from sim.scenario.routes import check_routes
 from sim.scenario.schema import LIVE_KINDS, SELF_SERVICE_KINDS, Scenario
 from sim.scenario.units import format_clock
@@ -57,6 +58,7 @@ def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
     _check_backstage(scenario, add)
     check_events(scenario, add)
     check_field(scenario, add)
+    check_operations(scenario, add)
     rank = 1  # consequences: reported after any unknown name they may stem from
     _check_servable(scenario, add)
     _check_reachable(scenario, add)

@@ -2,14 +2,21 @@
 
 ``servicesim validate FILE`` prints it (and the run report shows it) so a planner
 can check that the file says what they meant: run settings, channels with their
-opening hours and bot/self-service settings, demand per hour with the offered load
-in Erlangs (arrival rate x mean handle time), intents, segments, pools,
+opening hours (and what customers do while closed) and bot/self-service settings,
+demand per hour with the offered load in Erlangs (arrival rate x mean handle time,
+after-call work included), intents, segments (with their service-level targets), pools,
 recontacts, backstage systems, outages and failover (see
 :mod:`sim.scenario.describe_ops`).
 """
 
 from __future__ import annotations
 
+from sim.scenario.describe_levers import (
+    closed_text,
+    segment_target_text,
+    uses_acw,
+    wrap_up_text,
+)
 from sim.scenario.describe_ops import (
     channel_details,
     describe_journeys,
@@ -50,10 +57,12 @@ def _intent_mix(sc: Scenario, line: DemandLine) -> dict[str, float]:
 
 
 def offered_load(sc: Scenario, line: DemandLine) -> float:
-    """Mean offered load of a demand line in Erlangs (week-average rate x mean handle time)."""
+    """Mean offered load of a demand line in Erlangs (week-average rate x mean handle
+    time, talk + after-call work)."""
     factor = sum(line.day_factors) / 7 if line.day_factors is not None else 1.0
     mix = _intent_mix(sc, line)
-    aht = sum(share * sc.intents[n].handle_time_on(line.channel).mean_s
+    aht = sum(share * (sc.intents[n].handle_time_on(line.channel).mean_s
+                       + sc.intents[n].acw_mean_s(line.channel))
               for n, share in mix.items())
     return line.rate * factor * aht
 
@@ -108,10 +117,12 @@ def describe(scenario: Scenario) -> str:
         queue = "unlimited queue" if ch.queue_capacity is None else f"queue {ch.queue_capacity}"
         patience = "never abandon" if ch.patience is None else f"patience {_dist(ch.patience)}"
         extra = f", {ch.max_concurrency} chats at once" if ch.max_concurrency > 1 else ""
-        hours = "".join(f"; {d}" for d in details)
+        closed = closed_text(ch)
+        hours = "".join(f"; {d}" for d in (*details, *([closed] if closed else [])))
         out.append(f"  {name:<{w}}  {ch.kind:<12} SL target {format_duration(ch.sl_target_s)}; "
                    f"{patience}; {queue}{extra}{hours}")
-    out.append("Demand (mean rate over the day; load = rate x mean handle time)")
+    out.append("Demand (mean rate over the day; load = rate x mean handle time"
+               + (", talk + after-call work)" if uses_acw(sc) else ")"))
     load_by_channel: dict[str, float] = {}
     for i, line in enumerate(sc.demand):
         channel = sc.channels.get(line.channel)
@@ -139,13 +150,15 @@ def describe(scenario: Scenario) -> str:
         share = "" if spec.share is None else f"; share {spec.share:g}"
         by = "".join(f"; on {ch} {_dist(d)}"
                      for ch, d in (spec.handle_time_by_channel or {}).items())
-        out.append(f"  {name:<{w}}  handle time {_dist(spec.handle_time)}{by}{share}")
+        out.append(f"  {name:<{w}}  handle time {_dist(spec.handle_time)}{by}{share}"
+                   f"{wrap_up_text(spec)}")
     if sc.segments:
         out.append("Segments")
         w = max(len(n) for n in sc.segments)
         for name, seg in sc.segments.items():
             share = "" if seg.share is None else f"; share {seg.share:g}"
-            out.append(f"  {name:<{w}}  priority {seg.priority}{share}")
+            out.append(f"  {name:<{w}}  priority {seg.priority}{share}"
+                       f"{segment_target_text(seg)}")
     out.append("Pools")
     w = max(len(n) for n in sc.pools)
     for name, pool in sc.pools.items():

@@ -41,6 +41,7 @@ from sim.scenario.behaviour import (
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
+from sim.scenario.operations import ClosedDemand, SegmentTarget
 from sim.scenario.timing import DayFactors, Profile, Schedule, Shift, opening_hours_rules
 from sim.scenario.units import (
     parse_clock,
@@ -125,6 +126,10 @@ class Channel(Model):
     or a list of such blocks (days omitted: Monday to Friday). A customer contact landing
     while the channel is closed is moved to its next opening (see :mod:`sim.model.hours`).
     Omitted: always open."""
+    closed: ClosedDemand | None = None
+    """With ``hours``: what customers who try while closed do, e.g. ``{lost: 0.2,
+    deflect: {to: app, share: 0.1}, return_delay: {dist: exponential, mean: 1h}}``
+    (see :mod:`sim.model.closed`). Omitted: all come back at the opening."""
 
     @field_validator("hours")
     @classmethod
@@ -195,6 +200,9 @@ class Segment(Model):
     """Higher is served first (non-preemptive)."""
     patience: Distribution | None = None
     """Overrides the channel's patience for this segment on live channels (voice, chat)."""
+    service_level_target: SegmentTarget | None = None
+    """This segment's answer-within target, e.g. ``15s``, or per channel ``{phone: 15s,
+    chat: 45s}`` (channels not listed, or omitted: the channel's target)."""
     description: str = ""
 
 
@@ -213,6 +221,12 @@ class Intent(Model):
     """Overrides ``handle_time`` on some live channels, e.g. ``{chat: {dist: lognormal,
     mean: 10min, cv: 0.6}}`` (before proficiency and chat concurrency); channels not
     listed use ``handle_time``."""
+    after_call_work: Distribution | None = None
+    """Wrap-up after each contact of this intent an agent handles: the agent stays busy,
+    the customer has left (see :mod:`sim.model.wrapup`). Omitted: none."""
+    after_call_work_by_channel: dict[Name, Distribution] | None = None
+    """Overrides ``after_call_work`` on some live channels, e.g. ``{chat: 30s}`` as a
+    distribution (``{dist: deterministic, value: 30s}``)."""
     description: str = ""
 
     def handle_time_on(self, channel: str) -> Distribution:
@@ -220,6 +234,17 @@ class Intent(Model):
         if self.handle_time_by_channel and channel in self.handle_time_by_channel:
             return self.handle_time_by_channel[channel]
         return self.handle_time
+
+    def after_call_work_on(self, channel: str) -> Distribution | None:
+        """The after-call work distribution of this intent on ``channel`` (None: none)."""
+        if self.after_call_work_by_channel and channel in self.after_call_work_by_channel:
+            return self.after_call_work_by_channel[channel]
+        return self.after_call_work
+
+    def acw_mean_s(self, channel: str) -> float:
+        """Mean after-call work on ``channel``, in seconds (0: none)."""
+        dist = self.after_call_work_on(channel)
+        return 0.0 if dist is None else float(dist.mean_s)
 
     def resolution_p(self, channel: str) -> float | None:
         """The base resolution probability on ``channel`` (None: certain, unscaled)."""

@@ -1,0 +1,58 @@
+"""Summary lines for the operational levers of :mod:`sim.scenario.operations`.
+
+:func:`sim.scenario.describe.describe` prints them: an intent's after-call work,
+what customers do while a channel is closed, and segments' service-level targets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.scenario.describe_ops import _dist
+from sim.scenario.units import format_duration
+
+__all__ = ["closed_text", "segment_target_text", "uses_acw", "wrap_up_text"]
+
+
+def uses_acw(sc: Any) -> bool:
+    """True if some intent has after-call work."""
+    return any(i.after_call_work is not None or i.after_call_work_by_channel
+               for i in sc.intents.values())
+
+
+def wrap_up_text(intent: Any) -> str:
+    """``; after-call work ...`` for an intent with wrap-up (else empty)."""
+    parts = []
+    if intent.after_call_work is not None:
+        parts.append(f"; after-call work {_dist(intent.after_call_work)}")
+    for ch, d in (intent.after_call_work_by_channel or {}).items():
+        parts.append(f"; after-call work on {ch} {_dist(d)}")
+    return "".join(parts)
+
+
+def closed_text(ch: Any) -> str | None:
+    """What customers who find the channel closed do (None: no opening hours)."""
+    if ch.hours is None or ch.kind not in ("voice", "chat"):
+        return None
+    c = ch.closed
+    if c is None:
+        return "tried while closed: all come back at the opening"
+    parts = []
+    if c.lost > 0:
+        parts.append(f"{c.lost:.0%} give up")
+    if c.deflect is not None and c.deflect.share > 0:
+        parts.append(f"{c.deflect.share:.0%} go to {c.deflect.to}")
+    when = ("at the opening" if c.return_delay is None
+            else f"after {_dist(c.return_delay)} of opening time")
+    parts.append(f"{c.returning:.0%} come back {when}")
+    return "tried while closed: " + ", ".join(parts)
+
+
+def segment_target_text(seg: Any) -> str:
+    """``; SL target ...`` for a segment with its own target (else empty)."""
+    t = seg.service_level_target
+    if t is None:
+        return ""
+    if isinstance(t, float):
+        return f"; SL target {format_duration(t)}"
+    return "; SL target " + ", ".join(f"{ch} {format_duration(v)}" for ch, v in t.items())

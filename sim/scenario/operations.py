@@ -1,0 +1,144 @@
+"""Operational levers planners know from WFM suites: the scenario fields.
+
+* ``after_call_work`` on an intent (and ``after_call_work_by_channel`` to vary it by
+  channel): wrap-up after each contact an agent handles. The agent stays busy for
+  it; the customer has already left (their handle time excludes it). The model is
+  in :mod:`sim.model.wrapup`.
+* ``closed`` on a channel with opening ``hours``: what customers who try while it
+  is closed do (:class:`ClosedDemand`; the model is :mod:`sim.model.closed`).
+* ``service_level_target`` on a segment: the answer-within target of that
+  segment's contacts, one duration or one per channel (:func:`segment_target`).
+
+:func:`check_operations` checks the names these fields use (line-numbered errors
+come through :mod:`sim.scenario.checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from sim.scenario.behaviour import Delay
+from sim.scenario.errors import did_you_mean
+from sim.scenario.units import parse_duration
+
+__all__ = ["ClosedDemand", "Deflect", "check_operations", "segment_target", "sl_target_s"]
+
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Probability = Annotated[float, Field(ge=0, le=1)]
+#: A segment's answer-within target: one duration, or one per channel.
+SegmentTarget = Seconds | dict[Name, Seconds]
+
+#: Channel kinds a closed channel's customers may be deflected to.
+DEFLECT_KINDS = ("self_service", "bot")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Deflect(_Model):
+    """A share of the customers who find the channel closed go to a self-service or bot
+    channel at once (``to``), as a session there."""
+
+    to: Name
+    share: Probability
+
+
+class ClosedDemand(_Model):
+    """What a customer who tries a closed channel does, decided once per try.
+
+    ``lost``: share who give up (no contact, the need ends unresolved);
+    ``deflect``: share who go to a self-service or bot channel now; the rest come
+    back once the channel is open, after ``return_delay`` of *opening time* (so the
+    returns spread over the opening hours instead of landing at the opening second;
+    omitted: at the opening). Shares are of the customers who tried while closed.
+    """
+
+    lost: Probability = 0.0
+    deflect: Deflect | None = None
+    return_delay: Delay | None = None
+
+    @model_validator(mode="after")
+    def _shares(self) -> ClosedDemand:
+        total = self.lost + (self.deflect.share if self.deflect else 0.0)
+        if total > 1 + 1e-9:
+            raise ValueError(f"lost + deflect.share is {total:g}; together they must not "
+                             "exceed 1 (the rest come back when the channel opens)")
+        return self
+
+    @property
+    def returning(self) -> float:
+        """Share of the customers who come back when the channel is open."""
+        return max(0.0, 1.0 - self.lost - (self.deflect.share if self.deflect else 0.0))
+
+
+def segment_target(target: SegmentTarget | None, channel: str) -> float | None:
+    """A segment's target on ``channel`` (None: the channel's own target applies)."""
+    if target is None or isinstance(target, float):
+        return target
+    return target.get(channel)
+
+
+def sl_target_s(sc: Any, channel: str, segment: str | None = None) -> float:
+    """The answer-within target of a contact on ``channel`` from ``segment``: the
+    segment's own target there, else the channel's (NaN: the channel has none)."""
+    base = float(sc.channels[channel].sl_target_s)
+    seg = sc.segments.get(segment) if segment is not None else None
+    own = None if seg is None else segment_target(seg.service_level_target, channel)
+    return base if own is None or base != base else float(own)
+
+
+Add = Callable[[Sequence[str | int], str], None]
+
+
+def _unknown(what: str, name: str, known: Mapping[str, Any], section: str) -> str:
+    if not known:
+        return f"unknown {what} '{name}': no {section} are declared"
+    hint = did_you_mean(name, list(known))
+    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
+
+
+def check_operations(sc: Any, add: Add) -> None:
+    """Names used by ``after_call_work_by_channel``, ``closed`` and segment targets."""
+    live = ("voice", "chat", "email")
+    for name, spec in sc.intents.items():
+        for cname in spec.after_call_work_by_channel or {}:
+            at = ("intents", name, "after_call_work_by_channel", cname)
+            on = sc.channels.get(cname)
+            if on is None:
+                add(at, _unknown("channel", cname, sc.channels, "channels"))
+            elif on.kind not in live:
+                add(at, f"after-call work follows a contact an agent handled (voice, chat "
+                        f"or email); '{cname}' is {on.kind}")
+    for name, ch in sc.channels.items():
+        closed = ch.closed
+        if closed is None:
+            continue
+        if ch.hours is None:
+            add(("channels", name, "closed"),
+                "'closed' says what customers do while the channel is closed; give the "
+                "channel opening 'hours' too, or remove 'closed'")
+        if closed.deflect is not None:
+            to = closed.deflect.to
+            where = ("channels", name, "closed", "deflect", "to")
+            target = sc.channels.get(to)
+            if target is None:
+                add(where, _unknown("channel", to, sc.channels, "channels"))
+            elif target.kind not in DEFLECT_KINDS:
+                add(where, f"customers are deflected to a self-service or bot channel; "
+                        f"'{to}' is {target.kind}")
+    for name, seg in sc.segments.items():
+        target = seg.service_level_target
+        if isinstance(target, dict):
+            for cname in target:
+                path = ("segments", name, "service_level_target", cname)
+                on = sc.channels.get(cname)
+                if on is None:
+                    add(path, _unknown("channel", cname, sc.channels, "channels"))
+                elif on.kind not in live:
+                    add(path, f"a service-level target applies to channels with a queue "
+                            f"(voice, chat or email); '{cname}' is {on.kind}")

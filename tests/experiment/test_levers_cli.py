@@ -1,0 +1,37 @@
+"""Issue 21 levers end to end through the CLI: after-call work, closed-hours demand
+and segment targets reach summary.json, contacts.parquet and report.html."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from sim.cli import app
+from tests.scenario.test_levers_schema import TEXT
+
+
+def test_run_reports_the_levers(tmp_path: Path) -> None:
+    src = tmp_path / "levers.yaml"
+    src.write_text(TEXT.replace("horizon: 5d", "horizon: 2d\nrun_out: 1d"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(src), "--out", str(out), "--executor",
+                                      "serial", "-n", "2"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    kpis = summary["kpis"]
+    for name in ("talk_s", "acw_s", "aht_s", "out_of_hours", "out_of_hours_lost",
+                 "out_of_hours_deflected"):
+        assert name in kpis, name
+    assert kpis["aht_s"]["mean"] > kpis["talk_s"]["mean"] > 0
+    assert kpis["out_of_hours"]["mean"] > kpis["out_of_hours_lost"]["mean"] > 0
+    assert "service_level" in summary["by_segment"]["premium"]
+    assert summary["by_channel"]["phone"]["out_of_hours"]["mean"] > 0
+    contacts = pd.read_parquet(out / "contacts.parquet")
+    assert (contacts["acw_s"] > 0).any()
+    html = (out / "report.html").read_text()
+    for text in ("After-call work", "Tried while closed", "SL target 15s",
+                 "tried while closed: 20% give up"):
+        assert text in html, text
