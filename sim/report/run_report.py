@@ -43,6 +43,7 @@ from sim.report.html import (
 from sim.report.method import model_html
 from sim.report.outages import outages_html
 from sim.report.plots import Plot, run_figures
+from sim.report.segment_targets import segment_targets_html
 from sim.report.shocks import shocks_html
 
 __all__ = ["GROUP_KPIS", "build_run_html", "write_run_report"]
@@ -229,7 +230,8 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
         manifest = results.manifest()
     if plots is None:
         plots = run_figures(results)
-    body = [section("answer", "The answer", answer_html(summary, sc, targets)),
+    body = [section("answer", "The answer", answer_html(summary, sc, targets)
+                    + segment_targets_html(summary, sc)),
             section("headline", "Headline results", headline_html(summary,
                                                                     results.replications))]
     tables = "".join(group_table(summary, g) for g in ("channel", "pool", "segment", "intent"))

@@ -49,10 +49,13 @@ def closed_text(ch: Any) -> str | None:
 
 
 def segment_target_text(seg: Any) -> str:
-    """``; SL target ...`` for a segment with its own target (else empty)."""
+    """``; SL target ...`` (``; SL goal 90% within ...``) for a segment with its own
+    target or goal (else empty)."""
     t = seg.service_level_target
+    goal = seg.service_level_goal
+    head = "; SL target" if goal is None else f"; SL goal {goal:.0%} within"
     if t is None:
-        return ""
+        return "" if goal is None else f"{head} the channel's target"
     if isinstance(t, float):
-        return f"; SL target {format_duration(t)}"
-    return "; SL target " + ", ".join(f"{ch} {format_duration(v)}" for ch, v in t.items())
+        return f"{head} {format_duration(t)}"
+    return f"{head} " + ", ".join(f"{ch} {format_duration(v)}" for ch, v in t.items())

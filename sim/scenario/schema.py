@@ -203,6 +203,9 @@ class Segment(Model):
     service_level_target: SegmentTarget | None = None
     """This segment's answer-within target, e.g. ``15s``, or per channel ``{phone: 15s,
     chat: 45s}`` (channels not listed, or omitted: the channel's target)."""
+    service_level_goal: float | None = Field(default=None, ge=0, le=1)
+    """The share of this segment's contacts to answer within its target (e.g. ``0.9``
+    for premium 90/15); the run report says per segment whether it is met."""
     description: str = ""
 
 

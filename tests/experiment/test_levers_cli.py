@@ -32,6 +32,8 @@ def test_run_reports_the_levers(tmp_path: Path) -> None:
     contacts = pd.read_parquet(out / "contacts.parquet")
     assert (contacts["acw_s"] > 0).any()
     html = (out / "report.html").read_text()
-    for text in ("After-call work", "Tried while closed", "SL target 15s",
-                 "tried while closed: 20% give up"):
+    for text in ("After-call work", "Tried while closed", "SL goal 90% within 15s",
+                 "tried while closed: 20% give up",
+                 "Service level per segment, against each segment's own target",
+                 "goal 90% "):
         assert text in html, text

@@ -21,7 +21,7 @@ channels:
   chat: {kind: chat}
   app: {kind: self_service, containment: 0.5}
 segments:
-  premium: {share: 0.2, priority: 1, service_level_target: 15s}
+  premium: {share: 0.2, priority: 1, service_level_target: 15s, service_level_goal: 0.9}
   standard: {share: 0.8, service_level_target: {phone: 30s, chat: 2min}}
 demand:
   - {channel: phone, rate: 20/h}
@@ -52,6 +52,8 @@ CASES = [
      "channels.phone.closed.deflect.to", 7, "'chat' is chat"),
     ("closed without hours", '    hours: {start: "08:00", end: "20:00"}\n', "",
      "channels.phone.closed", 6, "give the channel opening 'hours' too"),
+    ("goal above one", "service_level_goal: 0.9}", "service_level_goal: 90}",
+     "segments.premium.service_level_goal", 11, "1"),
     ("unknown key", CLOSED, "    closed: {lose: 0.2}",
      "channels.phone.closed.lose", 7, ""),
     ("acw on unknown channel", ACW_BY,
@@ -89,7 +91,7 @@ def test_the_summary_states_the_levers():
     assert "talk + after-call work" in text
     # load = 20/h x (4 + 1) min = 1.67 Erlangs on the phone
     assert "phone 1.7 Erlangs" in text
-    assert "premium   priority 1; share 0.2; SL target 15s" in text
+    assert "premium   priority 1; share 0.2; SL goal 90% within 15s" in text
     assert "SL target phone 30s, chat 2.0min" in text
 
 
