@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -37,3 +38,18 @@ def test_run_reports_the_levers(tmp_path: Path) -> None:
                  "Service level per segment, against each segment's own target",
                  "goal 90% "):
         assert text in html, text
+
+
+def test_erlang_load_counts_after_call_work() -> None:
+    from sim.experiment.staffing_erlang import pool_loads
+    from sim.scenario import load_text
+
+    sc = load_text(TEXT, file="s.yaml")
+    work = pool_loads(sc, 3600.0, 24)["care"]["work"]
+    # phone 20/h x (4min talk + 1min ACW) + chat 10/h x (4min + 30s), as Erlangs
+    expected = 20 / 3600 * 300 + 10 / 3600 * 270
+    assert work[0, 0] == pytest.approx(expected, rel=1e-9)
+    result = CliRunner().invoke(app, ["erlang", "--rate", "45/min", "--aht", "3min",
+                                      "--acw", "30s", "--agents", "170"])
+    assert result.exit_code == 0, result.output
+    assert "157.50" in result.output and "after-call work 30.0s" in result.output
