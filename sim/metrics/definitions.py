@@ -32,12 +32,6 @@ KPI_DEFINITIONS: dict[str, str] = {
     "offered": "Customer contacts offered to agents (voice, chat, email, ...); "
                "self-service and bot sessions are not offered contacts.",
     "sessions": "Self-service and bot sessions.",
-    "out_of_hours": "Customer tries on a channel while it was closed (channels with "
-                    "opening hours); those who came back are counted as contacts too.",
-    "out_of_hours_lost": "Of the tries on a closed channel: customers who gave up (the "
-                         "channel's closed.lost share); no contact was made.",
-    "out_of_hours_deflected": "Of the tries on a closed channel: customers sent at once "
-                              "to a self-service or bot channel (closed.deflect).",
     "handled": "Contacts an agent served (finished or transferred).",
     "abandon_rate": "Abandoned / offered, both without short abandons (those within the "
                     "channel's short_abandon wait, when it sets one).",
@@ -69,6 +63,12 @@ KPI_DEFINITIONS: dict[str, str] = {
              "busy, the customer has left).",
     "staffed_agents_mean": "Agents on duty, on average over the window.",
     "busy_agents_mean": "Agents busy, on average over the window.",
+    "out_of_hours": "Customer tries on a channel while it was closed (channels with "
+                    "opening hours); those who came back are counted as contacts too.",
+    "out_of_hours_lost": "Of the tries on a closed channel: customers who gave up (the "
+                         "channel's closed.lost share); no contact was made.",
+    "out_of_hours_deflected": "Of the tries on a closed channel: customers sent at once "
+                              "to a self-service or bot channel (closed.deflect).",
     "journeys": "Customer needs (journeys) that started in the window.",
     "resolution_rate": "Resolved journeys / journeys.",
     "resolution_latency_s": "Mean time from when the customer first tried (a night "

@@ -99,7 +99,10 @@ from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, 
 from sim.metrics.stats import ratio
 from sim.records import Records
 
-__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "kpi_names", "replication_kpis"]
+__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "WRAP_UP_KPIS", "kpi_names", "replication_kpis"]
+
+#: KPIs only scenarios with after-call work produce (the parts of ``aht_s``).
+WRAP_UP_KPIS = ("talk_s", "acw_s")
 
 # the KPI names of each family must all be listed in the definitions
 assert set(JOURNEY_KPIS) | set(FIELD_KPIS) <= set(KPI_ORDER), "a KPI without a definition"
