@@ -38,11 +38,6 @@ RETURNS, LOST, DEFLECTED = 0, 1, 2
 FATE_NAMES = ("returns", "lost", "deflected")
 
 
-def uses_closed(s: Scenario) -> bool:
-    """True if some channel says what its customers do while it is closed."""
-    return any(c.closed is not None and c.hours is not None for c in s.channels.values())
-
-
 class _Rule:
     __slots__ = ("lost", "deflect", "to", "u", "delay")
 
@@ -77,9 +72,10 @@ class ClosedHours:
         """The fate of a try on closed ``channel`` at ``now``, and for a return the delay
         (seconds from now) until the customer comes back; for a deflection the target
         channel is :meth:`deflect_to`."""
-        opening = self.hours.next_open(channel, now)
+        wait = self.hours.delay(channel, now)  # to the opening (as without rules)
+        opening = now + wait
         rule = self.rules[channel]
-        fate, wait = RETURNS, opening - now
+        fate = RETURNS
         if rule is not None:
             if rule.u is not None:
                 u = rule.u.next()
