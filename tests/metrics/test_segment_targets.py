@@ -1,7 +1,7 @@
 """Service-level targets per segment (issue 21, item 8).
 
 Two segments share one FCFS queue (same priority), so their waits have the same
-distribution: Erlang C's. With a premium target of 15 s and a standard one of
+distribution: Erlang C's. With a premium target of 5 s and a standard one of
 60 s, each segment's service level must match Erlang C's P(wait <= its own
 target), not the channel's 20 s.
 """
@@ -23,7 +23,7 @@ N, LOAD, AHT = 48, 45.0, 60.0
 def _scenario(targets: bool):
     segs = {"premium": {"share": 0.3}, "standard": {"share": 0.7}}
     if targets:
-        segs["premium"]["service_level_target"] = "15s"
+        segs["premium"]["service_level_target"] = "5s"
         segs["standard"]["service_level_target"] = {"phone": "60s"}
     return build(base(horizon="60h", warmup="2h", replications=5, segments=segs,
                       pools={"agents": {"size": N, "channels": ["phone"]}}))
@@ -42,11 +42,11 @@ def _check(values: np.ndarray, expected: float) -> None:
 
 def test_each_segment_is_judged_on_its_own_target(frames):
     _, ks = frames
-    for seg, target in (("premium", 15.0), ("standard", 60.0)):
+    for seg, target in (("premium", 5.0), ("standard", 60.0)):
         sl = np.array([pick(k, "service_level", "segment", seg)[0] for k in ks])
         _check(sl, erlang_c_service_level(N, LOAD, AHT, target))
     # the channel and the whole operation mix the two targets by the segments' shares
-    mixed = 0.3 * erlang_c_service_level(N, LOAD, AHT, 15.0) \
+    mixed = 0.3 * erlang_c_service_level(N, LOAD, AHT, 5.0) \
         + 0.7 * erlang_c_service_level(N, LOAD, AHT, 60.0)
     _check(np.array([pick(k, "service_level", "channel", "phone")[0] for k in ks]), mixed)
     _check(np.array([pick(k, "service_level")[0] for k in ks]), mixed)
@@ -66,7 +66,7 @@ def test_row_targets_follow_segment_and_channel(frames):
     rec = simulate(sc, 0)
     target = rec.row_sl_target()
     seg = np.asarray(rec.contacts["segment"])
-    assert set(target[seg == 0]) == {15.0} and set(target[seg == 1]) == {60.0}
+    assert set(target[seg == 0]) == {5.0} and set(target[seg == 1]) == {60.0}
     # the intervals table counts answers within the row's own target too
     iv = interval_table(rec)
     within = iv.loc[iv["scope"] == "channel", "answered_within_target"].sum()
