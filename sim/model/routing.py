@@ -26,13 +26,39 @@ first and then *spreads* chats (the least loaded agent first), which keeps the
   pools' own idle lines would be compared (longest idle, then the pool listed
   first), so a contact's cost does not grow with the number of pools sharing it.
 
-:class:`Router` is the swappable object of the design: the world calls
+Blending policy (a pool's ``reserve`` and ``age_priority``; a pool without them
+follows the rules above exactly, so scenarios without a policy play as before):
+
+* **voice reserve** ``reserve: {channel: phone, agents: N}`` (or ``share: s``, then
+  N = ceil(s x the pool's agents on duty and not leaving), recomputed at each
+  decision): an agent of the pool holding no contact takes a contact of any channel
+  other than ``phone`` -- a new one (:meth:`Router.pick_agent`) or a waiting one
+  (:meth:`Router.pick_contact`) -- only if at least N *other* agents of the pool
+  stay idle; otherwise that contact waits (or goes to another pool that may take
+  it) and the agent takes a waiting call or goes idle. Calls take any idle agent,
+  so with the reserve an email is worked only while more than N agents are free.
+  A part-loaded chat agent filling a free chat slot uses no idle agent and is not
+  held back. The reserve never makes a call wait while an agent is free.
+* **email interrupt** is not modelled: an agent finishes the email it holds
+  (non-preemptive); the reserve is the lever that keeps agents free for calls.
+* **age priority** ``age_priority: {channel: email, after: 4h}``: an email waiting
+  for the pool that has waited ``after`` since it arrived (its queue entry; for a
+  contact reaching the pool by overflow, still since its arrival) ranks in that pool
+  as a live contact: key ``(0, -priority, arrival)`` instead of ``(1, ...)``, so it
+  comes before live contacts of its priority that arrived after it, i.e. before
+  nearly all of them, and part-loaded chat agents of a blended pool drain for it as
+  for a call. The pool's queue gets the new entry at that moment (the old one is
+  skipped once the email is answered) and an agent of the pool free then takes it;
+  other pools the email waits for keep their own rule. The reserve still applies
+  to an aged email (it is not the reserved channel).
+ the world calls
 :meth:`Router.pick_agent` and :meth:`Router.pick_contact`, nothing else decides.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -77,6 +103,13 @@ class PoolState:
     idle_limit: int = 256                             # compact the idle line beyond this
     agents: dict = field(default_factory=dict)        # on-duty agents (incl. leaving), in order
     active: int = 0                                   # on duty and not leaving
+    n_idle: int = 0                                   # idle agents (on duty)
+    # blending policy (see the module docstring): the reserved channel (-1: no reserve),
+    # and how many agents to keep idle for it (a count, or a share of ``active``)
+    reserve_channel: int = -1
+    reserve_agents: int = 0
+    reserve_share: float = 0.0
+    age_after: dict[int, float] = field(default_factory=dict)  # email channel -> after (s)
 
     def __post_init__(self) -> None:
         top = max(self.chat_capacity.values(), default=1)
@@ -85,6 +118,15 @@ class PoolState:
     def can_serve(self, channel: int, intent: int) -> bool:
         """True if the pool's agents may take ``intent`` on ``channel``."""
         return channel in self.channels and self.proficiency[intent] > 0
+
+    def holds_back(self, others: int) -> bool:
+        """True if, with ``others`` idle agents left beside the one deciding, the pool's
+        reserve forbids that agent work outside the reserved channel."""
+        if self.reserve_share:
+            keep = math.ceil(self.reserve_share * self.active - 1e-9)
+        else:
+            keep = self.reserve_agents
+        return others < keep
 
 
 def _valid_idle(entry: tuple) -> bool:
@@ -104,7 +146,7 @@ class Group:
     part-loaded chat agents may take a new chat (blended ones, chat-only ones).
     """
 
-    __slots__ = ("pools", "idle", "idle_limit", "queues", "plans")
+    __slots__ = ("pools", "idle", "idle_limit", "queues", "plans", "reserved")
 
     def __init__(self, pools: tuple[int, ...]) -> None:
         self.pools = pools
@@ -112,6 +154,7 @@ class Group:
         self.idle_limit = 256
         self.queues: dict[int, list] = {}
         self.plans: dict[int, tuple[list, list]] = {}
+        self.reserved: dict[int, bool] = {}  # channel -> a pool's reserve may hold it back
 
 
 class Router:
@@ -163,6 +206,7 @@ class Router:
         agent.idle_since = now
         agent.gen += 1
         pool = self.pools[agent.pool]
+        pool.n_idle += 1
         idle = pool.idle
         idle.append((now, agent.gen, agent))
         if len(idle) > pool.idle_limit:  # a line read only through groups: drop stale ones
@@ -179,6 +223,8 @@ class Router:
 
     def take(self, agent: Agent) -> None:
         """Mark an agent as no longer idle (its idle-line entry becomes stale)."""
+        if agent.idle:
+            self.pools[agent.pool].n_idle -= 1
         agent.idle = False
 
     def file(self, agent: Agent) -> None:
@@ -272,13 +318,9 @@ class Router:
                     agent = self._partial_agent(pool, cap, rank)
                     if agent is not None:
                         return agent
-        best = None
-        for p in pools:
-            entry = self._head_idle(pool_states[p])
-            if entry is not None and (best is None or entry[0] < best[0]):
-                best = entry
+        best = self._longest_idle(pools, channel)
         if best is not None:
-            return best[2]
+            return best
         chosen = None
         for p in pools:
             pool = pool_states[p]
@@ -290,6 +332,21 @@ class Router:
                 chosen = agent
         return chosen
 
+    def _longest_idle(self, pools: tuple[int, ...], channel: int) -> Agent | None:
+        """The longest-idle agent of ``pools`` (ties: the pool listed first) that may take
+        a contact on ``channel`` (a pool's reserve may hold its idle agents back)."""
+        best = None
+        pool_states = self.pools
+        for p in pools:
+            pool = pool_states[p]
+            if (pool.reserve_channel >= 0 and channel != pool.reserve_channel
+                    and pool.holds_back(pool.n_idle - 1)):
+                continue
+            entry = self._head_idle(pool)
+            if entry is not None and (best is None or entry[0] < best[0]):
+                best = entry
+        return None if best is None else best[2]
+
     def _pick_shared(self, group: Group, channel: int, rank: tuple) -> Agent | None:
         """:meth:`pick_agent` for several pools: the same choice, from the group's heaps."""
         blend, chat = group.plans.get(channel) or self._plan(group, channel)
@@ -297,7 +354,16 @@ class Router:
             agent = self._partial_agent(pool, cap, rank)
             if agent is not None:
                 return agent
+        reserved = group.reserved.get(channel)
+        if reserved is None:
+            reserved = group.reserved[channel] = any(
+                self.pools[p].reserve_channel not in (-1, channel) for p in group.pools)
         heap = group.idle
+        if reserved:  # a pool's reserve may skip its idle agents: pool by pool
+            agent = self._longest_idle(group.pools, channel)
+            if agent is not None:
+                return agent
+            heap = []
         while heap:
             entry = heap[0]
             agent = entry[3]
@@ -346,8 +412,15 @@ class Router:
         blocked = None
         load = agent.load
         caps = pool.chat_capacity
+        # the reserve: a free agent (no chats held) takes only the reserved channel
+        # unless enough other agents of its pool stay idle
+        only = pool.reserve_channel if (
+            pool.reserve_channel >= 0 and not load
+            and pool.holds_back(pool.n_idle - (1 if agent.idle else 0))) else -1
         for channel, heap in (*pool.heaps.items(), *pool.shared) if pool.shared \
                 else pool.heaps.items():
+            if only >= 0 and channel != only:
+                continue
             while heap and outcome[heap[0][3]] != WAITING:
                 heapq.heappop(heap)
             if not heap:
@@ -446,5 +519,12 @@ def build_pools(scenario, ch_code: dict, intent_names: tuple[str, ...]) -> list[
             if scenario.channels[c].kind == "chat"
         }
         blended = any(c > 1 for c in caps.values()) and any(c not in caps for c in chans)
-        pools.append(PoolState(i, name, chans, prof, caps, blended))
+        state = PoolState(i, name, chans, prof, caps, blended)
+        if pool.reserve is not None:
+            state.reserve_channel = ch_code[pool.reserve.channel]
+            state.reserve_agents = pool.reserve.agents or 0
+            state.reserve_share = pool.reserve.share or 0.0
+        if pool.age_priority is not None:
+            state.age_after[ch_code[pool.age_priority.channel]] = pool.age_priority.after
+        pools.append(state)
     return pools

@@ -172,6 +172,8 @@ class Staffing:
             pool.active -= 1
         agent.on_duty = False
         agent.leaving = False
+        if agent.idle:
+            pool.n_idle -= 1
         agent.idle = False
         del pool.agents[agent]
         self.refile(agent)

@@ -120,6 +120,11 @@ class World:
             for p in s.pools.values()
         ]
         self.overflows = [any(o[c] is not None for o in self.overflow) for c in range(len(ch_code))]
+        # blending policy: per channel, the pools where an email that waited long enough
+        # ranks as a live contact (pool -> after); see :meth:`_age`
+        self.aging: list[dict[int, float]] = [
+            {p.index: p.age_after[c] for p in self.pools if c in p.age_after}
+            for c in range(len(ch_code))]
         patience = {}
         for ci, ch in enumerate(channels):
             for si, sname in enumerate(self.segment_names):
@@ -292,7 +297,32 @@ class World:
         if self.overflows[channel]:
             for p in pools:
                 self._schedule_overflow(p, row, channel, intent, key, pools)
+        if self.aging[channel] and key[0]:
+            for p in dict.fromkeys(pools):
+                self._schedule_age(p, row, channel, key)
         return row
+
+    def _schedule_age(self, p: int, row: int, channel: int, key: tuple) -> None:
+        """Start the timer after which the email ``row`` ranks as a live contact in pool
+        ``p`` (if ``p`` has ``age_priority`` on its channel); the age counts from the
+        contact's arrival (``key[2]``)."""
+        after = self.aging[channel].get(p)
+        if after is None:
+            return
+        ev = self.env.timeout(max(0.0, key[2] + after - self.env.now))
+        ev.callbacks.append(partial(self._age, p, row, channel, key))
+
+    def _age(self, p: int, row: int, channel: int, key: tuple, _event: object) -> None:
+        """The email has waited its pool's ``age_priority.after``: it is queued again in
+        pool ``p`` with a live rank (the old entry stays behind it and is skipped once
+        the email is answered), and a free agent of ``p`` may take it now."""
+        if self.rec.outcome[row] != WAITING:
+            return
+        live = (0, *key[1:])
+        self.router.enqueue(p, channel, live)
+        agent = self.router.pick_agent((p,), channel, live[:2])
+        if agent is not None:
+            self._answer_waiting(agent, row, channel)
 
     def _schedule_overflow(self, p: int, row: int, channel: int, intent: int, key: tuple,
                            queued_in: tuple[int, ...]) -> None:
@@ -394,6 +424,8 @@ class World:
         if agent is not None:
             self._answer_waiting(agent, row, channel)
             return
+        if self.aging[channel] and key[0]:
+            self._schedule_age(target, row, channel, key)
         self._schedule_overflow(target, row, channel, intent, key, (*queued_in, target))
 
     def _answer_waiting(self, agent: Agent, row: int, channel: int) -> None:

@@ -12,6 +12,7 @@ recontacts, backstage systems, outages and failover (see
 from __future__ import annotations
 
 from sim.scenario.describe_levers import (
+    blending_text,
     closed_text,
     segment_target_text,
     uses_acw,
@@ -175,6 +176,7 @@ def describe(scenario: Scenario) -> str:
         if pool.handoffs:
             extras.append("handoffs to " + ", ".join(
                 f"{h.to} ({h.probability:.0%})" for h in pool.handoffs))
+        extras.extend(blending_text(pool))
         tail = f"; {'; '.join(extras)}" if extras else ""
         out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
                    f"skills {skills}{tail}")

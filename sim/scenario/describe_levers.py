@@ -1,7 +1,8 @@
 """Summary lines for the operational levers of :mod:`sim.scenario.operations`.
 
 :func:`sim.scenario.describe.describe` prints them: an intent's after-call work,
-what customers do while a channel is closed, and segments' service-level targets.
+what customers do while a channel is closed, segments' service-level targets and
+pools' blending policy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from sim.scenario.describe_ops import _dist
 from sim.scenario.units import format_duration
 
-__all__ = ["closed_text", "segment_target_text", "uses_acw", "wrap_up_text"]
+__all__ = ["blending_text", "closed_text", "segment_target_text", "uses_acw", "wrap_up_text"]
 
 
 def uses_acw(sc: Any) -> bool:
@@ -59,3 +60,17 @@ def segment_target_text(seg: Any) -> str:
     if isinstance(t, float):
         return f"{head} {format_duration(t)}"
     return f"{head} " + ", ".join(f"{ch} {format_duration(v)}" for ch, v in t.items())
+
+
+def blending_text(pool: Any) -> list[str]:
+    """A pool's blending policy (reserve, age priority) as summary phrases."""
+    out = []
+    res = pool.reserve
+    if res is not None:
+        keep = (f"{res.agents} agent{'s' if res.agents != 1 else ''}" if res.agents
+                else f"{res.share:.0%} of agents on duty (rounded up)")
+        out.append(f"keeps {keep} idle for {res.channel} (other work waits)")
+    age = pool.age_priority
+    if age is not None:
+        out.append(f"{age.channel} waiting over {format_duration(age.after)} ranks as live")
+    return out

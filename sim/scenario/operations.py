@@ -8,6 +8,9 @@
   is closed do (:class:`ClosedDemand`; the model is :mod:`sim.model.closed`).
 * ``service_level_target`` on a segment: the answer-within target of that
   segment's contacts, one duration or one per channel (:func:`segment_target`).
+* ``reserve`` and ``age_priority`` on a pool: its blending policy (:class:`Reserve`:
+  keep some agents free for one channel; :class:`AgePriority`: an old email ranks as
+  a live contact). The rules are in :mod:`sim.model.routing`.
 
 :func:`check_operations` checks the names these fields use (line-numbered errors
 come through :mod:`sim.scenario.checks`).
@@ -24,7 +27,8 @@ from sim.scenario.behaviour import Delay
 from sim.scenario.errors import did_you_mean
 from sim.scenario.units import parse_duration
 
-__all__ = ["ClosedDemand", "Deflect", "check_operations", "segment_target", "sl_target_s"]
+__all__ = ["AgePriority", "ClosedDemand", "Deflect", "Reserve", "check_operations",
+           "segment_target", "sl_target_s"]
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -76,6 +80,35 @@ class ClosedDemand(_Model):
         return max(0.0, 1.0 - self.lost - (self.deflect.share if self.deflect else 0.0))
 
 
+class Reserve(_Model):
+    """Keep agents of a pool free for one channel (voice reserve).
+
+    An idle agent of the pool takes a contact of any *other* channel only if at least
+    ``agents`` (or ``share`` of the pool's agents on duty, rounded up) of the pool's
+    agents stay idle once it has taken it; the reserved channel's contacts take any
+    idle agent. Give exactly one of ``agents`` and ``share``.
+    """
+
+    channel: Name
+    agents: int | None = Field(default=None, ge=1, le=100_000)
+    share: float | None = Field(default=None, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Reserve:
+        if (self.agents is None) == (self.share is None):
+            raise ValueError("give exactly one of 'agents' (a count) and 'share' (of the "
+                             "agents on duty)")
+        return self
+
+
+class AgePriority(_Model):
+    """An email waiting for this pool longer than ``after`` ranks as a live contact
+    there (before later live contacts of its priority)."""
+
+    channel: Name
+    after: Seconds = Field(ge=0)
+
+
 def segment_target(target: SegmentTarget | None, channel: str) -> float | None:
     """A segment's target on ``channel`` (None: the channel's own target applies)."""
     if target is None or isinstance(target, float):
@@ -103,8 +136,37 @@ def _unknown(what: str, name: str, known: Mapping[str, Any], section: str) -> st
 
 
 def check_operations(sc: Any, add: Add) -> None:
-    """Names used by ``after_call_work_by_channel``, ``closed`` and segment targets."""
+    """Names used by ``after_call_work_by_channel``, ``closed``, segment targets and
+    pools' blending policy (``reserve``, ``age_priority``)."""
     live = ("voice", "chat", "email")
+    for name, pool in sc.pools.items():
+        res = pool.reserve
+        if res is not None:
+            at = ("pools", name, "reserve", "channel")
+            on = sc.channels.get(res.channel)
+            if on is None:
+                add(at, _unknown("channel", res.channel, sc.channels, "channels"))
+            elif res.channel not in pool.channels:
+                add(at, f"the pool does not serve '{res.channel}'; a reserve keeps agents "
+                        "free for a channel the pool serves")
+            elif on.kind not in ("voice", "chat"):
+                add(at, f"a reserve keeps agents free for a live channel (voice or chat); "
+                        f"'{res.channel}' is {on.kind}")
+            elif len(pool.channels) < 2:
+                add(("pools", name, "reserve"), "a reserve holds agents back from the "
+                    "pool's other channels; this pool serves only "
+                    f"'{res.channel}'")
+        age = pool.age_priority
+        if age is not None:
+            at = ("pools", name, "age_priority", "channel")
+            on = sc.channels.get(age.channel)
+            if on is None:
+                add(at, _unknown("channel", age.channel, sc.channels, "channels"))
+            elif age.channel not in pool.channels:
+                add(at, f"the pool does not serve '{age.channel}'")
+            elif on.kind != "email":
+                add(at, f"age priority lifts emails to the rank of live contacts; "
+                        f"'{age.channel}' is {on.kind}")
     for name, spec in sc.intents.items():
         for cname in spec.after_call_work_by_channel or {}:
             at = ("intents", name, "after_call_work_by_channel", cname)

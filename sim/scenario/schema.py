@@ -41,7 +41,7 @@ from sim.scenario.behaviour import (
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
-from sim.scenario.operations import ClosedDemand, SegmentTarget
+from sim.scenario.operations import AgePriority, ClosedDemand, Reserve, SegmentTarget
 from sim.scenario.timing import DayFactors, Profile, Schedule, Shift, opening_hours_rules
 from sim.scenario.units import (
     parse_clock,
@@ -317,6 +317,12 @@ class Pool(Model):
     """A contact this pool did not resolve, of an intent its proficiency is below this,
     is escalated to ``escalate_to`` instead of leaving the customer unresolved."""
     escalate_to: Name | None = None
+    reserve: Reserve | None = None
+    """Blending: keep agents free for one channel, e.g. ``{channel: phone, agents: 2}``;
+    an idle agent takes other work only if that many stay idle (:mod:`sim.model.routing`)."""
+    age_priority: AgePriority | None = None
+    """Blending: an email waiting longer than ``after`` ranks as a live contact in this
+    pool, e.g. ``{channel: email, after: 4h}`` (:mod:`sim.model.routing`)."""
     cost_per_hour: float = Field(default=0.0, ge=0)
     description: str = ""
 

@@ -12,6 +12,12 @@ can break:
   free while a contact waits, reconstructed from answer and end times;
 * priority: when a contact is answered, no contact with a better key (higher
   priority, then earlier arrival; calls before chats only by priority) was waiting;
+* blending policy (a pool's ``reserve`` and ``age_priority``, which change the two
+  rules above on purpose, so those are checked on scenarios without a policy): with
+  a reserve of N agents for calls, no call waits while an agent is free, no email
+  waits while more than N are free, and an email is taken only if N stay free; with
+  age priority, the priority rule holds with an email that has waited its threshold
+  ranked as a live contact;
 * equivalence: ``n`` agents with ``k`` chat slots (no inflation) and ``n * k``
   single-slot agents give every contact the same wait on common random numbers;
 * metamorphic checks on common random numbers: one more agent never lengthens the
@@ -245,8 +251,14 @@ def _sweep(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return t[last], total[last]
 
 
+def has_policy(s: Scenario) -> bool:
+    """True if a pool has a blending policy (it changes who is served when on purpose)."""
+    return any(p.reserve is not None or p.age_priority is not None for p in s.pools.values())
+
+
 def check_work_conservation(s: Scenario, rec: Records) -> None:
     """No free slot of the pool while a customer waits (one pool, one channel)."""
+    assert not has_policy(s), "a reserve holds agents back: see check_reserve"
     c = rec.contacts
     (pool,) = s.pools.values()
     (spec,) = s.channels.values()
@@ -278,19 +290,26 @@ def check_work_conservation(s: Scenario, rec: Records) -> None:
         f"{capacity[bad][0]} slots busy")
 
 
-def check_priority(s: Scenario, rec: Records) -> None:
-    """At every answer no waiting contact had a better key (rank, -priority, arrival)."""
+def check_priority(s: Scenario, rec: Records, aged_after: float | None = None) -> None:
+    """At every answer no waiting contact had a better key (rank, -priority, arrival).
+
+    ``aged_after``: the one pool's ``age_priority`` threshold; an email that has waited
+    that long at the answer ranks as a live contact (rank 0). Without it the scenario
+    must have no blending policy."""
+    assert aged_after is not None or not has_policy(s)
     c = rec.contacts
     prio = np.asarray([g.priority for g in s.segments.values()]) if s.segments \
         else np.zeros(1)
     kinds = [ch.kind for ch in s.channels.values()]
-    rank = np.asarray([1 if k == "email" else 0 for k in kinds])[c["channel"]]
+    email = np.asarray([k == "email" for k in kinds])[c["channel"]]
     pr = -prio[c["segment"]]
     arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
     queued = c["outcome"] != BLOCKED
     leave = np.where(np.isnan(answer), np.where(np.isnan(end), np.inf, end), answer)
     for x in np.flatnonzero(~np.isnan(answer)):
         a = answer[x]
+        aged = (a - arrival >= aged_after) if aged_after is not None else False
+        rank = np.where(email & ~aged, 1, 0)
         waiting = queued & (arrival < a - EPS) & (leave > a + EPS)
         better = (rank < rank[x]) | ((rank == rank[x]) & (
             (pr < pr[x]) | ((pr == pr[x]) & (arrival < arrival[x] - EPS))))
@@ -299,6 +318,45 @@ def check_priority(s: Scenario, rec: Records) -> None:
             f"contact {x} (segment {c['segment'][x]}, channel {c['channel'][x]}, arrived "
             f"{arrival[x]:.2f}) answered at {a:.2f} while contact {skipped[0]} (segment "
             f"{c['segment'][skipped[0]]}, arrived {arrival[skipped[0]]:.2f}) waited")
+
+
+def check_reserve(s: Scenario, rec: Records) -> None:
+    """One fixed-size pool on phone and email with ``reserve: {channel: phone, agents:
+    N}`` (N = 0: none): after all events of each moment, no call waits while an agent
+    is free and no email waits while more than N are; an email is answered only if N
+    agents stay free."""
+    c = rec.contacts
+    (pool,) = s.pools.values()
+    size = pool.size
+    keep = pool.reserve.agents if pool.reserve is not None else 0
+    chans = list(s.channels)
+    phone, email = c["channel"] == chans.index("phone"), c["channel"] == chans.index("email")
+    queued = c["outcome"] != BLOCKED
+    arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
+    leave_q = np.where(np.isnan(answer), np.where(np.isnan(end), np.inf, end), answer)
+    served = ~np.isnan(answer)
+    done = np.where(np.isnan(end), np.inf, end)
+    times = np.concatenate([arrival[queued], leave_q[queued], answer[served], done[served]])
+    nq, ns = int(queued.sum()), int(served.sum())
+    zq, zs = np.zeros(2 * nq), np.zeros(2 * ns)
+    one_q = np.concatenate([np.ones(nq), -np.ones(nq)])
+    dp = np.concatenate([one_q * np.r_[phone[queued], phone[queued]], zs])
+    de = np.concatenate([one_q * np.r_[email[queued], email[queued]], zs])
+    db = np.concatenate([zq, np.ones(ns), -np.ones(ns)])
+    t, qp = _sweep(times, dp)
+    _, qe = _sweep(times, de)
+    _, busy = _sweep(times, db)
+    keep_t = t < rec.cutoff
+    t, qp, qe, busy = t[keep_t], qp[keep_t], qe[keep_t], busy[keep_t]
+    free = size - busy
+    bad = (qp > 0.5) & (free > 0.5)
+    assert not bad.any(), f"a call waits with {free[bad][0]:.0f} agents free at {t[bad][0]:.2f}"
+    bad = (qe > 0.5) & (free > keep + 0.5)
+    assert not bad.any(), (f"an email waits with {free[bad][0]:.0f} agents free (reserve "
+                           f"{keep}) at {t[bad][0]:.2f}")
+    taken = answer[served & email & (answer < rec.cutoff)]
+    free_after = free[np.searchsorted(t, taken)]
+    assert (free_after >= keep - 0.5).all(), f"an email left {free_after.min():.0f} free"
 
 
 # ---------------------------------------------------------------------------- properties
@@ -487,3 +545,45 @@ def test_no_free_chat_slot_while_a_chat_waits_under_a_schedule(d):
     d["demand"][0]["rate"] = "0.3/min"
     s = Scenario.from_dict(d)
     check_work_conservation(s, simulate(s, 0))
+
+
+# ------------------------------------------------------------------ blending policy
+@st.composite
+def policy_scenarios(draw) -> dict:
+    """One fixed-size pool on phone and email (two segments or none), loaded near or
+    above capacity, with a voice reserve, email age priority, both or neither."""
+    d = draw(single_pool_scenarios(channel="phone", schedule=False))
+    size = draw(st.integers(2, 6))
+    d["pools"]["team"]["size"] = size
+    d["channels"]["email"] = {"kind": "email"}
+    d["pools"]["team"]["channels"] = ["phone", "email"]
+    d["demand"].append({"channel": "email", "rate": f"{draw(st.floats(0.2, 1.5)):.3f}/min"})
+    if draw(st.booleans()):
+        d["pools"]["team"]["reserve"] = {"channel": "phone",
+                                         "agents": draw(st.integers(1, size - 1))}
+    if draw(st.booleans()):
+        d["pools"]["team"]["age_priority"] = {"channel": "email",
+                                              "after": _minutes(draw(st.floats(1, 20)))}
+    return d
+
+
+@SETTINGS
+@given(policy_scenarios())
+def test_reserve_keeps_agents_free_for_calls_and_no_more(d):
+    s = Scenario.from_dict(d)
+    rec = simulate(s, 0)
+    check_conservation(s, rec)
+    check_reserve(s, rec)
+
+
+@SETTINGS
+@given(policy_scenarios())
+def test_an_aged_email_ranks_as_a_live_contact(d):
+    d["pools"]["team"].pop("reserve", None)  # the reserve may hold an aged email back
+    d["pools"]["team"].setdefault("age_priority", {"channel": "email", "after": "5min"})
+    s = Scenario.from_dict(d)
+    rec = simulate(s, 0)
+    check_conservation(s, rec)
+    age = s.pools["team"].age_priority
+    assert age is not None
+    check_priority(s, rec, aged_after=age.after)
