@@ -33,6 +33,29 @@ STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet",
                     "outages.parquet", "visits.parquet", "report.html")
 
 
+class _Background:
+    """Run ``fn`` on a thread; :meth:`join` waits and raises what it raised."""
+
+    def __init__(self, fn: Any) -> None:
+        import threading
+
+        self._error: BaseException | None = None
+
+        def target() -> None:
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - raised again in join()
+                self._error = exc
+
+        self._thread = threading.Thread(target=target, name="servicesim-tables", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 @dataclass
 class Results:
     """Everything one experiment on one scenario produced.
@@ -152,10 +175,6 @@ class Results:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         report = report_writer("write_run_report")
-        # the figures are drawn by the helper (if any) while the files below are written
-        pending = figures.submit(self) if figures is not None and report is not None else None
-        written = ["summary.json"]
-        io.write_json_atomic(out / "summary.json", self.summary_dict())
         tables = {
             "contacts": self.contacts,
             "journeys": self.journeys,
@@ -163,10 +182,18 @@ class Results:
             "outages": self.outages,
             "visits": self.visits,
         }
-        for name, frame in tables.items():
-            if frame is not None:
-                io.write_parquet_atomic(out / f"{name}.parquet", frame)
-                written.append(f"{name}.parquet")
+        names = [name for name, frame in tables.items() if frame is not None]
+        written = ["summary.json", *(f"{name}.parquet" for name in names)]
+        # the tables are written on a thread (pyarrow converts and compresses without
+        # holding the GIL) while the figures' inputs go to the helper, if any
+        writer = _Background(lambda: [io.write_parquet_atomic(out / f"{name}.parquet",
+                                                              tables[name]) for name in names])
+        try:
+            pending = (figures.submit(self) if figures is not None and report is not None
+                       else None)
+            io.write_json_atomic(out / "summary.json", self.summary_dict())
+        finally:
+            writer.join()
         if report is not None:
             written += ["report.html", "plots/"]
         for stale in STALE_CANDIDATES:

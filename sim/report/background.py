@@ -2,21 +2,24 @@
 
 Drawing the figures is the largest part of writing a run's outputs, and matplotlib
 takes a while to import. ``servicesim run`` starts a :class:`FigureHelper` before it
-simulates: a forked process that imports matplotlib at once (on the other core,
-while the simulation runs) and then waits for the results. When they are ready the
-command hands them over (:meth:`FigureHelper.submit`), writes summary.json and the
-parquet tables meanwhile, and takes the figures back for ``report.html``.
+simulates: a forked process that imports matplotlib at once (beside the simulation)
+and then waits for the results. When they are ready the command hands them over
+(:meth:`FigureHelper.submit`: what the figures take from the row-level tables is
+computed first, :func:`~sim.report.plots.light_results`, so only small frames are
+sent), writes summary.json and the parquet tables meanwhile (on a thread), and takes
+the figures back for ``report.html``.
 
 The figures are exactly those :func:`sim.report.plots.run_figures` draws in-process
 (same function, same data, same bytes). Whenever the helper cannot be used (no
 ``fork`` on this platform, the process died, the results cannot be sent) the figures
 are drawn in-process instead; a figure that fails to draw fails as it would
-in-process. The helper ignores Ctrl-C: the command handles it and stops the helper.
+in-process. The helper ignores Ctrl-C: the command handles it and stops it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
@@ -25,17 +28,30 @@ from typing import Any
 __all__ = ["FigureHelper", "PendingFigures"]
 
 
-def _serve(conn: Any) -> None:  # pragma: no cover - runs in the helper process
+#: How the figures are shared between two helpers (about equal drawing time each).
+SHARES: tuple[tuple[str, ...], ...] = (("intraday", "segments", "outages"),
+                                       ("utilization", "latency", "stages"))
+
+
+def _serve(conn: Any, other_end: Any) -> None:  # pragma: no cover - the helper process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # hold neither the command's end of the pipe (so that the command's death is an
+    # end of file here, and the helper exits) nor its stdout and stderr (so that
+    # whoever reads the command's output sees it end with the command)
+    other_end.close()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
     try:
         import matplotlib.backends.backend_agg  # noqa: F401 - the slow imports, now
         import matplotlib.figure  # noqa: F401
 
         from sim.report.plots import run_figures
 
-        results = conn.recv()
+        results, keys = conn.recv()
         try:
-            conn.send(("ok", run_figures(results)))
+            conn.send(("ok", run_figures(results, keys)))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which redraws
             conn.send(("error", repr(exc)))
     except (EOFError, OSError, KeyboardInterrupt):
@@ -64,34 +80,44 @@ class PendingFigures:
 
 
 class FigureHelper:
-    """A forked process that imports matplotlib now and draws one run's figures later.
+    """Forked processes that import matplotlib now and draw one run's figures later.
 
-    Use as a context manager (or call :meth:`close`); on platforms without ``fork``
-    it does nothing and the figures are drawn in-process.
+    One helper by default; ``processes=2`` shares the figures between two
+    (:data:`SHARES`; measured no faster on two cores, where the tables are written
+    meanwhile). Use as a context manager (or call :meth:`close`); on
+    platforms without ``fork`` it does nothing and the figures are drawn in-process.
     """
 
-    def __init__(self) -> None:
-        self._conn: Any = None
-        self._proc: Any = None
+    def __init__(self, processes: int | None = None) -> None:
+        self._helpers: list[tuple[Any, Any]] = []
         if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
             return
-        try:
-            ctx = multiprocessing.get_context("fork")
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child,), name="servicesim-figures",
-                               daemon=True)
-            proc.start()
-            child.close()
-        except OSError:
-            return
-        self._conn, self._proc = parent, proc
+        n = processes if processes is not None else 1
+        ctx = multiprocessing.get_context("fork")
+        for _ in range(max(1, min(n, len(SHARES)))):
+            try:
+                parent, child = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(child, parent),
+                                   name="servicesim-figures", daemon=True)
+                proc.start()
+                child.close()
+            except OSError:
+                break
+            self._helpers.append((parent, proc))
 
     def submit(self, results: Any) -> PendingFigures:
         """Start drawing the figures of ``results``; take them with ``.result()``."""
-        if self._conn is None:
+        if not self._helpers:
             return PendingFigures(results, None)
+        from sim.report.plots import RUN_FIGURE_KEYS, light_results
+
+        # what the figures need from the row-level tables is computed here, so only
+        # small frames travel (the tables would take longer to send than to use)
+        light = light_results(results)
+        shares = SHARES if len(self._helpers) > 1 else (RUN_FIGURE_KEYS,)
         try:
-            self._conn.send(results)
+            for (conn, _), keys in zip(self._helpers, shares, strict=False):
+                conn.send((light, keys))
         except (OSError, ValueError, TypeError, AttributeError, RecursionError,
                 pickle.PicklingError):
             self.close()
@@ -99,23 +125,31 @@ class FigureHelper:
         return PendingFigures(results, self)
 
     def _collect(self) -> list[Any] | None:
+        from sim.report.plots import RUN_FIGURE_KEYS
+
+        plots: list[Any] = []
         try:
-            status, payload = self._conn.recv()
-        except (EOFError, OSError):
-            status, payload = "error", None
+            for conn, _ in self._helpers:
+                try:
+                    status, payload = conn.recv()
+                except (EOFError, OSError):
+                    return None
+                if status != "ok":
+                    return None
+                plots.extend(payload)
         finally:
             self.close()
-        return payload if status == "ok" else None
+        return sorted(plots, key=lambda p: RUN_FIGURE_KEYS.index(p.key))
 
     def close(self) -> None:
-        """Stop the helper (if it still runs) and release it."""
-        conn, proc = self._conn, self._proc
-        self._conn = self._proc = None
-        if conn is not None:
+        """Stop the helpers (if they still run) and release them."""
+        helpers, self._helpers = self._helpers, []
+        for conn, _ in helpers:
             conn.close()
-        if proc is not None:
+        for _, proc in helpers:
             if proc.is_alive():  # not needed any more (or never used): stop it now
                 proc.terminate()
+        for _, proc in helpers:
             proc.join(timeout=5)
 
     def __enter__(self) -> FigureHelper:

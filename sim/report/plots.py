@@ -40,8 +40,42 @@ __all__ = [
     "fig_stages",
     "fig_utilization",
     "interval_means",
+    "RUN_FIGURE_KEYS",
+    "light_results",
     "run_figures",
 ]
+
+#: Attribute of a light copy of the results (:func:`light_results`): what the figures
+#: would otherwise compute from the row-level tables, computed beforehand.
+_INPUTS = "_figure_inputs"
+
+
+def _input(results: Any, key: str, compute: Any) -> Any:
+    pre = getattr(results, _INPUTS, None)
+    if isinstance(pre, dict) and key in pre:
+        return pre[key]
+    return compute(results)
+
+
+def light_results(results: Any) -> Any:
+    """A copy of ``results`` that draws the same figures without the row-level tables.
+
+    What the figures take from the contact and journey tables (customers waiting per
+    interval, the latency sample, the stage breakdown) is computed now and kept on the
+    copy; the tables themselves are left out, so the copy is small to send to another
+    process (:mod:`sim.report.background`).
+    """
+    import copy
+
+    inputs = {"queue_means": customer_queue_means(results),
+              "latency": latency_sample(results),
+              "stages": stage_breakdown(results)}
+    light = copy.copy(results)
+    for name in ("contacts", "journeys", "visits", "kpis"):
+        if hasattr(light, name):
+            setattr(light, name, None)
+    setattr(light, _INPUTS, inputs)
+    return light
 
 
 @dataclass(frozen=True)
@@ -103,7 +137,7 @@ def fig_intraday(results: Any) -> Figure | None:
     m = interval_means(getattr(results, "intervals", None), "channel")
     if m.empty:
         return None
-    waiting = customer_queue_means(results)
+    waiting = _input(results, "queue_means", customer_queue_means)
     queue = ("queue_length_mean", "Mean queue length", lambda v: f"{v:.1f}")
     if not waiting.empty:  # customers only: no back-office pieces, no other teams' work
         m = m.merge(waiting, on=["name", "interval"], how="left", sort=False)
@@ -182,7 +216,7 @@ def _summary_value(results: Any, group: str, member: str, kpi: str) -> float:
 
 def fig_latency(results: Any) -> Figure | None:
     """Histogram of resolution latency (journeys) or of time in the system (contacts)."""
-    sample = latency_sample(results)
+    sample = _input(results, "latency", latency_sample)
     if sample is None:
         return None
     values, what = sample
@@ -213,7 +247,7 @@ def fig_stages(results: Any, stages: pd.DataFrame | None = None) -> Figure | Non
     ``stages`` is ``stage_breakdown(results)`` when the caller already has it.
     """
     if stages is None:
-        stages = stage_breakdown(results)
+        stages = _input(results, "stages", stage_breakdown)
     if stages is None or stages.empty:
         return None
     fig, ax = new_figure(9.5, 0.55 * len(stages) + 1.6)
@@ -346,8 +380,16 @@ def _fig_outage_flags(results: Any) -> Figure | None:
     return Figure(to_png(fig), alt)
 
 
-def run_figures(results: Any) -> list[Plot]:
-    """Every figure of a run report that the results can support, in page order."""
+#: The figures of a run report, in page order.
+RUN_FIGURE_KEYS = ("intraday", "utilization", "latency", "stages", "segments", "outages")
+
+
+def run_figures(results: Any, keys: Any = None) -> list[Plot]:
+    """Every figure of a run report that the results can support, in page order.
+
+    ``keys`` draws only those figures (of :data:`RUN_FIGURE_KEYS`), e.g. to share
+    the work between processes.
+    """
     from sim.report.stages import bottleneck_text
 
     plots: list[Plot] = []
@@ -368,7 +410,10 @@ def run_figures(results: Any) -> list[Plot]:
          "Share of each reporting interval that each backstage system, channel or team "
          "was down, mean over replications."),
     ]
-    stages = stage_breakdown(results)  # once: the figure and its caption share it
+    if keys is not None:
+        specs = [spec for spec in specs if spec[0] in keys]
+    stages = (_input(results, "stages", stage_breakdown)  # once: figure and caption share it
+              if any(spec[2] is fig_stages for spec in specs) else None)
     for key, title, fn, caption in specs:
         fig = fig_stages(results, stages) if fn is fig_stages else fn(results)
         if fig is None:

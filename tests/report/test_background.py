@@ -19,6 +19,12 @@ def test_helper_draws_the_same_figures(results: Any) -> None:
     assert _key(drawn) == _key(run_figures(results))
 
 
+def test_two_helpers_draw_the_same_figures(results: Any) -> None:
+    with FigureHelper(processes=2) as helper:
+        drawn = helper.submit(results).result()
+    assert _key(drawn) == _key(run_figures(results))
+
+
 def test_helper_that_cannot_be_used_draws_in_process(results: Any) -> None:
     helper = FigureHelper()
     helper.close()  # as if fork were not available, or the helper had died
@@ -27,8 +33,8 @@ def test_helper_that_cannot_be_used_draws_in_process(results: Any) -> None:
 
 def test_unused_helper_stops_at_once() -> None:
     with FigureHelper() as helper:
-        proc = helper._proc
-    assert proc is None or not proc.is_alive()
+        procs = [proc for _, proc in helper._helpers]
+    assert not any(proc.is_alive() for proc in procs)
 
 
 def test_contacts_of_journeys_mask_is_the_inner_merge(results: Any) -> None:
