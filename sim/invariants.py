@@ -2,14 +2,27 @@
 
 ``check_records(records)`` raises :class:`InvariantError` naming the first broken
 rule: every contact accounted for, no negative waits or durations, times that never
-go backwards, busy agents never above those on duty, shares within [0, 1].
+go backwards, busy agents never above those on duty, shares within [0, 1],
+call-backs offered only to customer calls, accepted ones never abandoning
+(a call-back that did not reach the customer ends abandoned, never answered).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.records import ABANDONED, BLOCKED, ESCALATED, HANDLED, OPEN, TRANSFERRED, Records
+from sim.records import (
+    ABANDONED,
+    BLOCKED,
+    CB_ACCEPTED,
+    CB_FAILED,
+    CB_NOT_OFFERED,
+    ESCALATED,
+    HANDLED,
+    OPEN,
+    TRANSFERRED,
+    Records,
+)
 
 _OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED, ESCALATED)
 
@@ -64,6 +77,8 @@ def check_records(rec: Records) -> None:
              "busy agents never exceed agents on duty")
     _require(bool((rec.pool_busy_s >= -1e-9).all() and (rec.queue_area >= -1e-9).all()),
              "time-weighted quantities are non-negative")
+    if rec.callback is not None:
+        _check_callbacks(rec)
     if rec.pool_chats_s is not None and rec.pool_chat_agents_s is not None:
         slots = (np.ones(len(rec.pools)) if rec.pool_chat_slots is None
                  else np.asarray(rec.pool_chat_slots, dtype=float))[:, None]
@@ -74,6 +89,25 @@ def check_records(rec: Records) -> None:
                  "chat agents hold between one chat and their slots, and are busy")
 
 
+def _check_callbacks(rec: Records) -> None:
+    """Call-back states agree with the contacts' outcomes."""
+    c = rec.contacts
+    state = np.asarray(rec.callback)
+    out = c["outcome"]
+    _require(state.shape == out.shape and bool(np.isin(state, (0, 1, 2, 3)).all()),
+             "one call-back state per contact")
+    kinds = np.array([k == "voice" for k in rec.channel_kinds] or [True] * len(rec.channels))
+    offered = state != CB_NOT_OFFERED
+    _require(bool((c["step"][offered] == 0).all() and kinds[c["channel"][offered]].all()),
+             "call-backs are offered to customer calls on voice channels only")
+    accepted = state == CB_ACCEPTED
+    _require(bool((out[accepted] != ABANDONED).all() and (out[accepted] != BLOCKED).all()),
+             "an accepted call-back never abandons")
+    failed = state == CB_FAILED
+    _require(bool((out[failed] == ABANDONED).all() and np.isnan(c["answer_s"][failed]).all()),
+             "a call-back that did not reach the customer ends abandoned, never answered")
+
+
 def check_kpis(kpis) -> None:  # noqa: ANN001 - a tidy pandas frame
     """Shares (rates, levels, utilisation) lie within [0, 1]."""
     shares = kpis[kpis.kpi.isin(["abandon_rate", "blocked_rate", "p_wait", "service_level",
@@ -82,3 +116,11 @@ def check_kpis(kpis) -> None:  # noqa: ANN001 - a tidy pandas frame
                                  "resolution_rate"])]
     values = shares.value.dropna()
     _require(bool(((values >= -1e-12) & (values <= 1 + 1e-12)).all()), "KPI shares within [0, 1]")
+    if "callbacks_offered" in set(kpis.kpi):  # accepted <= offered, not reached <= accepted
+        keys = ["replication", "group", "member"] if "replication" in kpis else ["group", "member"]
+        wide = kpis[kpis.kpi.isin(["callbacks_offered", "callbacks_accepted",
+                                   "callbacks_not_reached"])].pivot_table(
+            index=keys, columns="kpi", values="value")
+        _require(bool((wide.callbacks_accepted <= wide.callbacks_offered).all()
+                      and (wide.callbacks_not_reached <= wide.callbacks_accepted).all()),
+                 "call-backs accepted within those offered, not reached within those accepted")

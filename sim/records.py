@@ -60,6 +60,10 @@ ESCALATED = 5    # a self-service / bot session that did not contain the need
 
 OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred", "escalated")
 
+# Call-back state of a contact (Records.callback; see sim.model.callbacks).
+CB_NOT_OFFERED, CB_DECLINED, CB_ACCEPTED, CB_FAILED = 0, 1, 2, 3
+CALLBACK_NAMES = ("not_offered", "declined", "accepted", "not_reached")
+
 #: Column name -> numpy dtype of the contacts table.
 CONTACT_COLUMNS: dict[str, str] = {
     "contact_id": "int64",     # unique within the replication, in arrival order
@@ -159,6 +163,8 @@ class Records:
     deferred_from_s: np.ndarray | None = None  # when those customers tried
     # -- after-call work (None: the scenario has none; see sim.model.wrapup) --
     acw_s: np.ndarray | None = None             # per contact: the agent's wrap-up after it
+    # -- call-backs (None: no channel offers them; see sim.model.callbacks) --
+    callback: np.ndarray | None = None  # per contact: CALLBACK_NAMES code (int8)
     # -- segment targets (None: every segment uses its channel's sl_target_s) --
     sl_target_by_segment: np.ndarray | None = None  # (n_channels, n_segments) target (s)
     # -- tries on closed channels (None: no opening hours; see sim.model.closed) --

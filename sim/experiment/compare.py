@@ -69,6 +69,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "cost_total": "lower", "cost_per_journey": "lower", "contacts_per_journey": "lower",
     "transfers_per_journey": "lower", "days_to_visit": "lower", "days_to_visit_p90": "lower",
     "visits_per_journey": "lower", "out_of_hours_lost": "lower",
+    "callbacks_not_reached": "lower", "callback_wait_s": "lower",
     # outcomes: higher is better
     "service_level": "higher", "fcr": "higher", "containment_rate": "higher",
     "resolution_rate": "higher", "first_visit_fix_rate": "higher",
@@ -78,6 +79,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "utilization": None, "slot_occupancy": None, "mean_concurrency": None,
     "staffed_agents_mean": None, "busy_agents_mean": None, "aht_s": None,
     "talk_s": None, "acw_s": None, "out_of_hours": None, "out_of_hours_deflected": None,
+    "callbacks_offered": None, "callbacks_accepted": None,
     "technician_utilization": None,
 }
 LOWER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "lower")

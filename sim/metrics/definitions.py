@@ -69,6 +69,15 @@ KPI_DEFINITIONS: dict[str, str] = {
                          "channel's closed.lost share); no contact was made.",
     "out_of_hours_deflected": "Of the tries on a closed channel: customers sent at once "
                               "to a self-service or bot channel (closed.deflect).",
+    "callbacks_offered": "Calls offered a call-back because their expected wait (position "
+                         "x mean handle time / agents on duty) exceeded the channel's "
+                         "callback.offer_above.",
+    "callbacks_accepted": "Of those, callers who accepted: they left the live queue and do "
+                          "not abandon; the agent calls them when their turn comes.",
+    "callbacks_not_reached": "Of the accepted call-backs, those whose call did not reach "
+                             "the customer; they count as abandoned contacts.",
+    "callback_wait_s": "Mean time from accepting a call-back to the agent's call (also "
+                       "counted in the contact's wait, ASA and service level).",
     "journeys": "Customer needs (journeys) that started in the window.",
     "resolution_rate": "Resolved journeys / journeys.",
     "resolution_latency_s": "Mean time from when the customer first tried (a night "

@@ -74,7 +74,8 @@ aht_s
 
 Out-of-hours demand (``out_of_hours``, ``out_of_hours_lost``,
 ``out_of_hours_deflected``: tries on a closed channel) is defined in
-:mod:`sim.metrics.closed`.
+:mod:`sim.metrics.closed`; call-backs (``callbacks_offered``, ``callbacks_accepted``,
+``callbacks_not_reached``, ``callback_wait_s``) in :mod:`sim.metrics.callbacks`.
 
 Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
 are defined in :mod:`sim.metrics.journey_kpis`.
@@ -91,6 +92,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.metrics.callbacks import callback_kpis
 from sim.metrics.closed import out_of_hours_kpis
 from sim.metrics.context import Family, KpiContext, service_level_rows, timed
 from sim.metrics.definitions import CUSTOMER_GROUPS, GROUPS, KPI_ORDER
@@ -252,6 +254,7 @@ def utilization_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
 FAMILIES: list[Family] = [
     volume_kpis,
     out_of_hours_kpis,
+    callback_kpis,
     handled_kpis,
     waiting_kpis,
     service_level_kpis,

@@ -18,7 +18,7 @@ from pandas.api.types import union_categoricals
 from sim.metrics._journeys import fold_journeys
 from sim.metrics.context import KpiContext
 from sim.metrics.journeys import STAGES, STATUS_NAMES, journey_facts
-from sim.records import CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
+from sim.records import CALLBACK_NAMES, CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
 
 __all__ = ["concat_tables", "contacts_table", "journeys_table"]
 
@@ -56,7 +56,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
         never answered) and ``outcome`` (``"handled"``, ``"abandoned"``, ...) as
         categoricals; then the :data:`sim.records.JOURNEY_COLUMNS` the records
         carry (engine records carry all of them); with after-call work, ``acw_s``
-        (the agent's wrap-up after the contact; ``handle_s`` excludes it).
+        (the agent's wrap-up after the contact; ``handle_s`` excludes it); with
+        call-backs, ``callback`` (:data:`sim.records.CALLBACK_NAMES`).
     """
     c = records.contacts
     n = records.n_contacts
@@ -72,6 +73,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
             data[col] = np.asarray(c[col]).astype(dtype, copy=False)
     if records.acw_s is not None:  # after-call work: the agent's wrap-up after the contact
         data["acw_s"] = np.asarray(records.acw_s, dtype=float)
+    if records.callback is not None:  # call-backs: not_offered, declined, accepted, ...
+        data["callback"] = _decode(records.callback, CALLBACK_NAMES)
     return pd.DataFrame(data)
 
 

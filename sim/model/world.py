@@ -24,8 +24,9 @@ receiving pool, where it waits without abandoning.
 Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.backstage`, ``self.bs``), outages with failover
 (:mod:`sim.model.outages`, ``self.out``) and technician visits
-(:mod:`sim.model.field`, ``self.field``) and channels' opening hours
-(:mod:`sim.model.hours`, ``self.hours``) are opt-in: each is None when the
+(:mod:`sim.model.field`, ``self.field``), channels' opening hours
+(:mod:`sim.model.hours`, ``self.hours``) and call-backs (:mod:`sim.model.callbacks`,
+``self.cb``) are opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched.
 
 Wiring: each part gets the shared :class:`sim.model.context.ModelContext` (clock,
@@ -45,6 +46,7 @@ import simpy
 
 from sim.model.arrivals import Arrivals
 from sim.model.backstage import Backstage
+from sim.model.callbacks import CALLBACK_RANK, Callbacks, uses_callbacks
 from sim.model.closed import DEFLECTED, LOST, ClosedHours
 from sim.model.context import Codes, ModelContext
 from sim.model.demand import Demand
@@ -156,6 +158,8 @@ class World:
         # after-call work: the agent stays busy after the customer left (sim.model.wrapup)
         self.acw = AfterCallWork(s, self.streams) if uses_wrapup(s) else None
         specs = resolve_lines(s, ch_code, in_code, sg_code)
+        # call-backs (virtual hold) on voice channels (sim.model.callbacks)
+        self.cb = Callbacks(s, self.streams, specs, self.pools) if uses_callbacks(s) else None
         self.demand = Demand(
             s,
             specs,
@@ -285,13 +289,22 @@ class World:
             if self.jm is not None:
                 self.jm.unresolved(row, retry=True)
             return row
+        called_back = False
+        cb = self.cb
         if step == 0:  # the channel's queue holds customers, not other pools' pieces of work
-            self.waiting[channel] += 1
-            rec.queued.change(channel, now, 1.0)
-        key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
+            if cb is not None and not offline and cb.rules[channel] is not None:
+                # an accepted call-back leaves the live queue and never abandons
+                called_back = cb.offer(row, channel, self.waiting[channel], pools)
+            if not called_back:
+                self.waiting[channel] += 1
+                rec.queued.change(channel, now, 1.0)
+        if called_back and cb is not None and not cb.keeps_place(channel):
+            key = (CALLBACK_RANK, -self.priority[segment], now, row)
+        else:
+            key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
         self.router.enqueue_all(pools, channel, key)
         self._handle_of[row] = handle
-        if patience < INF:
+        if patience < INF and not called_back:
             ev = self.env.timeout(patience)
             ev.callbacks.append(lambda _e: self._abandon(row, channel))
         if self.overflows[channel]:
@@ -431,13 +444,42 @@ class World:
     def _answer_waiting(self, agent: Agent, row: int, channel: int) -> None:
         rec = self.rec
         now = self.env.now
-        if not rec.step[row]:
+        cb = self.cb
+        if cb is not None and row in cb.pending:  # the agent calls the customer back
+            reached, attempt = cb.call(row)
+            if not reached:
+                self._handle_of.pop(row)
+                self._callback_failed(agent, row, attempt, now)
+                if self.undrain[channel]:
+                    self._undrain(channel)
+                return
+        elif not rec.step[row]:
             self.waiting[channel] -= 1
             rec.queued.change(channel, now, -1.0)
         handle = self._handle_of.pop(row)
         self._answer(agent, row, channel, rec.intent[row], handle, now)
         if self.undrain[channel]:
             self._undrain(channel)
+
+    def _callback_failed(self, agent: Agent, row: int, attempt: float, now: float) -> None:
+        """The agent's call-back does not reach the customer: the agent is busy for the
+        ``attempt``, the contact ends abandoned (never answered) and the customer tries
+        again per the retry rules, or is lost."""
+        rec = self.rec
+        if agent.idle:
+            self.router.take(agent)
+        if agent.load == 0:
+            rec.busy.change(agent.pool, now, 1.0)
+        agent.load += 1
+        agent.chat_mode = False  # a call takes the whole agent
+        if agent.bucket:
+            self.router.unfile(agent)
+        rec.outcome[row] = ABANDONED
+        rec.end[row] = now
+        rec.wait[row] = now - rec.arrival[row]
+        self.after(attempt, lambda: self.release(agent))
+        if self.jm is not None:
+            self.jm.unresolved(row, retry=True)
 
     def _answer(
         self, agent: Agent, row: int, channel: int, intent: int, handle: float, now: float
@@ -555,6 +597,8 @@ class World:
         )
         if self.acw is not None:
             base["acw_s"] = self.acw.column(self.rec.n)
+        if self.cb is not None:  # each contact's call-back: offered, accepted, reached
+            base["callback"] = self.cb.column(self.rec.n)
         if self.closed is not None:  # tries on closed channels (out-of-hours demand)
             base["closed_tries"] = self.closed.facts()
         if self.bs is not None:

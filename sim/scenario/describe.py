@@ -11,6 +11,7 @@ recontacts, backstage systems, outages and failover (see
 
 from __future__ import annotations
 
+from sim.scenario.callbacks import callback_text
 from sim.scenario.describe_levers import (
     blending_text,
     closed_text,
@@ -119,7 +120,9 @@ def describe(scenario: Scenario) -> str:
         patience = "never abandon" if ch.patience is None else f"patience {_dist(ch.patience)}"
         extra = f", {ch.max_concurrency} chats at once" if ch.max_concurrency > 1 else ""
         closed = closed_text(ch)
-        hours = "".join(f"; {d}" for d in (*details, *([closed] if closed else [])))
+        callback = callback_text(ch)
+        hours = "".join(f"; {d}" for d in (*details, *([closed] if closed else []),
+                                            *([callback] if callback else [])))
         out.append(f"  {name:<{w}}  {ch.kind:<12} SL target {format_duration(ch.sl_target_s)}; "
                    f"{patience}; {queue}{extra}{hours}")
     out.append("Demand (mean rate over the day; load = rate x mean handle time"

@@ -38,6 +38,7 @@ from sim.scenario.behaviour import (
     Recontact,
     Route,
 )
+from sim.scenario.callbacks import Callback, callback_rules
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
@@ -130,6 +131,10 @@ class Channel(Model):
     """With ``hours``: what customers who try while closed do, e.g. ``{lost: 0.2,
     deflect: {to: app, share: 0.1}, return_delay: {dist: exponential, mean: 1h}}``
     (see :mod:`sim.model.closed`). Omitted: all come back at the opening."""
+    callback: Callback | None = None
+    """Voice: offer a call-back (virtual hold) when the expected wait is long, e.g.
+    ``{offer_above: 2min, accept: 0.6, keep_place: true, success: 0.9}`` (see
+    :mod:`sim.scenario.callbacks`). Omitted: no call-backs."""
 
     @field_validator("hours")
     @classmethod
@@ -139,6 +144,7 @@ class Channel(Model):
     @model_validator(mode="after")
     def _kind_rules(self) -> Channel:
         channel_rules(self)  # field channels and 'visits' (sim.scenario.field)
+        callback_rules(self)  # 'callback' on voice only (sim.scenario.callbacks)
         if self.kind != "chat" and self.max_concurrency != 1:
             raise ValueError("max_concurrency applies to chat channels only")
         if self.kind == "email" and self.patience is not None:
