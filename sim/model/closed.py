@@ -39,11 +39,18 @@ FATE_NAMES = ("returns", "lost", "deflected")
 
 
 class _Rule:
-    __slots__ = ("lost", "deflect", "to", "u", "delay")
+    __slots__ = ("lost", "deflect", "to", "u", "delay", "u_again", "delay_again")
 
-    def __init__(self, lost: float, deflect: float, to: int, u: UniformBlock | None,
-                 delay: Sampler | None) -> None:
-        self.lost, self.deflect, self.to, self.u, self.delay = lost, deflect, to, u, delay
+    def __init__(self, lost: float, deflect: float, to: int,
+                 u: tuple[UniformBlock, UniformBlock] | None,
+                 delay: tuple[Sampler, Sampler] | None) -> None:
+        self.lost, self.deflect, self.to = lost, deflect, to
+        # fresh customers and repeats (recontacts, retries) draw from their own streams,
+        # so a change that moves repeats (e.g. call-backs) leaves new customers' fates alone
+        self.u: UniformBlock | None = u[0] if u is not None else None
+        self.u_again: UniformBlock | None = u[1] if u is not None else None
+        self.delay: Sampler | None = delay[0] if delay is not None else None
+        self.delay_again: Sampler | None = delay[1] if delay is not None else None
 
 
 class ClosedHours:
@@ -60,32 +67,38 @@ class ClosedHours:
                 continue
             share = c.deflect.share if c.deflect is not None else 0.0
             to = codes[c.deflect.to] if c.deflect is not None else -1
-            u = UniformBlock(streams.get(f"closed/{name}")) if c.lost + share > 0 else None
-            delay = (Sampler(c.return_delay, streams.get(f"closed-return/{name}"))
+            u = ((UniformBlock(streams.get(f"closed/{name}")),
+                  UniformBlock(streams.get(f"closed-again/{name}")))
+                 if c.lost + share > 0 else None)
+            delay = ((Sampler(c.return_delay, streams.get(f"closed-return/{name}")),
+                      Sampler(c.return_delay, streams.get(f"closed-return-again/{name}")))
                      if c.return_delay is not None else None)
             self.rules.append(_Rule(c.lost, share, to, u, delay))
         self._deflected: dict[int, float] = {}  # journey -> the opening it was deflected for
         self._tries: list[tuple[int, int, int, float, int]] = []
 
     def decide(self, channel: int, intent: int, segment: int, journey: int,
-               now: float) -> tuple[int, float]:
+               now: float, again: bool = False) -> tuple[int, float]:
         """The fate of a try on closed ``channel`` at ``now``, and for a return the delay
         (seconds from now) until the customer comes back; for a deflection the target
-        channel is :meth:`deflect_to`."""
+        channel is :meth:`deflect_to`. ``again``: a repeat (recontact or retry), drawn
+        from the repeats' own streams."""
         wait = self.hours.delay(channel, now)  # to the opening (as without rules)
         opening = now + wait
         rule = self.rules[channel]
         fate = RETURNS
         if rule is not None:
-            if rule.u is not None:
-                u = rule.u.next()
+            block = rule.u_again if again else rule.u
+            if block is not None:
+                u = block.next()
                 if u < rule.lost:
                     fate = LOST
                 elif u < rule.lost + rule.deflect and self._deflected.get(journey) != opening:
                     fate = DEFLECTED
                     self._deflected[journey] = opening
-            if fate == RETURNS and rule.delay is not None:
-                wait = self.hours.after_open_time(channel, now, rule.delay.next()) - now
+            sampler = rule.delay_again if again else rule.delay
+            if fate == RETURNS and sampler is not None:
+                wait = self.hours.after_open_time(channel, now, sampler.next()) - now
         self._tries.append((channel, intent, segment, now, fate))
         return fate, wait
 

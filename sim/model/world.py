@@ -364,7 +364,8 @@ class World:
             tried, wait = self._returning, self.hours.delay(channel, now)
         else:
             tried = now
-            fate, wait = self.closed.decide(channel, intent, segment, journey, now)
+            fate, wait = self.closed.decide(channel, intent, segment, journey, now,
+                                            again=attempt > 0)
             if fate == LOST:  # gave up: no contact, the need ends unresolved
                 return -1
             if fate == DEFLECTED:  # to a self-service or bot channel, now
