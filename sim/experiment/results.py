@@ -189,9 +189,9 @@ class Results:
         writer = _Background(lambda: [io.write_parquet_atomic(out / f"{name}.parquet",
                                                               tables[name]) for name in names])
         try:
+            io.write_json_atomic(out / "summary.json", self.summary_dict())
             pending = (figures.submit(self) if figures is not None and report is not None
                        else None)
-            io.write_json_atomic(out / "summary.json", self.summary_dict())
         finally:
             writer.join()
         if report is not None:
