@@ -161,6 +161,8 @@ class Records:
     cutoff_s: float | None = None     # when the run stopped (None: at end_s)
     deferred_rows: np.ndarray | None = None    # rows whose channel was closed when tried
     deferred_from_s: np.ndarray | None = None  # when those customers tried
+    # -- shifts with shrinkage (None: none; see sim.model.shrinkage) --
+    pool_scheduled_s: np.ndarray | None = None  # (n_pools, n_intervals) rostered agent-s
     # -- after-call work (None: the scenario has none; see sim.model.wrapup) --
     acw_s: np.ndarray | None = None             # per contact: the agent's wrap-up after it
     # -- call-backs (None: no channel offers them; see sim.model.callbacks) --

@@ -77,7 +77,8 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     # volumes, mix and workload: no direction
     "offered": None, "handled": None, "sessions": None, "journeys": None, "visits": None,
     "utilization": None, "slot_occupancy": None, "mean_concurrency": None,
-    "staffed_agents_mean": None, "busy_agents_mean": None, "aht_s": None,
+    "staffed_agents_mean": None, "busy_agents_mean": None,
+    "scheduled_agents_mean": None, "aht_s": None,
     "talk_s": None, "acw_s": None, "out_of_hours": None, "out_of_hours_deflected": None,
     "callbacks_offered": None, "callbacks_accepted": None,
     "technician_utilization": None,

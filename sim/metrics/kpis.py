@@ -65,6 +65,10 @@ mean_concurrency
 staffed_agents_mean, busy_agents_mean
     staffed / busy agent-seconds divided by the window length (``all``: summed
     over pools).
+scheduled_agents_mean
+    shifts with shrinkage only: rostered agent-seconds (before the headcount cut,
+    breaks, absence and adherence; :mod:`sim.model.shrinkage`) divided by the
+    window length.
 mean_sojourn_s
     mean over completed journeys (first contact in window, no piece open, last
     piece handled) of last end - first arrival, over all handoff steps.
@@ -101,10 +105,13 @@ from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, 
 from sim.metrics.stats import ratio
 from sim.records import Records
 
-__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "WRAP_UP_KPIS", "kpi_names", "replication_kpis"]
+__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "SHRINKAGE_KPIS", "WRAP_UP_KPIS", "kpi_names",
+           "replication_kpis"]
 
 #: KPIs only scenarios with after-call work produce (the parts of ``aht_s``).
 WRAP_UP_KPIS = ("talk_s", "acw_s")
+#: KPIs only scenarios whose shifts have shrinkage produce (see sim.model.shrinkage).
+SHRINKAGE_KPIS = ("scheduled_agents_mean",)
 
 # the KPI names of each family must all be listed in the definitions
 assert set(JOURNEY_KPIS) | set(FIELD_KPIS) <= set(KPI_ORDER), "a KPI without a definition"
@@ -233,6 +240,11 @@ def utilization_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         "busy_agents_mean": ratio(busy, window),
     }
     r = ctx.records
+    if r.pool_scheduled_s is not None:  # shifts with shrinkage: the roster beside it
+        scheduled = np.asarray(r.pool_scheduled_s, dtype=float).sum(axis=1)
+        if group == "all":
+            scheduled = np.array([scheduled.sum()])
+        out = {"scheduled_agents_mean": ratio(scheduled, window), **out}
     n = len(r.pools)
     # records made elsewhere carry no chat time: every pool single-slot
     chats = np.zeros(n) if r.pool_chats_s is None else np.asarray(r.pool_chats_s).sum(axis=1)

@@ -2,7 +2,12 @@
 
 Each demand line is a non-homogeneous Poisson process with a piecewise-constant
 rate: the line's mean rate, shaped by an intraday profile, a day-of-week factor
-and (optionally) a daily gamma multiplier for forecast noise. Arrivals are
+and (optionally) daily gamma multipliers for forecast error: the scenario's
+``forecast_error`` (one multiplier per clock day, mean 1 and coefficient of
+variation ``cv``, shared by every line and drawn in day order from the stream
+``forecast-error``) times the line's own ``dispersion`` (independent per line and
+day, stream ``dispersion/<line>``). Without ``forecast_error`` nothing is drawn from
+its stream and the arrivals are as before. Arrivals are
 generated exactly, one clock day at a time: for each constant-rate piece the count
 is Poisson and the times are uniform within it. All lines of a day are merged into
 one time-ordered batch that the world plays out.
@@ -99,6 +104,9 @@ class Demand:
         self.handle_on = handle_overrides(scenario, intent_names)
         self.patience_dists = patience_dists
         self.start_clock_s = scenario.start
+        fe = scenario.forecast_error
+        self.shared_cv = 0.0 if fe is None else fe.cv
+        self._shared: dict[int, float] = {}  # clock day -> the shared multiplier
         self.shocks = Shocks(scenario, specs, intent_names, segment_names, streams,
                              self.customers) if scenario.events else None
 
@@ -115,20 +123,39 @@ class Demand:
 
     def batch(self, day_start_s: float, day_end_s: float) -> ArrivalBatch:
         """All arrivals in ``[day_start_s, day_end_s)``, merged and sorted by time."""
-        parts = [self._line_day(i, s, day_start_s, day_end_s) for i, s in enumerate(self.specs)]
+        shared = self.shared_multiplier(int((self.start_clock_s + day_start_s) // DAY_S))
+        parts = [self._line_day(i, s, day_start_s, day_end_s, shared)
+                 for i, s in enumerate(self.specs)]
         time_s = np.concatenate([p[0] for p in parts])
         order = np.argsort(time_s, kind="stable")
         cols = [np.concatenate([p[k] for p in parts])[order] for k in range(1, 6)]
         return ArrivalBatch(time_s[order], *cols)
 
+    def shared_multiplier(self, day: int) -> float:
+        """The forecast-error multiplier of clock day ``day`` shared by every line (1
+        without ``forecast_error``); days are drawn in order, from the first asked."""
+        if self.shared_cv <= 0:
+            return 1.0
+        cache = self._shared
+        if day not in cache:
+            rng = self.streams.get("forecast-error")
+            shape = 1.0 / self.shared_cv**2
+            nxt = max(cache) + 1 if cache else day
+            while nxt <= day:
+                cache[nxt] = float(rng.gamma(shape, 1.0 / shape))
+                nxt += 1
+        return cache.get(day, 1.0)
+
     def _line_day(
-        self, index: int, spec: LineSpec, day_start_s: float, day_end_s: float
+        self, index: int, spec: LineSpec, day_start_s: float, day_end_s: float,
+        shared: float = 1.0,
     ) -> tuple[np.ndarray, ...]:
         rng = self.streams.get(f"arrivals/{spec.key}")
-        multiplier = 1.0
+        multiplier = shared
         if spec.dispersion > 0:
             shape = 1.0 / spec.dispersion**2
-            multiplier = float(self.streams.get(f"dispersion/{spec.key}").gamma(shape, 1.0 / shape))
+            own = self.streams.get(f"dispersion/{spec.key}")
+            multiplier *= float(own.gamma(shape, 1.0 / shape))
         edges, rates = rate_pieces(spec, day_start_s, day_end_s, self.start_clock_s, multiplier)
         lengths = np.diff(edges)
         counts = rng.poisson(rates * lengths)

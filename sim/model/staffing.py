@@ -10,6 +10,8 @@ and the total is rounded once to the nearest agent, halves up).
 rises (and take waiting contacts at once); when it falls, idle agents leave at once
 and busy ones are asked to leave, finishing their current contacts first. An
 outage that takes agents away (:mod:`sim.model.outages`) steps the headcount too.
+Breaks, daily absence and adherence inside shifts step it as well
+(:mod:`sim.model.shrinkage`): going on a break works as a shift end does.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ def _weekly_grid(pool: Pool) -> tuple[float, np.ndarray]:
     return grid, np.floor(net_week + 0.5 + 1e-9).astype(np.int64)
 
 
+#: A pool's headcount steps: ``steps(pool, name) -> (change times, headcounts)``.
+Steps = Callable[[Pool, str], tuple[list[float], list[int]]]
+
+
 def max_headcount(pool: Pool) -> int:
     """The most agents this pool ever has on duty."""
     if pool.size is not None:
@@ -108,15 +114,19 @@ class Staffing:
         self.refile = refile
 
     def start(self, scenario: Scenario, end_s: float,
-              set_headcount: Callable[[int, int], None]) -> None:
+              set_headcount: Callable[[int, int], None],
+              steps: Steps | None = None) -> None:
         """Schedule every headcount step of every pool before ``end_s``.
 
         ``set_headcount`` applies a step: :meth:`set_headcount`, or the outages'
-        wrapper that nets out the agents an outage took.
+        wrapper that nets out the agents an outage took. ``steps(pool, name)`` gives a
+        pool's steps (default :func:`headcount_steps`; with breaks, absence and
+        adherence :func:`sim.model.shrinkage.pool_steps`).
         """
         env = self.env
-        for p, pool in enumerate(scenario.pools.values()):
-            times, counts = headcount_steps(pool, scenario.start, end_s)
+        for p, (name, pool) in enumerate(scenario.pools.items()):
+            times, counts = (headcount_steps(pool, scenario.start, end_s) if steps is None
+                             else steps(pool, name))
             for t, c in zip(times, counts, strict=False):
                 ev = env.timeout(max(0.0, t - env.now))
                 ev.callbacks.append(partial(_step, set_headcount, p, c))

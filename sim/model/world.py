@@ -58,11 +58,12 @@ from sim.model.lines import resolve_lines
 from sim.model.outages import Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
+from sim.model.shrinkage import pool_steps, reports_scheduled, scheduled_time, uses_shrinkage
 from sim.model.staffing import Staffing
 from sim.model.streams import Streams
 from sim.model.wrapup import AfterCallWork, uses_wrapup
 from sim.records import ABANDONED, BLOCKED, HANDLED, Records
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Pool, Scenario
 
 INF = math.inf
 
@@ -183,7 +184,12 @@ class World:
         """Play the replication to the end of the horizon, then the follow-up."""
         # the order matters: events due at the same time fire in the order scheduled
         set_hc = self.staffing.set_headcount if self.out is None else self.out.set_headcount
-        self.staffing.start(self.scenario, self.end_s + self.scenario.run_out, set_hc)
+        s = self.scenario
+        until = self.end_s + s.run_out
+        # breaks, absence and adherence inside shifts (sim.model.shrinkage): own streams
+        steps = (partial(_pool_steps, s.start, until, self.streams) if uses_shrinkage(s)
+                 else None)
+        self.staffing.start(s, until, set_hc, steps)
         if self.out is not None:
             self.out.start()
         self.arrivals.start(self.end_s)
@@ -596,6 +602,8 @@ class World:
             deferred_from_s=np.fromiter(self.deferred.values(), dtype=float,
                                         count=len(self.deferred)),
         )
+        if reports_scheduled(self.scenario):  # rostered agent time, before shrinkage
+            base["pool_scheduled_s"] = scheduled_time(self.scenario)
         if self.acw is not None:
             base["acw_s"] = self.acw.column(self.rec.n)
         if self.cb is not None:  # each contact's call-back: offered, accepted, reached
@@ -611,6 +619,11 @@ class World:
         if self.demand.shocks is not None:  # demand shock windows, for inside/outside KPIs
             base["extra"] = {"events": self.demand.shocks.facts()}
         return self.rec.finish(self.end_s, base)
+
+
+def _pool_steps(start_clock_s: float, end_s: float, streams: Streams, pool: Pool,
+                name: str) -> tuple[list[float], list[int]]:
+    return pool_steps(pool, name, start_clock_s, end_s, streams)
 
 
 def simulate(scenario: Scenario, replication: int) -> Records:

@@ -124,6 +124,9 @@ KPI_INFO: dict[str, KpiInfo] = {
     "handled": KpiInfo("Contacts handled", "count", "Contacts served by an agent."),
     "staffed_agents_mean": KpiInfo("Agents on duty (mean)", "number",
                                    "Average number of agents staffed."),
+    "scheduled_agents_mean": KpiInfo("Agents scheduled (mean)", "number",
+                                     "Average number of agents on the roster, before "
+                                     "shrinkage (breaks, absence, adherence)."),
     "busy_agents_mean": KpiInfo("Agents busy (mean)", "number",
                                 "Average number of agents handling contacts."),
     "cost_total": KpiInfo("Total cost", "money", "Staff cost over the measured period."),

@@ -180,8 +180,14 @@ def _staffing(sc: Any) -> str:
     else:
         text += ("Headcount follows the schedules or shifts given; an agent whose shift ends "
                  "finishes the contact in hand first.")
-        if any(s.shrinkage for p in sc.pools.values() for s in (p.shifts or ())):
+        shifts = [s for p in sc.pools.values() for s in (p.shifts or ())]
+        if any(s.shrinkage for s in shifts):
             text += " Shrinkage (breaks, training, absence) reduces the agents on duty."
+        if any(s.uses_shrinkage for s in shifts):
+            text += (" Breaks are taken inside the shifts (staggered within their windows), "
+                     "absence is drawn per day and adherence thins the time agents are "
+                     "available; an agent going on a break finishes the contact in hand "
+                     "first. Scheduled agents are reported beside those on duty.")
     return text
 
 
@@ -232,6 +238,7 @@ LEFT_OUT = [
     "fatigue or mistakes.",
     "Handle times do not depend on how busy the operation is (no rushing at peaks).",
     "Staff follow their schedules exactly; absence appears only through shrinkage.",
+    # (left out of the list when shifts have breaks, absence or adherence)
     "Work beyond the contacts themselves (after-contact work not in the handle time, "
     "outbound calls, meetings) is not modelled.",
     "Demand follows the stated rates and profiles; it does not react to long waits.",
@@ -239,7 +246,9 @@ LEFT_OUT = [
 
 
 def _left_out(sc: Any) -> str:
-    items = list(LEFT_OUT)
+    shifts = [s for p in sc.pools.values() for s in (getattr(p, "shifts", None) or ())]
+    items = [i for i in LEFT_OUT
+             if not (i.startswith("Staff follow") and any(s.uses_shrinkage for s in shifts))]
     if getattr(sc, "recontact", None) is None:
         items.append("Customers who give up or are not resolved do not come back later "
                      "(no recontacts in this scenario).")

@@ -57,7 +57,8 @@ GROUP_KPIS: dict[str, list[str]] = {
                 "out_of_hours_deflected", "callbacks_offered", "callbacks_accepted",
                 "callbacks_not_reached", "callback_wait_s"],
     "pool": ["handled", "utilization", "asa_s", "aht_s", "talk_s", "acw_s",
-             "staffed_agents_mean", "busy_agents_mean", "cost_total"],
+             "scheduled_agents_mean", "staffed_agents_mean", "busy_agents_mean",
+             "cost_total"],
     "segment": CUSTOMER_KPIS,
     "intent": [*CUSTOMER_KPIS, "aht_s", "talk_s", "acw_s"],
 }

@@ -15,7 +15,9 @@ from sim.scenario.callbacks import callback_text
 from sim.scenario.describe_levers import (
     blending_text,
     closed_text,
+    forecast_error_text,
     segment_target_text,
+    shrinkage_text,
     uses_acw,
     wrap_up_text,
 )
@@ -148,6 +150,9 @@ def describe(scenario: Scenario) -> str:
     if load_by_channel:
         out.append("Offered load by channel: " + ", ".join(
             f"{ch} {load:.1f} Erlangs" for ch, load in load_by_channel.items()))
+    forecast = forecast_error_text(sc)
+    if forecast:
+        out.append(forecast)
     out.append("Intents")
     w = max(len(n) for n in sc.intents)
     for name, spec in sc.intents.items():
@@ -182,7 +187,7 @@ def describe(scenario: Scenario) -> str:
         extras.extend(blending_text(pool))
         tail = f"; {'; '.join(extras)}" if extras else ""
         out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
-                   f"skills {skills}{tail}")
+                   f"skills {skills}{tail}{shrinkage_text(pool)}")
     out.extend(describe_journeys(sc))
     out.extend(describe_outages(sc))
     if sc.events:  # demand shocks (sim.scenario.events)

@@ -1,8 +1,9 @@
 """Summary lines for the operational levers of :mod:`sim.scenario.operations`.
 
 :func:`sim.scenario.describe.describe` prints them: an intent's after-call work,
-what customers do while a channel is closed, segments' service-level targets and
-pools' blending policy.
+what customers do while a channel is closed, segments' service-level targets,
+pools' blending policy, shrinkage inside shifts (breaks, absence, adherence) and the
+shared forecast error.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 from sim.scenario.describe_ops import _dist
 from sim.scenario.units import format_duration
 
-__all__ = ["blending_text", "closed_text", "segment_target_text", "uses_acw", "wrap_up_text"]
+__all__ = ["blending_text", "closed_text", "forecast_error_text", "segment_target_text",
+           "shrinkage_text", "uses_acw", "wrap_up_text"]
 
 
 def uses_acw(sc: Any) -> bool:
@@ -74,3 +76,47 @@ def blending_text(pool: Any) -> list[str]:
     if age is not None:
         out.append(f"{age.channel} waiting over {format_duration(age.after)} ranks as live")
     return out
+
+
+def shrinkage_text(pool: Any) -> str:
+    """``; breaks ...; absence ...; adherence ...`` for a pool whose shifts lose time
+    (else empty); the placement rule is :mod:`sim.model.shrinkage`'s."""
+    parts = []
+    shifts = pool.shifts or ()
+    cut = sorted({s.shrinkage for s in shifts if s.shrinkage > 0})
+    if cut:
+        parts.append("shrinkage " + "/".join(f"{c:.0%}" for c in cut) + " (headcount cut)")
+    for i, s in enumerate(shifts):
+        label = f"shift {i + 1}" if len(shifts) > 1 else "shift"
+        bits = []
+        if s.breaks:
+            bits.append("breaks " + ", ".join(_break(b) for b in s.breaks))
+        if s.absence > 0:
+            bits.append(f"absence {s.absence:.0%} per day")
+        if s.adherence < 1:
+            bits.append(f"adherence {s.adherence:.0%}")
+        if bits:
+            parts.append(f"{label}: " + ", ".join(bits))
+    return "".join(f"; {p}" for p in parts)
+
+
+def _break(b: Any) -> str:
+    length = format_duration(b.length)
+    if b.at is not None:
+        return f"{length} at {_hhmm(b.at)}"
+    assert b.window is not None
+    return f"{length} staggered {_hhmm(b.window[0])}-{_hhmm(b.window[1])}"
+
+
+def _hhmm(t: float) -> str:
+    t = t % 86400
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
+
+
+def forecast_error_text(sc: Any) -> str | None:
+    """The shared daily forecast error (None: the scenario has none)."""
+    fe = sc.forecast_error
+    if fe is None or fe.cv <= 0:
+        return None
+    return (f"Forecast error: one daily multiplier shared by every line, CV {fe.cv:.0%} "
+            "(each line's dispersion is independent noise on top)")

@@ -6,6 +6,8 @@
   in :mod:`sim.model.wrapup`.
 * ``closed`` on a channel with opening ``hours``: what customers who try while it
   is closed do (:class:`ClosedDemand`; the model is :mod:`sim.model.closed`).
+* ``forecast_error`` at the top level: a day-level demand multiplier shared by every
+  demand line (:class:`ForecastError`; drawn in :mod:`sim.model.demand`).
 * ``service_level_target`` on a segment: the answer-within target of that
   segment's contacts, one duration or one per channel (:func:`segment_target`).
 * ``reserve`` and ``age_priority`` on a pool: its blending policy (:class:`Reserve`:
@@ -27,8 +29,8 @@ from sim.scenario.behaviour import Delay
 from sim.scenario.errors import did_you_mean
 from sim.scenario.units import parse_duration
 
-__all__ = ["AgePriority", "ClosedDemand", "Deflect", "Reserve", "check_operations",
-           "segment_target", "sl_target_s"]
+__all__ = ["AgePriority", "ClosedDemand", "Deflect", "ForecastError", "Reserve",
+           "check_operations", "segment_target", "sl_target_s"]
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -50,6 +52,16 @@ class Deflect(_Model):
 
     to: Name
     share: Probability
+
+
+class ForecastError(_Model):
+    """Correlated forecast error: each clock day, one gamma multiplier (mean 1,
+    coefficient of variation ``cv``) scales every demand line's rate; a line's own
+    ``dispersion`` stays independent noise on top."""
+
+    cv: float = Field(ge=0, le=2)
+    """Coefficient of variation of the shared daily multiplier (0.1: a typical day is
+    within about 10% of forecast, on every line at once)."""
 
 
 class ClosedDemand(_Model):

@@ -42,7 +42,13 @@ from sim.scenario.callbacks import Callback, callback_rules
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
-from sim.scenario.operations import AgePriority, ClosedDemand, Reserve, SegmentTarget
+from sim.scenario.operations import (
+    AgePriority,
+    ClosedDemand,
+    ForecastError,
+    Reserve,
+    SegmentTarget,
+)
 from sim.scenario.timing import DayFactors, Profile, Schedule, Shift, opening_hours_rules
 from sim.scenario.units import (
     parse_clock,
@@ -371,6 +377,10 @@ class Scenario(Model):
     intents: dict[Name, Intent] = Field(min_length=1)
     profiles: dict[Name, Profile] = Field(default_factory=dict)
     demand: tuple[DemandLine, ...] = Field(min_length=1)
+    forecast_error: ForecastError | None = None
+    """Correlated forecast error: a daily gamma multiplier shared by every demand line,
+    e.g. ``{cv: 0.1}`` (each line's ``dispersion`` stays independent noise on top);
+    omitted: none."""
     pools: dict[Name, Pool] = Field(min_length=1)
     routing: tuple[Route, ...] = ()
     """Entry routing rules, first match wins (see :class:`sim.scenario.behaviour.Route`)."""

@@ -82,6 +82,41 @@ class Schedule(Model):
         return self
 
 
+class Break(Model):
+    """A break or lunch every present agent of a shift takes, at a fixed time (``at``)
+    or staggered within a ``window`` of times of day (see :mod:`sim.model.shrinkage`)."""
+
+    length: Seconds
+    """How long each agent is off (whole minutes, e.g. ``15min``, ``30min``)."""
+    at: TimeOfDay | None = None
+    """Everyone at once, from this time of day, e.g. ``"10:30"``."""
+    window: tuple[TimeOfDay, TimeOfDay] | None = None
+    """Staggered: agents' breaks spread evenly from the window's start to its end,
+    e.g. ``["12:00", "14:00"]`` (each break lies wholly inside)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Break:
+        if (self.at is None) == (self.window is None):
+            raise ValueError("a break needs exactly one of 'at' (a fixed time) or 'window' "
+                             "(staggered within two times of day)")
+        if self.length < 60 or self.length % 60:
+            raise ValueError(f"a break lasts whole minutes (at least 1min), got {self.length:g}s")
+        if self.window is not None:
+            span = (self.window[1] - self.window[0]) % 86400
+            if span < self.length:
+                raise ValueError(f"the break window {span / 60:g}min is shorter than the "
+                                 f"break ({self.length / 60:g}min)")
+        return self
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """Window start and end as times of day (a fixed break: its own start and end)."""
+        if self.window is not None:
+            return self.window
+        assert self.at is not None
+        return self.at, self.at + self.length
+
+
 class Shift(Model):
     """A block of agents on duty from ``start`` to ``end`` (time of day)."""
 
@@ -90,7 +125,15 @@ class Shift(Model):
     agents: int = Field(ge=0, le=100_000)
     days: tuple[str, ...] = WEEKDAYS
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
-    """Share of paid time not available for contacts (breaks, training, absence)."""
+    """Share of paid time not available for contacts (breaks, training, absence): the
+    simple headcount cut, applied on top of the shrinkage as it happens below."""
+    breaks: tuple[Break, ...] = ()
+    """Breaks and lunches placed inside the shift, each taken by every present agent."""
+    absence: float = Field(default=0.0, ge=0, lt=1)
+    """Share of the shift's agents absent, drawn per day (binomial, its own stream)."""
+    adherence: float = Field(default=1.0, gt=0, le=1)
+    """Share of scheduled time (on duty, not on break) agents are actually available:
+    each agent is away for each 15-minute slot of the shift with chance 1 - adherence."""
 
     @model_validator(mode="after")
     def _check(self) -> Shift:
@@ -99,11 +142,36 @@ class Shift(Model):
             raise ValueError(f"unknown day(s) {bad}; use Mon, Tue, ... Sun")
         if self.start == self.end:
             raise ValueError("shift start and end are the same")
+        length = (self.end - self.start) % 86400
+        spans = []
+        for b in self.breaks:
+            ws, we = b.span
+            a = (ws - self.start) % 86400
+            z = a + (we - ws) % 86400
+            if z > length + 1e-9:
+                raise ValueError(f"a break ({_hhmm(ws)}-{_hhmm(we)}) does not lie inside "
+                                 f"the shift ({_hhmm(self.start)}-{_hhmm(self.end)})")
+            spans.append((a, z))
+        spans.sort()
+        for (_, z0), (a1, _) in zip(spans, spans[1:], strict=False):
+            if a1 < z0 - 1e-9:
+                raise ValueError("break windows of a shift overlap; give each break its own "
+                                 "window (or time) so an agent's breaks never coincide")
         return self
+
+    @property
+    def uses_shrinkage(self) -> bool:
+        """True if the shift has breaks, absence or adherence below 1."""
+        return bool(self.breaks) or self.absence > 0 or self.adherence < 1
 
     @property
     def day_indices(self) -> tuple[int, ...]:
         return tuple(WEEKDAYS.index(str(d).lower()[:3]) for d in self.days)
+
+
+def _hhmm(t: float) -> str:
+    t = t % 86400
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
 
 
 def opening_hours_rules(value: Sequence[Any] | None, kind: object,
