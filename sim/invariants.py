@@ -17,6 +17,7 @@ from sim.records import (
     CB_ACCEPTED,
     CB_FAILED,
     CB_NOT_OFFERED,
+    DROPPED,
     ESCALATED,
     HANDLED,
     OPEN,
@@ -24,7 +25,7 @@ from sim.records import (
     Records,
 )
 
-_OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED, ESCALATED)
+_OUTCOMES = (HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED, ESCALATED, DROPPED)
 
 
 class InvariantError(AssertionError):
@@ -42,13 +43,18 @@ def check_records(rec: Records) -> None:
     out = c["outcome"]
     n = rec.n_contacts
     _require(bool(np.isin(out, _OUTCOMES).all()), "every contact ends handled, abandoned, blocked, "
-             "transferred, escalated or open")
+             "transferred, escalated, dropped or open")
     _require(sum(int((out == k).sum()) for k in _OUTCOMES) == n, "every contact accounted for")
     _require(np.array_equal(c["contact_id"], np.arange(n)), "contact ids are 0..n-1")
     arrival, answer, end = c["arrival_s"], c["answer_s"], c["end_s"]
     _require(bool((np.diff(arrival[c["step"] == 0]) >= 0).all()), "arrival times never go back")
     cutoff = rec.cutoff
-    _require(bool(((arrival >= 0) & (arrival <= cutoff)).all()), "arrivals within the run")
+    backlog = np.zeros(n, dtype=bool)
+    if rec.backlog_rows is not None:  # waiting at time 0: arrived before the run
+        backlog[rec.backlog_rows] = True
+    _require(bool((arrival[backlog] <= 0).all()), "the backlog at the start arrived by time 0")
+    _require(bool(((arrival[~backlog] >= 0) & (arrival[~backlog] <= cutoff)).all()),
+             "arrivals within the run")
     first = np.unique(c["journey_id"], return_index=True)[1]  # rows are in arrival order
     late = np.zeros(n, dtype=bool)
     late[first] = arrival[first] >= rec.end_s
@@ -71,6 +77,11 @@ def check_records(rec: Records) -> None:
     _require(bool((c["pool"][session] < 0).all() and (out[~session] != ESCALATED).all()),
              "self-service sessions need no agent, and only they escalate")
     _require(bool(np.isnan(answer[(out == BLOCKED)]).all()), "blocked contacts were never answered")
+    dropped = out == DROPPED
+    _require(bool((~np.isnan(end[dropped])).all() and (~np.isnan(c["wait_s"][dropped])).all()),
+             "dropped contacts ended, after a wait, when the outage cut them")
+    _require(rec.outage_drops or not bool(dropped.any()),
+             "only outages with 'drops' drop contacts")
     _require(int((out == TRANSFERRED).sum()) == int((c["step"] > 0).sum()) + rec.pending_handoffs,
              "each handoff piece follows one transfer (or is still on its way)")
     _require(bool((rec.pool_busy_s <= rec.pool_staffed_s + 1e-6).all()),

@@ -57,8 +57,11 @@ BLOCKED = 2      # refused on arrival (queue at capacity)
 OPEN = 3         # still waiting or in service when the replication ended
 TRANSFERRED = 4  # served, then handed off to another pool (the next piece is a new row)
 ESCALATED = 5    # a self-service / bot session that did not contain the need
+DROPPED = 6      # cut off in queue or in service by an outage with ``drops`` (not the
+#                  customer's choice); answer_s is set if it was in service
 
-OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred", "escalated")
+OUTCOME_NAMES = ("handled", "abandoned", "blocked", "open", "transferred", "escalated",
+                 "dropped")
 
 # Call-back state of a contact (Records.callback; see sim.model.callbacks).
 CB_NOT_OFFERED, CB_DECLINED, CB_ACCEPTED, CB_FAILED = 0, 1, 2, 3
@@ -78,7 +81,7 @@ CONTACT_COLUMNS: dict[str, str] = {
     "end_s": "float64",        # completion / abandonment / blocking time (nan if open)
     "wait_s": "float64",       # queue wait: answer or abandon time - arrival (nan if blocked)
     "handle_s": "float64",     # time with the agent (nan if not answered / not finished)
-    "outcome": "int8",         # HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED
+    "outcome": "int8",         # HANDLED, ABANDONED, BLOCKED, OPEN, TRANSFERRED, ..., DROPPED
     "in_window": "bool",       # tried in the measured window [warm-up, horizon end)
 }
 
@@ -176,6 +179,9 @@ class Records:
     backstage_wait_s: np.ndarray | None = None  # per contact: of which queued at them
     outages: dict[str, np.ndarray] | None = None  # OUTAGE_COLUMNS, one row per outage
     outage_specs: tuple[str, ...] = ()  # target of each outage of the scenario, in order
+    outage_drops: bool = False  # some outage drops work in progress (the ``dropped`` KPI)
+    # -- backlog at the start (None: none; see sim.model.backlog) --
+    backlog_rows: np.ndarray | None = None  # rows waiting at time 0 (arrival_s <= 0)
     # -- field visits (None: the scenario has no field channel; see sim.model.field) --
     visits: dict[str, np.ndarray] | None = None   # VISIT_COLUMNS, one row per visit
     field_ops: dict[str, Any] | None = None       # technician pools, territories, hours, costs

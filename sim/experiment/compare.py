@@ -68,7 +68,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "backlog_end": "lower", "backlog_age_p90_s": "lower", "effort_score": "lower",
     "cost_total": "lower", "cost_per_journey": "lower", "contacts_per_journey": "lower",
     "transfers_per_journey": "lower", "days_to_visit": "lower", "days_to_visit_p90": "lower",
-    "visits_per_journey": "lower", "out_of_hours_lost": "lower",
+    "visits_per_journey": "lower", "out_of_hours_lost": "lower", "dropped": "lower",
     "callbacks_not_reached": "lower", "callback_wait_s": "lower",
     # outcomes: higher is better
     "service_level": "higher", "fcr": "higher", "containment_rate": "higher",

@@ -36,6 +36,9 @@ KPI_DEFINITIONS: dict[str, str] = {
     "abandon_rate": "Abandoned / offered, both without short abandons (those within the "
                     "channel's short_abandon wait, when it sets one).",
     "blocked_rate": "Contacts refused because the queue was full / offered.",
+    "dropped": "Contacts cut off in queue or in service by an outage with 'drops' (a "
+               "telephony or site outage); their customers retry (recontact.retry, or the "
+               "default outage retry). Only scenarios with such an outage report it.",
     "p_wait": "Share of queued contacts (answered or abandoned) that waited at all. "
               "Whole operation, segment, intent: live channels (voice, chat) only.",
     "asa_s": "Average speed of answer: mean wait of answered contacts. Whole operation, "

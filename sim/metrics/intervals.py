@@ -7,7 +7,10 @@ every interval of the measured window this table holds one row per channel
 * channel rows count customer contacts (``step == 0``, in window) by the interval
   of their *arrival* — offered, handled, abandoned, blocked, answered within the
   channel's target, service level (open contacts counted as in
-  :func:`sim.metrics.kpis.service_level_rows`), ASA — and the time-averaged queue length;
+  :func:`sim.metrics.kpis.service_level_rows`), ASA — the time-averaged queue length,
+  and ``waiting_end``, the customer contacts waiting in the channel's queue at the
+  interval's end (the backlog over time: a backlog at the start, or emails carried
+  over from one day to the next, shows here);
 * pool rows count the pieces of work an agent of the pool answered (any step, by
   arrival interval): handled and ASA; and the time-weighted staffing figures from
   the recorder's agent-second arrays: staffed agents, busy agents, utilisation.
@@ -26,7 +29,7 @@ import pandas as pd
 from sim.metrics.context import service_level_rows
 from sim.metrics.outages import interval_outages
 from sim.metrics.stats import ratio
-from sim.records import ABANDONED, BLOCKED, HANDLED, TRANSFERRED, Records
+from sim.records import ABANDONED, BLOCKED, DROPPED, HANDLED, TRANSFERRED, Records
 from sim.scenario.units import format_clock
 
 __all__ = ["INTERVAL_COLUMNS", "interval_table"]
@@ -47,6 +50,7 @@ INTERVAL_COLUMNS: tuple[str, ...] = (
     "service_level",
     "asa_s",
     "queue_length_mean",
+    "waiting_end",
     "staffed_agents",
     "busy_agents",
     "utilization",
@@ -63,6 +67,34 @@ def _binned(
     flat = codes[mask] * n_int + idx[mask]
     w = None if weights is None else weights[mask]
     return np.bincount(flat, weights=w, minlength=n_names * n_int).reshape(n_names, n_int)
+
+
+def _waiting_at(records: Records, times: np.ndarray) -> np.ndarray:
+    """Customer contacts waiting in each channel's queue at each of ``times``, shape
+    ``(channels, len(times))``: arrived by then (a backlog at the start: before 0), not
+    yet answered, abandoned or dropped (blocked ones never waited)."""
+    c = records.contacts
+    n_ch = len(records.channels)
+    out = np.zeros((n_ch, len(times)))
+    if not records.n_contacts:
+        return out
+    outcome = np.asarray(c["outcome"])
+    arrival = np.asarray(c["arrival_s"], dtype=float)
+    answer = np.asarray(c["answer_s"], dtype=float)
+    wait = np.asarray(c["wait_s"], dtype=float)
+    channel = np.asarray(c["channel"], dtype=np.int64)
+    left = np.where(~np.isnan(answer), answer,
+                    np.where((outcome == ABANDONED) | (outcome == DROPPED),
+                             arrival + wait, np.inf))
+    queued = ((np.asarray(c["step"]) == 0) & (outcome != BLOCKED)
+              & ~records.self_service_channels()[channel])
+    for ch in range(n_ch):
+        rows = queued & (channel == ch)
+        if rows.any():
+            came = np.searchsorted(np.sort(arrival[rows]), times, side="right")
+            went = np.searchsorted(np.sort(left[rows]), times, side="right")
+            out[ch] = came - went
+    return out
 
 
 def interval_table(records: Records) -> pd.DataFrame:
@@ -120,6 +152,7 @@ def interval_table(records: Records) -> pd.DataFrame:
     )
     queue_area = np.asarray(records.queue_area, dtype=float).reshape(n_ch, n_int)
     ch["queue_length_mean"] = ratio(queue_area, np.broadcast_to(length, (n_ch, n_int)))
+    ch["waiting_end"] = _waiting_at(records, starts + length)
 
     # pool scope
     prow = in_window & (pool >= 0)

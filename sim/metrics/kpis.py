@@ -38,6 +38,10 @@ abandon_rate
     channel's ``short_abandon`` wait, if it sets one).
 blocked_rate
     blocked / offered.
+dropped
+    contacts an outage with ``drops`` cut off in queue or in service (outcome
+    ``dropped``); only records of scenarios with such an outage carry it
+    (:data:`DROP_KPIS`).
 p_wait
     share of queued contacts (answered or abandoned) whose wait was > 0.
 asa_s
@@ -103,15 +107,17 @@ from sim.metrics.definitions import CUSTOMER_GROUPS, GROUPS, KPI_ORDER
 from sim.metrics.field import FIELD_KPIS, field_kpis, field_pool_frame
 from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
 from sim.metrics.stats import ratio
-from sim.records import Records
+from sim.records import DROPPED, Records
 
-__all__ = ["FAMILIES", "GROUPS", "KPI_ORDER", "SHRINKAGE_KPIS", "WRAP_UP_KPIS", "kpi_names",
-           "replication_kpis"]
+__all__ = ["DROP_KPIS", "FAMILIES", "GROUPS", "KPI_ORDER", "SHRINKAGE_KPIS", "WRAP_UP_KPIS",
+           "kpi_names", "replication_kpis"]
 
 #: KPIs only scenarios with after-call work produce (the parts of ``aht_s``).
 WRAP_UP_KPIS = ("talk_s", "acw_s")
 #: KPIs only scenarios whose shifts have shrinkage produce (see sim.model.shrinkage).
 SHRINKAGE_KPIS = ("scheduled_agents_mean",)
+#: KPIs only scenarios with an outage that drops work in progress produce.
+DROP_KPIS = ("dropped",)
 
 # the KPI names of each family must all be listed in the definitions
 assert set(JOURNEY_KPIS) | set(FIELD_KPIS) <= set(KPI_ORDER), "a KPI without a definition"
@@ -131,19 +137,23 @@ def kpi_names() -> list[str]:
 
 
 def volume_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
-    """``offered``, ``sessions``, ``abandon_rate``, ``blocked_rate`` (customer groups)."""
+    """``offered``, ``sessions``, ``abandon_rate``, ``blocked_rate`` and, with outages that
+    drop work, ``dropped`` (customer groups)."""
     if group not in CUSTOMER_GROUPS:
         return {}
     agent = ~ctx.session
     offered = ctx.count(group, agent)
     short = ctx.count(group, agent & ctx.short)
-    return {
+    out = {
         "offered": offered,
         "sessions": ctx.count(group, ctx.session),
         "abandon_rate": ratio(ctx.count(group, agent & ctx.abandoned & ~ctx.short),
                               offered - short),
         "blocked_rate": ratio(ctx.count(group, agent & ctx.blocked), offered),
     }
+    if getattr(ctx.records, "outage_drops", False):
+        out["dropped"] = ctx.count(group, agent & (ctx.outcome == DROPPED))
+    return out
 
 
 def handled_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
@@ -199,8 +209,9 @@ def backlog_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     arrival = np.asarray(r.contacts["arrival_s"], dtype=float)
     answer = np.asarray(r.contacts["answer_s"], dtype=float)
     # when each contact left the queue (still there at the cut-off: never)
+    dropped = ctx.outcome == DROPPED  # cut off by an outage: left the queue then
     left = np.where(ctx.answered, answer,
-                    np.where(ctx.abandoned, arrival + ctx.wait_s, np.inf))
+                    np.where(ctx.abandoned | dropped, arrival + ctx.wait_s, np.inf))
     waiting = ((ctx.step == 0) & ~ctx.session & ~ctx.blocked & (tried < end)
                & (arrival <= end) & (left > end))
     codes = ctx.codes(group)

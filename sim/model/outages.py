@@ -7,9 +7,10 @@ from ``mttr``, from the replication's start; streams ``outage-up/<i>`` and
 
 * a backstage system that is down: see :mod:`sim.model.backstage`;
 * a live channel that is down: new customer contacts on it are blocked (they
-  retry per ``recontact.retry``) — unless a ``failover`` from it has *detected*
-  the outage (``detection`` after it started): then ``share`` of them go to the
-  backup channel (drawn per contact), the customer repeating themselves with
+  retry per ``recontact.retry``, or without one per :data:`DEFAULT_RETRY`) —
+  unless a ``failover`` from it has *detected* the outage (``detection`` after it
+  started): then ``share`` of them go to the backup channel (drawn per contact),
+  the customer repeating themselves with
   ``context_loss`` (via :meth:`sim.model.journeys.Journeys.lose_context`);
 * a pool that is down loses ``share`` of its on-duty agents (busy ones finish
   their contact first, as with a schedule change); after detection a failover
@@ -17,9 +18,24 @@ from ``mttr``, from the replication's start; streams ``outage-up/<i>`` and
   backup can serve (its channel among the backup's channels, its intent among the
   backup's skills); the rest stays with the pool that is down.
 
-Work queued before an outage stays where it is; failover ends (fails back) as
-soon as the target is restored. Every outage is logged as (target, kind,
-start_s, end_s) for the ``outages`` table of :class:`sim.records.Records`.
+Work queued before an outage stays where it is, and work in service finishes —
+unless the outage has ``drops: true``: then, when it starts, a voice or chat
+channel's contacts in queue and in service are dropped (a telephony outage), and a
+pool's contacts in service with the agents it takes are dropped (a site outage;
+the ACD's queue stays). Dropped contacts end with outcome ``dropped``
+(:data:`sim.records.DROPPED`), their agents are freed at once, and their customers
+retry like blocked ones (:meth:`sim.model.world.World.drop_work`). A backstage
+system's outage never drops work: a contact that needs it mid-handle follows the
+system's ``on_outage`` rule. Failover ends (fails back) as
+soon as the target is restored.
+
+Default outage retry: a customer blocked or dropped by an outage in a scenario
+without ``recontact.retry`` does not vanish silently: with probability 0.5 they
+try again after an exponential delay of mean 15 min, at most 3 tries in all
+(:data:`DEFAULT_RETRY`; streams ``outage-retry`` and ``outage-retry-delay``).
+
+Every outage is logged as (target, kind, start_s, end_s) for the ``outages``
+table of :class:`sim.records.Records`.
 """
 
 from __future__ import annotations
@@ -27,17 +43,31 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from sim.model.streams import Sampler, UniformBlock
+from sim.scenario.distributions import Exponential
 
 if TYPE_CHECKING:
     from sim.model.backstage import Backstage
     from sim.model.context import ModelContext
     from sim.model.journeys import Journeys
     from sim.model.routing import PoolState
+
+
+class DefaultRetry(NamedTuple):
+    """What a customer blocked or dropped by an outage does without ``recontact.retry``."""
+
+    probability: float
+    delay: Exponential
+    max_tries: int  # tries in all, the first included
+
+
+#: The default outage retry: half try again after an exponential 15 min, 3 tries at most.
+DEFAULT_RETRY = DefaultRetry(
+    0.5, Exponential.model_validate({"dist": "exponential", "mean": "15min"}), 3)
 
 
 class Route:
@@ -70,8 +100,10 @@ class Outages:
                  entry: Sequence[Sequence[Sequence[tuple[int, ...]]]],
                  pools: Sequence[PoolState],
                  backstage: Backstage | None,
-                 journeys: Journeys | None) -> None:
+                 journeys: Journeys | None,
+                 drop: Callable[[str, int], None] | None = None) -> None:
         self.ctx = ctx
+        self._drop = drop  # the world's drop_work(kind, code), for outages with drops
         self._set_headcount = set_headcount
         self.entry = entry
         self.pools = pools
@@ -136,6 +168,9 @@ class Outages:
         entry = [outage.target, kind, ctx.env.now, math.nan, i]
         self.log.append(entry)
         self._apply(outage.target, kind, outage.share, True)
+        if outage.drops and self._drop is not None and kind != "backstage":
+            codes = self.ch_code if kind == "channel" else self.pl_code
+            self._drop(kind, codes[outage.target])
 
         def restore() -> None:
             entry[3] = ctx.env.now

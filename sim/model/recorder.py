@@ -215,6 +215,9 @@ class Recorder:
                 rows = base.get("deferred_rows")
                 if rows is not None and len(rows):  # closed channel: when the customer tried
                     tried[rows] = base["deferred_from_s"]
+                backlog = base.get("backlog_rows")
+                if backlog is not None and len(backlog):  # waiting at 0: in the warm-up,
+                    tried[backlog] = 0.0  # or in the window when there is none
                 contacts[name] = (tried >= self.warmup_s) & (tried < self.end_s)
             else:
                 contacts[name] = buffer_view(self.cols[name], dt, n)
@@ -283,4 +286,5 @@ def scenario_facts(s: Scenario) -> dict:
         effort_weights=s.effort.model_dump(),
         recontact_window_s=s.recontact.window if s.recontact else 7 * 86400.0,
         outage_specs=tuple(o.target for o in s.outages),
+        outage_drops=any(o.drops for o in s.outages),
     )

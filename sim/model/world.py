@@ -27,7 +27,12 @@ Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.field`, ``self.field``), channels' opening hours
 (:mod:`sim.model.hours`, ``self.hours``) and call-backs (:mod:`sim.model.callbacks`,
 ``self.cb``) are opt-in: each is None when the
-scenario does not use it, and the classic model runs untouched.
+scenario does not use it, and the classic model runs untouched. A backlog at the
+start (:mod:`sim.model.backlog`) enters the queues at time 0, before any fresh
+arrival. Outages with ``drops`` cut the work in progress (:meth:`World.drop_work`);
+customers they drop, and customers an outage blocks, retry per the scenario's
+``recontact.retry`` or, without one, per the default outage retry
+(:data:`sim.model.outages.DEFAULT_RETRY`).
 
 Wiring: each part gets the shared :class:`sim.model.context.ModelContext` (clock,
 scenario, streams, recorder, name codes) and, as keyword arguments, the world
@@ -45,6 +50,7 @@ import numpy as np
 import simpy
 
 from sim.model.arrivals import Arrivals
+from sim.model.backlog import backlog_items
 from sim.model.backstage import Backstage
 from sim.model.callbacks import CALLBACK_RANK, Callbacks, uses_callbacks
 from sim.model.closed import DEFLECTED, LOST, ClosedHours
@@ -55,14 +61,14 @@ from sim.model.handoffs import Handoffs
 from sim.model.hours import OpeningHours, uses_hours
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.lines import resolve_lines
-from sim.model.outages import Outages
+from sim.model.outages import DEFAULT_RETRY, Outages
 from sim.model.recorder import IN_SERVICE, WAITING, Recorder, scenario_facts
 from sim.model.routing import Agent, Router, build_pools, entry_pools
 from sim.model.shrinkage import pool_steps, reports_scheduled, scheduled_time, uses_shrinkage
 from sim.model.staffing import Staffing
-from sim.model.streams import Streams
+from sim.model.streams import Sampler, Streams, UniformBlock
 from sim.model.wrapup import AfterCallWork, uses_wrapup
-from sim.records import ABANDONED, BLOCKED, HANDLED, Records
+from sim.records import ABANDONED, BLOCKED, DROPPED, HANDLED, Records
 from sim.scenario.schema import Pool, Scenario
 
 INF = math.inf
@@ -151,8 +157,17 @@ class World:
         self.has_handoffs = [bool(rules) for rules in self.handoffs.rules]
         self.out = (Outages(ctx, set_headcount=self.staffing.set_headcount,
                             entry=self.entry, pools=self.pools, backstage=self.bs,
-                            journeys=self.jm)
+                            journeys=self.jm, drop=self.drop_work)
                     if s.outages or s.failover else None)
+        # outages with ``drops``: the contacts in service, so they can be cut (None: none)
+        self._serving: dict[int, tuple[Agent, float]] | None = (
+            {} if any(o.drops for o in s.outages) else None)
+        self._retry_u: UniformBlock | None = None  # the default outage retry's draws
+        self._retry_delay: Sampler | None = None
+        self._retry_patience: dict[tuple[int, int], Sampler] = {}
+        self._outage_tries: dict[int, int] = {}  # journey -> default outage retries made
+        self._since: float | None = None  # a backlog contact arriving: its arrival time
+        self.backlog_rows: list[int] = []  # rows of the backlog at the start
         self.hours = OpeningHours(s) if uses_hours(s) else None  # channels' opening hours
         # what customers who find a channel closed do (sim.model.closed)
         self.closed = None if self.hours is None else ClosedHours(s, self.streams, self.hours)
@@ -192,6 +207,8 @@ class World:
         self.staffing.start(s, until, set_hc, steps)
         if self.out is not None:
             self.out.start()
+        if self.scenario.initial_backlog:  # at time 0, after the staff, before any arrival
+            self.after(0.0, self._seed_backlog)
         self.arrivals.start(self.end_s)
         self.env.run(until=self.end_s)
         self.cutoff_s = self._follow_up()
@@ -214,6 +231,20 @@ class World:
             t = min(limit, t + (3600.0 if t - self.end_s < 86400.0 else 86400.0))
             self.env.run(until=t)
         return t
+
+    def _seed_backlog(self) -> None:
+        """Put the backlog at the start in the queues, the oldest first (each with its
+        arrival time in the past, so its wait counts its age)."""
+        enter = self.arrive if self.jm is None else self.jm.enter
+        arrivals = self.arrivals
+        for item in backlog_items(self.scenario, self.streams, self.codes):
+            journey = arrivals.next_journey
+            arrivals.next_journey += 1
+            self._since = -item.age_s
+            try:
+                enter(item.channel, item.intent, item.segment, INF, item.handle_s, journey)
+            finally:
+                self._since = None
 
     def _first_open(self, lo: int) -> int:
         """The first row at or after ``lo`` still waiting or in service (``rec.n``: none)."""
@@ -282,6 +313,9 @@ class World:
                     channel, intent, segment, pools, repeated, handle, journey)
         row = rec.new_contact(now, journey, step, channel, intent, segment, attempt, repeated,
                               offline)
+        if self._since is not None:  # a backlog contact: it arrived before the run
+            rec.arrival[row] = self._since
+            self.backlog_rows.append(row)
         if pools is None:
             pools = self.entry[channel][intent][segment]
         agent = None if down else self.router.pick_agent(
@@ -292,7 +326,9 @@ class World:
         if down or (step == 0 and self.waiting[channel] >= self.capacity[channel]):
             rec.outcome[row] = BLOCKED
             rec.end[row] = now
-            if self.jm is not None:
+            if down:  # blocked by an outage: the retry rule, or the default outage retry
+                self._outage_retry(row, patience, handle)
+            elif self.jm is not None:
                 self.jm.unresolved(row, retry=True)
             return row
         called_back = False
@@ -402,6 +438,116 @@ class World:
             self.after(wait, arrive_later)
         return -1
 
+    # -- outages that cut the work in progress ------------------------------------------
+    def drop_work(self, kind: str, code: int) -> None:
+        """An outage with ``drops`` starts: cut the work in progress.
+
+        ``kind == "channel"`` (a telephony outage): every contact of channel ``code``
+        waiting in a queue or in service is dropped (asynchronous back-office pieces
+        and promised call-backs are not on the line and stay). ``kind == "pool"`` (a site outage): the voice
+        and chat contacts held by the agents the outage took (those now leaving) are
+        dropped; contacts queued at the ACD stay queued for the other agents. A
+        contact held at a backstage system when the outage starts finishes by that
+        system's rules. Dropped contacts end with outcome ``dropped`` (an agent holding
+        one is freed at once, with no wrap-up) and their customers retry
+        (:meth:`_outage_retry`).
+        """
+        rec = self.rec
+        now = self.env.now
+        n = rec.n
+        view = np.frombuffer(rec.outcome, dtype=np.int8, count=n)
+        waiting = np.flatnonzero(view == WAITING).tolist()
+        del view
+        offline = rec.offline if rec.with_journeys else None
+        dropped: list[tuple[int, float]] = []
+        pending = self.cb.pending if self.cb is not None else ()
+        if kind == "channel":
+            for row in waiting:
+                if rec.channel[row] != code or (offline is not None and offline[row]):
+                    continue
+                if row in pending:  # a call-back promised: the customer is not on the line
+                    continue
+                rec.outcome[row] = DROPPED
+                rec.end[row] = now
+                rec.wait[row] = now - rec.arrival[row]
+                if not rec.step[row]:
+                    self.waiting[code] -= 1
+                    rec.queued.change(code, now, -1.0)
+                dropped.append((row, self._handle_of.pop(row)))
+        serving = self._serving
+        assert serving is not None
+        live = ("voice", "chat")
+        kinds = [self.scenario.channels[c].kind for c in self.channel_names]
+        cut = []
+        for row, (agent, _handle) in serving.items():
+            ch = rec.channel[row]
+            if offline is not None and offline[row]:
+                continue
+            if (ch == code if kind == "channel"
+                    else agent.pool == code and agent.leaving and kinds[ch] in live):
+                cut.append(row)
+        for row in cut:
+            agent, handle = serving.pop(row)
+            rec.outcome[row] = DROPPED
+            rec.end[row] = now
+            rec.handle[row] = now - rec.answer[row]
+            dropped.append((row, handle))
+            self.release(agent)
+        if kind == "channel" and self.undrain[code]:
+            self._undrain(code)
+        for row, handle in dropped:
+            self._outage_retry(row, INF, handle)
+
+    def _outage_retry(self, row: int, patience: float, handle: float) -> None:
+        """A customer blocked or dropped by an outage: retry per ``recontact.retry``, or
+        else per :data:`sim.model.outages.DEFAULT_RETRY` (a share tries again after an
+        exponential delay, up to a number of tries in all) rather than vanish."""
+        rec = self.rec
+        jm = self.jm
+        rc = self.scenario.recontact
+        if rec.step[row]:  # a handoff piece: the customer was not trying anything
+            if jm is not None:
+                jm.unresolved(row, retry=True)
+            return
+        if jm is not None and rc is not None and rc.retry is not None:
+            jm.unresolved(row, retry=True)
+            return
+        journey = rec.journey[row]
+        tries = self._outage_tries.get(journey, 0)
+        if tries + 1 >= DEFAULT_RETRY.max_tries:
+            return
+        if self._retry_u is None:
+            self._retry_u = UniformBlock(self.streams.get("outage-retry"))
+            self._retry_delay = Sampler(DEFAULT_RETRY.delay, self.streams.get(
+                "outage-retry-delay"))
+        if self._retry_u.next() >= DEFAULT_RETRY.probability:
+            return
+        assert self._retry_delay is not None
+        self._outage_tries[journey] = tries + 1
+        delay = self._retry_delay.next()
+        channel, intent, segment = rec.channel[row], rec.intent[row], rec.segment[row]
+        attempt = rec.attempt[row] + 1 if rec.with_journeys else tries + 1
+        if jm is not None:
+            jm.later(delay, journey, lambda: jm.new_contact(
+                channel, intent, segment, journey, attempt, jm.take_lost(journey, False)))
+            return
+        key = (channel, segment)
+        if patience == INF and self.patience.get(key) is not None:  # a fresh patience
+            sampler = self._retry_patience.get(key)
+            if sampler is None:
+                sampler = self._retry_patience[key] = Sampler(
+                    self.patience[key], self.streams.get(
+                        f"outage-retry-patience/{self.channel_names[channel]}"
+                        f"/{self.segment_names[segment]}"))
+            patience = sampler.next()
+        self._deferred += 1
+
+        def again() -> None:
+            self._deferred -= 1
+            self.arrive(channel, intent, segment, patience, handle, journey, 0, None, attempt)
+
+        self.after(delay, again)
+
     def _abandon(self, row: int, channel: int) -> None:
         rec = self.rec
         if rec.outcome[row] != WAITING:
@@ -492,6 +638,7 @@ class World:
         self, agent: Agent, row: int, channel: int, intent: int, handle: float, now: float
     ) -> None:
         rec = self.rec
+        base = handle
         p = agent.pool
         pool = self.pools[p]
         if agent.idle:
@@ -524,7 +671,17 @@ class World:
                 self.bs.serve(agent, row, channel, handle, systems)
                 return
         ev = self.env.timeout(handle)
+        if self._serving is not None:  # outages may drop it: track it while in service
+            self._serving[row] = (agent, base)
+            ev.callbacks.append(lambda _e: self._complete_tracked(agent, row, channel, handle))
+            return
         ev.callbacks.append(lambda _e: self._complete(agent, row, channel, handle))
+
+    def _complete_tracked(self, agent: Agent, row: int, channel: int, handle: float) -> None:
+        serving = self._serving
+        assert serving is not None
+        if serving.pop(row, None) is not None:  # else an outage dropped it meanwhile
+            self._complete(agent, row, channel, handle)
 
     def _complete(self, agent: Agent, row: int, channel: int, handle: float) -> None:
         self.finish(row, channel, agent.pool, handle)
@@ -604,6 +761,8 @@ class World:
         )
         if reports_scheduled(self.scenario):  # rostered agent time, before shrinkage
             base["pool_scheduled_s"] = scheduled_time(self.scenario)
+        if self.backlog_rows:
+            base["backlog_rows"] = np.asarray(self.backlog_rows, dtype=np.int64)
         if self.acw is not None:
             base["acw_s"] = self.acw.column(self.rec.n)
         if self.cb is not None:  # each contact's call-back: offered, accepted, reached

@@ -100,6 +100,8 @@ KPI_INFO: dict[str, KpiInfo] = {
     "talk_s": KpiInfo("Talk time", "seconds", "Mean time the customer spends with the agent."),
     "acw_s": KpiInfo("After-call work", "seconds",
                      "Mean wrap-up after a contact, the customer gone, the agent busy."),
+    "dropped": KpiInfo("Dropped by outages", "count",
+                       "Contacts cut off in queue or in service by an outage."),
     "out_of_hours": KpiInfo("Tried while closed", "count",
                             "Customer tries on a channel outside its opening hours."),
     "out_of_hours_lost": KpiInfo("Lost while closed", "count",

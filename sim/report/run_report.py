@@ -53,7 +53,7 @@ CUSTOMER_KPIS = ["offered", "service_level", "abandon_rate", "blocked_rate",
                  "effort_score"]
 #: KPIs shown in each breakdown table (those present are shown).
 GROUP_KPIS: dict[str, list[str]] = {
-    "channel": [*CUSTOMER_KPIS, "out_of_hours", "out_of_hours_lost",
+    "channel": [*CUSTOMER_KPIS, "dropped", "out_of_hours", "out_of_hours_lost",
                 "out_of_hours_deflected", "callbacks_offered", "callbacks_accepted",
                 "callbacks_not_reached", "callback_wait_s"],
     "pool": ["handled", "utilization", "asa_s", "aht_s", "talk_s", "acw_s",

@@ -18,6 +18,11 @@
   channel or a pool) and is either *scheduled* (``at`` a clock time, ``for`` a
   duration) or *random* (``mtbf`` time between failures and ``mttr`` time to
   repair, distributions). For pools, ``share`` is the share of agents lost.
+  With ``drops: true`` an outage of a voice or chat channel (a telephony outage)
+  drops the contacts of that channel in service and in queue when it starts, and
+  an outage of a pool (a site outage) drops the contacts in service with the
+  agents it takes (calls queued at the ACD stay queued for the other agents);
+  see :mod:`sim.model.outages`. Omitted (``false``): work in progress finishes.
 
 * ``failover`` — a list of ``{from, to, share, detection, context_loss}``: while
   channel (or pool) ``from`` is down, once the outage has been detected, ``share``
@@ -89,6 +94,11 @@ class Outage(Model):
     """Random: time to repair (also the failure-mode length used by ``servicesim fmea``)."""
     share: Probability = 1.0
     """Pools: share of the on-duty agents lost during the outage."""
+    drops: bool = False
+    """Voice/chat channels and pools: the outage cuts the work in progress when it starts
+    (a channel: its contacts in service and in queue; a pool: the contacts its lost agents
+    hold). Dropped customers retry per ``recontact.retry``, or by the default outage retry
+    (:data:`sim.model.outages.DEFAULT_RETRY`). Omitted: work in progress finishes."""
     description: str = ""
 
     @model_validator(mode="after")

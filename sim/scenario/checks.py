@@ -318,6 +318,12 @@ def _check_backstage(sc: Scenario, add: Add) -> None:
                 _unknown("outage target", outage.target, targets, "backstage, channels, pools"))
         elif outage.share < 1 and outage.target not in sc.pools:
             add(("outages", i, "share"), "'share' (of agents lost) applies to pool outages only")
+        elif outage.drops and not (outage.target in sc.pools or (
+                outage.target in sc.channels
+                and sc.channels[outage.target].kind in ("voice", "chat"))):
+            add(("outages", i, "drops"), "'drops' (cut the work in progress) applies to "
+                "outages of voice or chat channels and of pools; a backstage outage follows "
+                "its system's 'on_outage', and emails are not on the line")
         if outage.at is not None and outage.at < sc.start:
             add(("outages", i, "at"),
                 f"the outage starts at {format_clock(outage.at)}, before the scenario starts "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sim.scenario.callbacks import callback_text
 from sim.scenario.describe_levers import (
+    backlog_lines,
     blending_text,
     closed_text,
     forecast_error_text,
@@ -190,6 +191,7 @@ def describe(scenario: Scenario) -> str:
                    f"skills {skills}{tail}{shrinkage_text(pool)}")
     out.extend(describe_journeys(sc))
     out.extend(describe_outages(sc))
+    out.extend(backlog_lines(sc))
     if sc.events:  # demand shocks (sim.scenario.events)
         out.append("Demand shocks")
         out.extend(f"  {describe_shock(shock, sc.start)}" for shock in sc.events)

@@ -13,8 +13,8 @@ from typing import Any
 from sim.scenario.describe_ops import _dist
 from sim.scenario.units import format_duration
 
-__all__ = ["blending_text", "closed_text", "forecast_error_text", "segment_target_text",
-           "shrinkage_text", "uses_acw", "wrap_up_text"]
+__all__ = ["backlog_lines", "blending_text", "closed_text", "forecast_error_text",
+           "segment_target_text", "shrinkage_text", "uses_acw", "wrap_up_text"]
 
 
 def uses_acw(sc: Any) -> bool:
@@ -31,6 +31,20 @@ def wrap_up_text(intent: Any) -> str:
     for ch, d in (intent.after_call_work_by_channel or {}).items():
         parts.append(f"; after-call work on {ch} {_dist(d)}")
     return "".join(parts)
+
+
+def backlog_lines(sc: Any) -> list[str]:
+    """The backlog at the start, one line per entry (empty: none)."""
+    if not sc.initial_backlog:
+        return []
+    window = ("in the measured window: no warm-up" if sc.warmup == 0
+              else "in the warm-up")
+    out = [f"Backlog at the start ({window})"]
+    for b in sc.initial_backlog:
+        what = " ".join(x for x in (b.intent, b.segment) if x) or "all intents"
+        age = "age 0" if b.age is None else f"aged {_dist(b.age)}"
+        out.append(f"  {b.count} {b.channel} ({what}) waiting at time 0, {age}")
+    return out
 
 
 def closed_text(ch: Any) -> str | None:

@@ -104,7 +104,8 @@ def _outage_text(sc: Scenario, o: Any) -> str:
         when = (f"random: every {_dist(o.mtbf)} (time between failures), repaired in "
                 f"{_dist(o.mttr)}")
     share = f", {o.share:.0%} of its agents" if o.target in sc.pools and o.share < 1 else ""
-    return f"  {o.target}{share}: {when}"
+    drops = "; drops the calls in progress" if o.drops else ""
+    return f"  {o.target}{share}: {when}{drops}"
 
 
 def describe_outages(sc: Scenario) -> list[str]:
@@ -130,6 +131,9 @@ def describe_outages(sc: Scenario) -> list[str]:
     if sc.outages:
         out.append("Outages")
         out.extend(_outage_text(sc, o) for o in sc.outages)
+        if sc.recontact is None or sc.recontact.retry is None:
+            out.append("  customers an outage blocks or drops: default retry, half try again "
+                       "after ~15min (exponential), at most 3 tries")
     if sc.failover:
         out.append("Failover")
         for fo in sc.failover:

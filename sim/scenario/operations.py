@@ -13,6 +13,8 @@
 * ``reserve`` and ``age_priority`` on a pool: its blending policy (:class:`Reserve`:
   keep some agents free for one channel; :class:`AgePriority`: an old email ranks as
   a live contact). The rules are in :mod:`sim.model.routing`.
+* ``initial_backlog`` on the scenario: emails already waiting when the run starts,
+  with their ages (:class:`Backlog`; the model is :mod:`sim.model.backlog`).
 
 :func:`check_operations` checks the names these fields use (line-numbered errors
 come through :mod:`sim.scenario.checks`).
@@ -29,7 +31,7 @@ from sim.scenario.behaviour import Delay
 from sim.scenario.errors import did_you_mean
 from sim.scenario.units import parse_duration
 
-__all__ = ["AgePriority", "ClosedDemand", "Deflect", "ForecastError", "Reserve",
+__all__ = ["AgePriority", "Backlog", "ClosedDemand", "Deflect", "ForecastError", "Reserve",
            "check_operations", "segment_target", "sl_target_s"]
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
@@ -119,6 +121,20 @@ class AgePriority(_Model):
 
     channel: Name
     after: Seconds = Field(ge=0)
+class Backlog(_Model):
+    """Contacts already waiting at time 0 (a Monday email backlog, a case queue after a
+    holiday): ``count`` of them on ``channel`` (an email channel), of ``intent`` and
+    ``segment`` (omitted: the declared shares, as for demand lines), each with an
+    ``age`` drawn from a distribution or fixed (``2d``). A contact of age ``a`` arrived
+    at ``-a`` (its wait counts from then) and is served by the usual rules."""
+
+    channel: Name
+    count: int = Field(ge=0, le=1_000_000)
+    intent: Name | None = None
+    segment: Name | None = None
+    age: Delay | None = None
+    """How long each has waited already at time 0 (omitted: 0, they arrive at 0)."""
+    description: str = ""
 
 
 def segment_target(target: SegmentTarget | None, channel: str) -> float | None:
@@ -205,6 +221,18 @@ def check_operations(sc: Any, add: Add) -> None:
             elif target.kind not in DEFLECT_KINDS:
                 add(where, f"customers are deflected to a self-service or bot channel; "
                         f"'{to}' is {target.kind}")
+    for i, b in enumerate(sc.initial_backlog):
+        spot: tuple[str | int, ...] = ("initial_backlog", i)
+        ch = sc.channels.get(b.channel)
+        if ch is None:
+            add((*spot, "channel"), _unknown("channel", b.channel, sc.channels, "channels"))
+        elif ch.kind != "email":
+            add((*spot, "channel"), f"a backlog at the start is of emails (cases that wait "
+                                  f"days); '{b.channel}' is {ch.kind}")
+        if b.intent is not None and b.intent not in sc.intents:
+            add((*spot, "intent"), _unknown("intent", b.intent, sc.intents, "intents"))
+        if b.segment is not None and b.segment not in sc.segments:
+            add((*spot, "segment"), _unknown("segment", b.segment, sc.segments, "segments"))
     for name, seg in sc.segments.items():
         target = seg.service_level_target
         if isinstance(target, dict):

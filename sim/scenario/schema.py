@@ -44,6 +44,7 @@ from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
 from sim.scenario.operations import (
     AgePriority,
+    Backlog,
     ClosedDemand,
     ForecastError,
     Reserve,
@@ -400,6 +401,11 @@ class Scenario(Model):
     """Demand shocks: time-limited multipliers on demand (:mod:`sim.scenario.events`)."""
     technicians: dict[Name, TechnicianPool] = Field(default_factory=dict)
     """Technician pools making the visits of field channels (:mod:`sim.scenario.field`)."""
+    initial_backlog: tuple[Backlog, ...] = ()
+    """Emails already waiting at time 0, with their ages, e.g. ``[{channel: email,
+    intent: billing, count: 400, age: {dist: uniform, low: 0s, high: 3d}}]``
+    (:mod:`sim.model.backlog`). They belong to the warm-up; with ``warmup: 0s`` they
+    are in the measured window."""
 
     @field_validator("interval")
     @classmethod
