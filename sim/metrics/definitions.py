@@ -36,9 +36,6 @@ KPI_DEFINITIONS: dict[str, str] = {
     "abandon_rate": "Abandoned / offered, both without short abandons (those within the "
                     "channel's short_abandon wait, when it sets one).",
     "blocked_rate": "Contacts refused because the queue was full / offered.",
-    "dropped": "Contacts cut off in queue or in service by an outage with 'drops' (a "
-               "telephony or site outage); their customers retry (recontact.retry, or the "
-               "default outage retry). Only scenarios with such an outage report it.",
     "p_wait": "Share of queued contacts (answered or abandoned) that waited at all. "
               "Whole operation, segment, intent: live channels (voice, chat) only.",
     "asa_s": "Average speed of answer: mean wait of answered contacts. Whole operation, "
@@ -85,6 +82,9 @@ KPI_DEFINITIONS: dict[str, str] = {
                              "the customer; they count as abandoned contacts.",
     "callback_wait_s": "Mean time from accepting a call-back to the agent's call (also "
                        "counted in the contact's wait, ASA and service level).",
+    "dropped": "Contacts cut off in queue or in service by an outage with 'drops' (a "
+               "telephony or site outage); their customers retry (recontact.retry, or the "
+               "default outage retry). Only scenarios with such an outage report it.",
     "journeys": "Customer needs (journeys) that started in the window.",
     "resolution_rate": "Resolved journeys / journeys.",
     "resolution_latency_s": "Mean time from when the customer first tried (a night "
