@@ -442,14 +442,15 @@ class World:
     def drop_work(self, kind: str, code: int) -> None:
         """An outage with ``drops`` starts: cut the work in progress.
 
-        ``kind == "channel"`` (a telephony outage): every contact of channel ``code``
-        waiting in a queue or in service is dropped (asynchronous back-office pieces
-        and promised call-backs are not on the line and stay). ``kind == "pool"`` (a site outage): the voice
-        and chat contacts held by the agents the outage took (those now leaving) are
-        dropped; contacts queued at the ACD stay queued for the other agents. A
-        contact held at a backstage system when the outage starts finishes by that
-        system's rules. Dropped contacts end with outcome ``dropped`` (an agent holding
-        one is freed at once, with no wrap-up) and their customers retry
+        ``kind == "channel"`` (a telephony outage): every contact of channel
+        ``code`` waiting in a queue or in service is dropped (asynchronous back-office
+        pieces and promised call-backs are not on the line and stay). ``kind ==
+        "pool"`` (a site outage): the voice and chat contacts held by the agents the
+        outage took (those now leaving) are dropped; contacts queued at the ACD stay
+        queued for the other agents. A contact held at a backstage system when the
+        outage starts finishes by that system's rules. Dropped contacts end with
+        outcome ``dropped`` (an agent holding one is freed at once, with no wrap-up)
+        and their customers retry
         (:meth:`_outage_retry`).
         """
         rec = self.rec
