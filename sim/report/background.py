@@ -34,7 +34,11 @@ SHARES: tuple[tuple[str, ...], ...] = (("intraday", "segments", "outages"),
 
 
 def _serve(conn: Any, other_end: Any) -> None:  # pragma: no cover - the helper process
+    # Ctrl-C is the command's to handle: ignored here, then unblocked (it was blocked
+    # around the fork, so it cannot interrupt the child's start-up, e.g. logging's
+    # at-fork hooks, and print a traceback)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # hold neither the command's end of the pipe (so that the command's death is an
     # end of file here, and the helper exits) nor its stdout and stderr (so that
     # whoever reads the command's output sees it end with the command)
@@ -95,6 +99,9 @@ class FigureHelper:
         n = processes if processes is not None else 1
         ctx = multiprocessing.get_context("fork")
         for _ in range(max(1, min(n, len(SHARES)))):
+            # no Ctrl-C while forking: the child starts with SIGINT blocked and ignores
+            # it; a Ctrl-C meanwhile reaches the command once the mask is restored
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(target=_serve, args=(child, parent),
@@ -103,6 +110,8 @@ class FigureHelper:
                 child.close()
             except OSError:
                 break
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             self._helpers.append((parent, proc))
 
     def submit(self, results: Any) -> PendingFigures:
