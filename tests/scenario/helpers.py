@@ -96,3 +96,15 @@ def error_of(text: str | bytes, file: str = "s.yaml") -> ScenarioError:
     with pytest.raises(ScenarioError) as info:
         load_text(text, file=file)
     return info.value
+
+
+def assert_one_located_line(err: ScenarioError, path: str, line: int, fragment: str,
+                            file: str = "s.yaml") -> None:
+    """``err`` names ``path`` at ``line``, says ``fragment``, in one plain line."""
+    assert err.path == path, str(err)
+    assert err.line == line, str(err)
+    assert fragment in err.message, str(err)
+    text = str(err)
+    assert "\n" not in text and text.startswith(f"{file}:{line}: {path}: ")
+    for jargon in ("pydantic", "Value error", "validation error", "Traceback"):
+        assert jargon not in text

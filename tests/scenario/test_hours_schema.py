@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.scenario import load_text
-from tests.scenario.helpers import error_of, replace
+from tests.scenario.helpers import assert_one_located_line, error_of, replace
 
 HOURS = """\
 name: Hours check
@@ -49,14 +49,7 @@ CASES = [
 @pytest.mark.parametrize(("old", "new", "path", "line", "fragment"),
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_hours_mistakes_are_one_located_line(old, new, path, line, fragment):
-    err = error_of(replace(HOURS, old, new))
-    assert err.path == path, str(err)
-    assert err.line == line, str(err)
-    assert fragment in err.message, str(err)
-    text = str(err)
-    assert "\n" not in text and text.startswith(f"s.yaml:{line}: {path}: ")
-    for jargon in ("pydantic", "Value error", "validation error", "Traceback"):
-        assert jargon not in text
+    assert_one_located_line(error_of(replace(HOURS, old, new)), path, line, fragment)
 
 
 def test_hours_load_as_blocks_and_round_trip():
