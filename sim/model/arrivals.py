@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-import simpy
-
+from sim.model.clock import Clock
 from sim.model.demand import ArrivalBatch, Demand
 
 #: Arrivals of a day converted to Python numbers at a time (a whole day of them would
@@ -38,7 +37,7 @@ class Arrivals:
         enter: where a fresh customer goes.
     """
 
-    def __init__(self, env: simpy.Environment, demand: Demand, line_channel: Sequence[int],
+    def __init__(self, env: Clock, demand: Demand, line_channel: Sequence[int],
                  enter: Enter) -> None:
         self.env = env
         self.demand = demand
@@ -50,10 +49,9 @@ class Arrivals:
         """Schedule the start of every day of demand before ``end_s``."""
         env = self.env
         for day_start, day_end in self.demand.day_edges(end_s):
-            ev = env.timeout(max(0.0, day_start - env.now))
-            ev.callbacks.append(partial(self._start_day, day_start, day_end))
+            env.call(max(0.0, day_start - env.now), partial(self._start_day, day_start, day_end))
 
-    def _start_day(self, day_start: float, day_end: float, _event: object) -> None:
+    def _start_day(self, day_start: float, day_end: float) -> None:
         batch = self.demand.batch(day_start, day_end)
         if not len(batch):
             return
@@ -62,8 +60,7 @@ class Arrivals:
     def _chain(self, cols: tuple, i: int) -> None:
         env = self.env
         times = cols[0]
-        ev = env.timeout(times[i] - env.now)
-        ev.callbacks.append(lambda _e: self._arrive_batch(cols, i))
+        env.call(times[i] - env.now, partial(self._arrive_batch, cols, i))
 
     def _arrive_batch(self, cols: tuple, i: int) -> None:
         times, lines, intents, segments, patience, handle, batch, stop = cols

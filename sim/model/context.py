@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-import simpy
-
+from sim.model.clock import Clock
 from sim.model.recorder import Recorder
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
@@ -35,7 +34,7 @@ class Codes(NamedTuple):
 class ModelContext:
     """The clock, scenario, random streams, recorder and name codes of one replication."""
 
-    env: simpy.Environment
+    env: Clock
     scenario: Scenario
     streams: Streams
     rec: Recorder
@@ -48,8 +47,7 @@ class ModelContext:
 
     def after(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` (no arguments) ``delay`` seconds from now."""
-        ev = self.env.timeout(delay)
-        ev.callbacks.append(lambda _e: action())
+        self.env.call(delay, action)
 
 
 class Arrive(Protocol):

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-import simpy
 
+from sim.model.clock import Clock
 from sim.model.recorder import TimeArea
 from sim.model.routing import Agent, PoolState
 from sim.scenario.schema import Pool, Scenario
@@ -105,7 +105,7 @@ class Staffing:
             (:meth:`sim.model.routing.Router.file`).
     """
 
-    def __init__(self, env: simpy.Environment, pools: list[PoolState], staffed: TimeArea,
+    def __init__(self, env: Clock, pools: list[PoolState], staffed: TimeArea,
                  free: Callable[[Agent], None], refile: Callable[[Agent], None]) -> None:
         self.env = env
         self.pools = pools
@@ -128,8 +128,7 @@ class Staffing:
             times, counts = (headcount_steps(pool, scenario.start, end_s) if steps is None
                              else steps(pool, name))
             for t, c in zip(times, counts, strict=False):
-                ev = env.timeout(max(0.0, t - env.now))
-                ev.callbacks.append(partial(_step, set_headcount, p, c))
+                env.call(max(0.0, t - env.now), partial(set_headcount, p, c))
 
     def set_headcount(self, p: int, target: int) -> None:
         """Bring pool ``p`` to ``target`` agents on duty."""
@@ -189,7 +188,3 @@ class Staffing:
         self.refile(agent)
         self.staffed.change(agent.pool, now, -1.0)
 
-
-def _step(set_headcount: Callable[[int, int], None], p: int, target: int, _event: object) -> None:
-    """A scheduled headcount step fires (a SimPy callback)."""
-    set_headcount(p, target)

@@ -47,12 +47,12 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-import simpy
 
 from sim.model.arrivals import Arrivals
 from sim.model.backlog import backlog_items
 from sim.model.backstage import Backstage
 from sim.model.callbacks import CALLBACK_RANK, Callbacks, uses_callbacks
+from sim.model.clock import Clock
 from sim.model.closed import DEFLECTED, LOST, ClosedHours
 from sim.model.context import Codes, ModelContext
 from sim.model.demand import Demand
@@ -80,7 +80,7 @@ class World:
     def __init__(self, scenario: Scenario, replication: int) -> None:
         self.scenario = scenario
         self.replication = replication
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.streams = Streams(scenario.seed, replication)
         self.end_s = scenario.end_s
         s = scenario
@@ -347,8 +347,7 @@ class World:
         self.router.enqueue_all(pools, channel, key)
         self._handle_of[row] = handle
         if patience < INF and not called_back:
-            ev = self.env.timeout(patience)
-            ev.callbacks.append(lambda _e: self._abandon(row, channel))
+            self.env.call(patience, partial(self._abandon, row, channel))
         if self.overflows[channel]:
             for p in pools:
                 self._schedule_overflow(p, row, channel, intent, key, pools)
@@ -364,10 +363,10 @@ class World:
         after = self.aging[channel].get(p)
         if after is None:
             return
-        ev = self.env.timeout(max(0.0, key[2] + after - self.env.now))
-        ev.callbacks.append(partial(self._age, p, row, channel, key))
+        self.env.call(max(0.0, key[2] + after - self.env.now),
+                      partial(self._age, p, row, channel, key))
 
-    def _age(self, p: int, row: int, channel: int, key: tuple, _event: object) -> None:
+    def _age(self, p: int, row: int, channel: int, key: tuple) -> None:
         """The email has waited its pool's ``age_priority.after``: it is queued again in
         pool ``p`` with a live rank (the old entry stays behind it and is skipped once
         the email is answered), and a free agent of ``p`` may take it now."""
@@ -389,9 +388,8 @@ class World:
         target, after = over
         if target in queued_in or not self.pools[target].proficiency[intent]:
             return
-        ev = self.env.timeout(after)
-        ev.callbacks.append(partial(self._overflow, row, channel, intent, key, target,
-                                    queued_in))
+        self.env.call(after, partial(self._overflow, row, channel, intent, key, target,
+                                     queued_in))
 
     def _defer(self, channel: int, intent: int, segment: int, patience: float, handle: float,
                journey: int, pools: tuple[int, ...] | None, attempt: int, repeated: bool,
@@ -580,7 +578,7 @@ class World:
                     self._answer_waiting(agent, row, self.rec.channel[row])
 
     def _overflow(self, row: int, channel: int, intent: int, key: tuple, target: int,
-                  queued_in: tuple[int, ...], _event: object) -> None:
+                  queued_in: tuple[int, ...]) -> None:
         """The contact has waited ``after`` for a pool with overflow: it becomes eligible
         for the target too, and the target's own overflow timer starts (tiered
         overflow A -> B -> C chains; a pool already holding the contact is skipped)."""
@@ -671,12 +669,11 @@ class World:
             if systems:
                 self.bs.serve(agent, row, channel, handle, systems)
                 return
-        ev = self.env.timeout(handle)
         if self._serving is not None:  # outages may drop it: track it while in service
             self._serving[row] = (agent, base)
-            ev.callbacks.append(lambda _e: self._complete_tracked(agent, row, channel, handle))
+            self.env.call(handle, partial(self._complete_tracked, agent, row, channel, handle))
             return
-        ev.callbacks.append(lambda _e: self._complete(agent, row, channel, handle))
+        self.env.call(handle, partial(self._complete, agent, row, channel, handle))
 
     def _complete_tracked(self, agent: Agent, row: int, channel: int, handle: float) -> None:
         serving = self._serving
