@@ -4,7 +4,8 @@
 rule: every contact accounted for, no negative waits or durations, times that never
 go backwards, busy agents never above those on duty, shares within [0, 1],
 call-backs offered only to customer calls, accepted ones never abandoning
-(a call-back that did not reach the customer ends abandoned, never answered).
+(a call-back that did not reach the customer ends abandoned, never answered), only
+answered emails put aside for calls (email interrupt), never dropped.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def check_records(rec: Records) -> None:
              "time-weighted quantities are non-negative")
     if rec.callback is not None:
         _check_callbacks(rec)
+    if (getattr(rec, "extra", None) or {}).get("interruptions") is not None:
+        _check_interruptions(rec)
     if rec.pool_chats_s is not None and rec.pool_chat_agents_s is not None:
         slots = (np.ones(len(rec.pools)) if rec.pool_chat_slots is None
                  else np.asarray(rec.pool_chat_slots, dtype=float))[:, None]
@@ -98,6 +101,26 @@ def check_records(rec: Records) -> None:
                       and (rec.pool_chats_s >= holding - 1e-6).all()
                       and (rec.pool_chats_s <= holding * slots + 1e-6).all()),
                  "chat agents hold between one chat and their slots, and are busy")
+
+
+def _check_interruptions(rec: Records) -> None:
+    """Only answered emails are put aside for calls, and never dropped; an interrupted
+    email's handle time (the time worked) fits between its answer and its end."""
+    c = rec.contacts
+    times = np.asarray(rec.extra["interruptions"])
+    out = c["outcome"]
+    _require(times.shape == out.shape and bool((times >= 0).all()),
+             "one interruption count per contact")
+    hit = times > 0
+    email = np.array([k == "email" for k in rec.channel_kinds]
+                     or [True] * len(rec.channels))[c["channel"]]
+    _require(bool(email[hit].all() and (~np.isnan(c["answer_s"][hit])).all()),
+             "only answered emails are put aside for a call")
+    _require(bool((out[hit] != DROPPED).all()), "an interrupted email is never dropped")
+    done = hit & ~np.isnan(c["end_s"]) & ~np.isnan(c["handle_s"])
+    worked = c["handle_s"][done]
+    _require(bool((worked <= c["end_s"][done] - c["answer_s"][done] + 1e-6).all()),
+             "an interrupted email was worked no longer than it was in hand")
 
 
 def _check_callbacks(rec: Records) -> None:
@@ -124,7 +147,7 @@ def check_kpis(kpis) -> None:  # noqa: ANN001 - a tidy pandas frame
     shares = kpis[kpis.kpi.isin(["abandon_rate", "blocked_rate", "p_wait", "service_level",
                                  "utilization", "recontact_rate", "fcr", "containment_rate",
                                  "retry_rate", "slot_occupancy", "open_at_cutoff",
-                                 "resolution_rate"])]
+                                 "resolution_rate", "emails_interrupted_share"])]
     values = shares.value.dropna()
     _require(bool(((values >= -1e-12) & (values <= 1 + 1e-12)).all()), "KPI shares within [0, 1]")
     if "callbacks_offered" in set(kpis.kpi):  # accepted <= offered, not reached <= accepted

@@ -81,6 +81,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "scheduled_agents_mean": None, "aht_s": None,
     "talk_s": None, "acw_s": None, "out_of_hours": None, "out_of_hours_deflected": None,
     "callbacks_offered": None, "callbacks_accepted": None,
+    "emails_interrupted": None, "emails_interrupted_share": None,
     "technician_utilization": None,
 }
 LOWER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "lower")

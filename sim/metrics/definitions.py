@@ -82,6 +82,12 @@ KPI_DEFINITIONS: dict[str, str] = {
                              "the customer; they count as abandoned contacts.",
     "callback_wait_s": "Mean time from accepting a call-back to the agent's call (also "
                        "counted in the contact's wait, ASA and service level).",
+    "emails_interrupted": "Emails an agent put aside at least once to take a call (pools "
+                          "with 'interrupt'); the agent resumed each one afterwards. Only "
+                          "scenarios with an email interrupt report it.",
+    "emails_interrupted_share": "Emails put aside at least once for a call / emails "
+                                "answered. Their response time includes the time put "
+                                "aside; their handle time counts only the time worked.",
     "dropped": "Contacts cut off in queue or in service by an outage with 'drops' (a "
                "telephony or site outage); their customers retry (recontact.retry, or the "
                "default outage retry). Only scenarios with such an outage report it.",

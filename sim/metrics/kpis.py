@@ -83,7 +83,9 @@ aht_s
 Out-of-hours demand (``out_of_hours``, ``out_of_hours_lost``,
 ``out_of_hours_deflected``: tries on a closed channel) is defined in
 :mod:`sim.metrics.closed`; call-backs (``callbacks_offered``, ``callbacks_accepted``,
-``callbacks_not_reached``, ``callback_wait_s``) in :mod:`sim.metrics.callbacks`.
+``callbacks_not_reached``, ``callback_wait_s``) in :mod:`sim.metrics.callbacks`; email
+interrupt (``emails_interrupted``, ``emails_interrupted_share``) in
+:mod:`sim.metrics.interrupts`.
 
 Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
 are defined in :mod:`sim.metrics.journey_kpis`.
@@ -105,6 +107,7 @@ from sim.metrics.closed import out_of_hours_kpis
 from sim.metrics.context import Family, KpiContext, service_level_rows, timed
 from sim.metrics.definitions import CUSTOMER_GROUPS, GROUPS, KPI_ORDER
 from sim.metrics.field import FIELD_KPIS, field_kpis, field_pool_frame
+from sim.metrics.interrupts import INTERRUPT_KPIS, interrupt_kpis
 from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
 from sim.metrics.stats import ratio
 from sim.records import DROPPED, Records
@@ -120,7 +123,8 @@ SHRINKAGE_KPIS = ("scheduled_agents_mean",)
 DROP_KPIS = ("dropped",)
 
 # the KPI names of each family must all be listed in the definitions
-assert set(JOURNEY_KPIS) | set(FIELD_KPIS) <= set(KPI_ORDER), "a KPI without a definition"
+assert set(JOURNEY_KPIS) | set(FIELD_KPIS) | set(INTERRUPT_KPIS) <= set(KPI_ORDER), \
+    "a KPI without a definition"
 
 
 def kpi_names() -> list[str]:
@@ -278,6 +282,7 @@ FAMILIES: list[Family] = [
     volume_kpis,
     out_of_hours_kpis,
     callback_kpis,
+    interrupt_kpis,
     handled_kpis,
     waiting_kpis,
     service_level_kpis,

@@ -57,7 +57,8 @@ def contacts_table(records: Records) -> pd.DataFrame:
         categoricals; then the :data:`sim.records.JOURNEY_COLUMNS` the records
         carry (engine records carry all of them); with after-call work, ``acw_s``
         (the agent's wrap-up after the contact; ``handle_s`` excludes it); with
-        call-backs, ``callback`` (:data:`sim.records.CALLBACK_NAMES`).
+        call-backs, ``callback`` (:data:`sim.records.CALLBACK_NAMES`); with an email
+        interrupt, ``interruptions`` (times an agent put the contact aside for a call).
     """
     c = records.contacts
     n = records.n_contacts
@@ -75,6 +76,9 @@ def contacts_table(records: Records) -> pd.DataFrame:
         data["acw_s"] = np.asarray(records.acw_s, dtype=float)
     if records.callback is not None:  # call-backs: not_offered, declined, accepted, ...
         data["callback"] = _decode(records.callback, CALLBACK_NAMES)
+    times = (getattr(records, "extra", None) or {}).get("interruptions")
+    if times is not None:  # email interrupt: times each contact was put aside for a call
+        data["interruptions"] = np.asarray(times, dtype=np.int16)
     return pd.DataFrame(data)
 
 

@@ -126,6 +126,16 @@ class Backstage:
         else:
             self._held(agent, row, channel, handle, systems, 0)
 
+    def park(self, agent: Agent, row: int, channel: int, handle: float,
+             systems: tuple[int, ...]) -> None:
+        """The agent has handled ``row`` (asynchronous work whose handling ran elsewhere,
+        e.g. an email interrupted by calls, :mod:`sim.model.interrupt`): release the agent;
+        the work then waits for ``systems`` and completes when they return."""
+        if row >= len(self.total):
+            self._extend(self.ctx.rec.capacity)
+        self._release(agent, row, channel)
+        self._parked(row, channel, agent.pool, handle + self.total[row], systems, 0)
+
     def _held(self, agent: Agent, row: int, channel: int, handle: float,
               systems: tuple[int, ...], i: int) -> None:
         """Agent on the line: request system ``i``, then the next, then the handle time."""

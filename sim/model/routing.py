@@ -39,8 +39,10 @@ follows the rules above exactly, so scenarios without a policy play as before):
   so with the reserve an email is worked only while more than N agents are free.
   A part-loaded chat agent filling a free chat slot uses no idle agent and is not
   held back. The reserve never makes a call wait while an agent is free.
-* **email interrupt** is not modelled: an agent finishes the email it holds
-  (non-preemptive); the reserve is the lever that keeps agents free for calls.
+* **email interrupt** (a pool's ``interrupt``) is not a routing rule: when no agent
+  may take a call, :mod:`sim.model.interrupt` takes one away from an email (the
+  world asks it after :meth:`Router.pick_agent` finds none). Without it an agent
+  finishes the email it holds (non-preemptive).
 * **age priority** ``age_priority: {channel: email, after: 4h}``: an email waiting
   for the pool that has waited ``after`` since it arrived (its queue entry; for a
   contact reaching the pool by overflow, still since its arrival) ranks in that pool

@@ -25,8 +25,9 @@ Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.backstage`, ``self.bs``), outages with failover
 (:mod:`sim.model.outages`, ``self.out``) and technician visits
 (:mod:`sim.model.field`, ``self.field``), channels' opening hours
-(:mod:`sim.model.hours`, ``self.hours``) and call-backs (:mod:`sim.model.callbacks`,
-``self.cb``) are opt-in: each is None when the
+(:mod:`sim.model.hours`, ``self.hours``), call-backs (:mod:`sim.model.callbacks`,
+``self.cb``) and email interrupt (:mod:`sim.model.interrupt`, ``self.intr``) are
+opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched. A backlog at the
 start (:mod:`sim.model.backlog`) enters the queues at time 0, before any fresh
 arrival. Outages with ``drops`` cut the work in progress (:meth:`World.drop_work`);
@@ -59,6 +60,7 @@ from sim.model.demand import Demand
 from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
 from sim.model.hours import OpeningHours, uses_hours
+from sim.model.interrupt import Interrupts, uses_interrupt
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.lines import resolve_lines
 from sim.model.outages import DEFAULT_RETRY, Outages
@@ -173,6 +175,10 @@ class World:
         self.closed = None if self.hours is None else ClosedHours(s, self.streams, self.hours)
         # after-call work: the agent stays busy after the customer left (sim.model.wrapup)
         self.acw = AfterCallWork(s, self.streams) if uses_wrapup(s) else None
+        # email interrupt: calls take agents away from emails (sim.model.interrupt)
+        self.intr = (Interrupts(ctx, self.pools, answer_waiting=self._answer_waiting,
+                                complete=self._complete, backstage=self.bs)
+                     if uses_interrupt(s) else None)
         specs = resolve_lines(s, ch_code, in_code, sg_code)
         # call-backs (virtual hold) on voice channels (sim.model.callbacks)
         self.cb = Callbacks(s, self.streams, specs, self.pools) if uses_callbacks(s) else None
@@ -320,6 +326,8 @@ class World:
             pools = self.entry[channel][intent][segment]
         agent = None if down else self.router.pick_agent(
             pools, channel, (1 if offline else self.rank[channel], -self.priority[segment]))
+        if agent is None and self.intr is not None and not (down or offline):
+            agent = self.intr.take(pools, channel)  # a call puts an email aside
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
             return row
@@ -586,6 +594,8 @@ class World:
             return
         self.router.enqueue(target, channel, key)
         agent = self.router.pick_agent((target,), channel, key[:2])
+        if agent is None and self.intr is not None and key[0] == 0:
+            agent = self.intr.take((target,), channel)
         if agent is not None:
             self._answer_waiting(agent, row, channel)
             return
@@ -664,6 +674,8 @@ class World:
         rec.answer[row] = now
         rec.wait[row] = now - rec.arrival[row]
         rec.pool[row] = p
+        if self.intr is not None and self.intr.start(agent, row, channel, intent, handle, base):
+            return  # an email calls may interrupt (sim.model.interrupt)
         if self.bs is not None:
             systems = self.bs.need[p][intent]
             if systems:
@@ -722,6 +734,8 @@ class World:
     def free(self, agent: Agent) -> None:
         """An agent finished a contact: leave, take the next contact, or go idle."""
         router = self.router
+        if self.intr is not None and self.intr.resume(agent):
+            return  # back to a call waiting, or to the email a call interrupted
         if agent.leaving:
             if agent.load == 0:
                 self._off_duty(agent, self.env.now)
@@ -775,6 +789,8 @@ class World:
             base.update(self.field.facts())
         if self.demand.shocks is not None:  # demand shock windows, for inside/outside KPIs
             base["extra"] = {"events": self.demand.shocks.facts()}
+        if self.intr is not None:  # times each contact was put aside for a call
+            base.setdefault("extra", {})["interruptions"] = self.intr.facts(self.rec.n)
         return self.rec.finish(self.end_s, base)
 
 

@@ -73,6 +73,25 @@ def _routing(sc: Any) -> str:
     if any(sc.channels[c].kind == "chat" and sc.channels[c].max_concurrency > 1
            for c in sc.channels):
         text += " Chat agents may hold several chats at once."
+    return text + _blending(sc)
+
+
+def _blending(sc: Any) -> str:
+    """The pools' blending policy (reserve, age priority, email interrupt), if any."""
+    pools = sc.pools.values()
+    text = ""
+    if any(getattr(p, "reserve", None) for p in pools):
+        text += (" Voice reserve: some teams keep agents free for calls; their agents take "
+                 "other work only while enough others stay free.")
+    if any(getattr(p, "age_priority", None) for p in pools):
+        text += (" E-mails that have waited past a team's threshold rank as live work "
+                 "there.")
+    if any(getattr(p, "interrupt", None) for p in pools):
+        text += (" E-mail interrupt: when a call finds no agent free, an agent of a team "
+                 "that allows it puts the e-mail in hand aside and takes the call; the same "
+                 "agent resumes the e-mail, where it stopped, once no call waits for it. "
+                 "The e-mail's handle time counts only the time worked; its response time "
+                 "includes the time put aside.")
     return text
 
 

@@ -55,10 +55,11 @@ CUSTOMER_KPIS = ["offered", "service_level", "abandon_rate", "blocked_rate",
 GROUP_KPIS: dict[str, list[str]] = {
     "channel": [*CUSTOMER_KPIS, "dropped", "out_of_hours", "out_of_hours_lost",
                 "out_of_hours_deflected", "callbacks_offered", "callbacks_accepted",
-                "callbacks_not_reached", "callback_wait_s"],
+                "callbacks_not_reached", "callback_wait_s", "emails_interrupted",
+                "emails_interrupted_share"],
     "pool": ["handled", "utilization", "asa_s", "aht_s", "talk_s", "acw_s",
              "scheduled_agents_mean", "staffed_agents_mean", "busy_agents_mean",
-             "cost_total"],
+             "emails_interrupted", "emails_interrupted_share", "cost_total"],
     "segment": CUSTOMER_KPIS,
     "intent": [*CUSTOMER_KPIS, "aht_s", "talk_s", "acw_s"],
 }

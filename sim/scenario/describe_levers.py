@@ -79,7 +79,7 @@ def segment_target_text(seg: Any) -> str:
 
 
 def blending_text(pool: Any) -> list[str]:
-    """A pool's blending policy (reserve, age priority) as summary phrases."""
+    """A pool's blending policy (reserve, age priority, interrupt) as summary phrases."""
     out = []
     res = pool.reserve
     if res is not None:
@@ -89,6 +89,10 @@ def blending_text(pool: Any) -> list[str]:
     age = pool.age_priority
     if age is not None:
         out.append(f"{age.channel} waiting over {format_duration(age.after)} ranks as live")
+    intr = pool.interrupt
+    if intr is not None:
+        by = ", ".join(intr.by) if intr.by else "voice"
+        out.append(f"{by} calls interrupt {intr.channel} (resumed by the same agent after)")
     return out
 
 

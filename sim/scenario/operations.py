@@ -13,6 +13,8 @@
 * ``reserve`` and ``age_priority`` on a pool: its blending policy (:class:`Reserve`:
   keep some agents free for one channel; :class:`AgePriority`: an old email ranks as
   a live contact). The rules are in :mod:`sim.model.routing`.
+* ``interrupt`` on a pool: email interrupt (:class:`Interrupt`: a call takes an agent
+  away from an email, which resumes afterwards). The model is :mod:`sim.model.interrupt`.
 * ``initial_backlog`` on the scenario: emails already waiting when the run starts,
   with their ages (:class:`Backlog`; the model is :mod:`sim.model.backlog`).
 
@@ -31,8 +33,8 @@ from sim.scenario.behaviour import Delay
 from sim.scenario.errors import did_you_mean
 from sim.scenario.units import parse_duration
 
-__all__ = ["AgePriority", "Backlog", "ClosedDemand", "Deflect", "ForecastError", "Reserve",
-           "check_operations", "segment_target", "sl_target_s"]
+__all__ = ["AgePriority", "Backlog", "ClosedDemand", "Deflect", "ForecastError", "Interrupt",
+           "Reserve", "check_operations", "segment_target", "sl_target_s"]
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -121,6 +123,19 @@ class AgePriority(_Model):
 
     channel: Name
     after: Seconds = Field(ge=0)
+
+
+class Interrupt(_Model):
+    """Email interrupt: when a call finds no agent of its pools free, an agent of this
+    pool handling an email of ``channel`` puts it aside and takes the call; the email
+    keeps its remaining handle time and the same agent resumes it once free again.
+
+    ``by``: the voice channels whose calls may interrupt (omitted: every voice channel
+    the pool serves). Chats never interrupt.
+    """
+
+    channel: Name
+    by: tuple[Name, ...] | None = Field(default=None, min_length=1)
 class Backlog(_Model):
     """Contacts already waiting at time 0 (a Monday email backlog, a case queue after a
     holiday): ``count`` of them on ``channel`` (an email channel), of ``intent`` and
@@ -163,9 +178,43 @@ def _unknown(what: str, name: str, known: Mapping[str, Any], section: str) -> st
     return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
 
 
+def _check_interrupt(sc: Any, name: str, pool: Any, add: Add) -> None:
+    """A pool's ``interrupt``: an email channel it serves, interrupted by voice channels
+    it serves."""
+    spec = pool.interrupt
+    at = ("pools", name, "interrupt", "channel")
+    on = sc.channels.get(spec.channel)
+    if on is None:
+        add(at, _unknown("channel", spec.channel, sc.channels, "channels"))
+    elif spec.channel not in pool.channels:
+        add(at, f"the pool does not serve '{spec.channel}'")
+    elif on.kind != "email":
+        add(at, f"an interrupt puts an email aside for a call; '{spec.channel}' is "
+                f"{on.kind} (give the pool's email channel)")
+    if spec.by is None:
+        if not any(sc.channels[c].kind == "voice" for c in pool.channels
+                   if c in sc.channels):
+            add(("pools", name, "interrupt"), "the pool serves no voice channel whose "
+                "calls could interrupt its emails")
+        return
+    for i, cname in enumerate(spec.by):
+        where = ("pools", name, "interrupt", "by", i)
+        ch = sc.channels.get(cname)
+        if ch is None:
+            add(where, _unknown("channel", cname, sc.channels, "channels"))
+        elif cname not in pool.channels:
+            add(where, f"the pool does not serve '{cname}'")
+        elif ch.kind == "chat":
+            add(where, f"chats do not interrupt emails ('{cname}' is chat): an agent "
+                    "taking a chat keeps filling its chat slots, so the email could wait "
+                    "behind chats without end; list voice channels")
+        elif ch.kind != "voice":
+            add(where, f"only calls interrupt emails; '{cname}' is {ch.kind}")
+
+
 def check_operations(sc: Any, add: Add) -> None:
     """Names used by ``after_call_work_by_channel``, ``closed``, segment targets and
-    pools' blending policy (``reserve``, ``age_priority``)."""
+    pools' blending policy (``reserve``, ``age_priority``, ``interrupt``)."""
     live = ("voice", "chat", "email")
     for name, pool in sc.pools.items():
         res = pool.reserve
@@ -195,6 +244,8 @@ def check_operations(sc: Any, add: Add) -> None:
             elif on.kind != "email":
                 add(at, f"age priority lifts emails to the rank of live contacts; "
                         f"'{age.channel}' is {on.kind}")
+        if pool.interrupt is not None:
+            _check_interrupt(sc, name, pool, add)
     for name, spec in sc.intents.items():
         for cname in spec.after_call_work_by_channel or {}:
             at = ("intents", name, "after_call_work_by_channel", cname)

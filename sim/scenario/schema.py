@@ -47,6 +47,7 @@ from sim.scenario.operations import (
     Backlog,
     ClosedDemand,
     ForecastError,
+    Interrupt,
     Reserve,
     SegmentTarget,
 )
@@ -336,6 +337,9 @@ class Pool(Model):
     age_priority: AgePriority | None = None
     """Blending: an email waiting longer than ``after`` ranks as a live contact in this
     pool, e.g. ``{channel: email, after: 4h}`` (:mod:`sim.model.routing`)."""
+    interrupt: Interrupt | None = None
+    """Blending: a call that finds no agent free takes an agent away from an email, which
+    resumes afterwards, e.g. ``{channel: email}`` (:mod:`sim.model.interrupt`)."""
     cost_per_hour: float = Field(default=0.0, ge=0)
     description: str = ""
 
