@@ -138,10 +138,9 @@ class Interrupts:
         env = self.ctx.env
         piece.since = env.now
         self.working[agent.pool][agent] = piece
-        ev = env.timeout(piece.left)
-        ev.callbacks.append(partial(self._end, agent, piece, piece.gen))
+        env.call(piece.left, partial(self._end, agent, piece, piece.gen))
 
-    def _end(self, agent: Agent, piece: Piece, gen: int, _event: object) -> None:
+    def _end(self, agent: Agent, piece: Piece, gen: int) -> None:
         """The stretch of work that was to finish the email has run to its end."""
         if piece.gen != gen:  # put aside meanwhile
             return
