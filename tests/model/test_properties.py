@@ -253,7 +253,8 @@ def _sweep(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def has_policy(s: Scenario) -> bool:
     """True if a pool has a blending policy (it changes who is served when on purpose)."""
-    return any(p.reserve is not None or p.age_priority is not None for p in s.pools.values())
+    return any(p.reserve is not None or p.age_priority is not None or p.interrupt is not None
+               for p in s.pools.values())
 
 
 def check_work_conservation(s: Scenario, rec: Records) -> None:
