@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
+import numpy as np
+
 from sim.model.clock import Clock
 from sim.model.demand import ArrivalBatch, Demand
 
@@ -42,8 +44,13 @@ class Arrivals:
         self.env = env
         self.demand = demand
         self.line_channel = line_channel
+        self._channel_of = np.asarray(line_channel, dtype=np.int64)  # line code -> channel
         self.enter = enter
         self.next_journey = 0  # id of the next fresh customer's journey
+        # the arrivals due next (a chunk of a day's batch) and the first not yet made
+        self._cols: tuple = ()
+        self._i = 0
+        env.set_feed(self._arrive_batch)
 
     def start(self, end_s: float) -> None:
         """Schedule the start of every day of demand before ``end_s``."""
@@ -55,45 +62,43 @@ class Arrivals:
         batch = self.demand.batch(day_start, day_end)
         if not len(batch):
             return
-        self._chain(_arrival_chunk(batch, 0), 0)
+        cols = self._cols = _arrival_chunk(batch, 0, self._channel_of)
+        self._i = 0
+        self.env.feed(cols[0][0] - self.env.now)
 
-    def _chain(self, cols: tuple, i: int) -> None:
-        env = self.env
-        times = cols[0]
-        env.call(times[i] - env.now, partial(self._arrive_batch, cols, i))
-
-    def _arrive_batch(self, cols: tuple, i: int) -> None:
-        times, lines, intents, segments, patience, handle, batch, stop = cols
+    def _arrive_batch(self) -> None:
+        cols, i = self._cols, self._i
+        times, channels, intents, segments, patience, handle, batch, stop = cols
         now = self.env.now
         n = len(times)
+        enter = self.enter
         # Several contacts may share a timestamp; take them all in order.
         while True:
             journey = self.next_journey
-            self.next_journey += 1
-            self.enter(
-                self.line_channel[lines[i]], intents[i], segments[i], patience[i], handle[i],
-                journey,
-            )
+            self.next_journey = journey + 1
+            enter(channels[i], intents[i], segments[i], patience[i], handle[i], journey)
             i += 1
-            if i >= n:  # this chunk is done: on to the next one, if the day has more
+            if i == n:  # this chunk is done: on to the next one, if the day has more
                 if stop >= len(batch):
                     return
-                cols = _arrival_chunk(batch, stop)
-                times, lines, intents, segments, patience, handle, batch, stop = cols
+                cols = _arrival_chunk(batch, stop, self._channel_of)
+                times, channels, intents, segments, patience, handle, batch, stop = cols
                 n = len(times)
                 i = 0
             if times[i] > now:
                 break
-        self._chain(cols, i)
+        self._cols, self._i = cols, i
+        self.env.feed(times[i] - now)
 
 
-def _arrival_chunk(batch: ArrivalBatch, start: int) -> tuple:
-    """Rows ``start`` .. ``start + ARRIVAL_CHUNK`` of a day's arrivals as Python lists,
-    followed by the batch and where the next chunk starts."""
+def _arrival_chunk(batch: ArrivalBatch, start: int, channel_of: np.ndarray) -> tuple:
+    """Rows ``start`` .. ``start + ARRIVAL_CHUNK`` of a day's arrivals as Python lists
+    (time, channel, intent, segment, patience, handle time), followed by the batch and
+    where the next chunk starts."""
     stop = start + ARRIVAL_CHUNK
     return (
         batch.time_s[start:stop].tolist(),
-        batch.line[start:stop].tolist(),
+        channel_of[batch.line[start:stop]].tolist(),
         batch.intent[start:stop].tolist(),
         batch.segment[start:stop].tolist(),
         batch.patience_s[start:stop].tolist(),

@@ -9,7 +9,13 @@ have: ``(now + delay, NORMAL, next event id)``. Timed calls and SimPy events sha
 one queue and one id counter, so every event fires at the same time and in the
 same order as it would as a ``Timeout`` with that callback, and results are
 unchanged to the last bit. SimPy events (``env.timeout``, processes) still work
-beside them: :meth:`Clock.step` and :meth:`Clock.run` fire both kinds.
+beside them: :meth:`Clock.schedule` queues each as a timed call that fires it.
+
+The *feed* is one chain of timed calls kept beside the queue: the arrivals of fresh
+customers (:mod:`sim.model.arrivals`), of which one is pending at a time. Its entry
+has the key it would have in the queue (time, NORMAL, an id taken from the same
+counter when it is scheduled) and is compared with the queue's head, so it fires in
+the same order, without a push and a pop per arrival.
 
 :meth:`Clock.run` plays the queue in one loop (SimPy's calls :meth:`step` per
 event), stopping at ``until`` the way SimPy does: an urgent stop entry at that time
@@ -18,13 +24,18 @@ comes before every ordinary event due then.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from functools import partial
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority
+
+INF = math.inf
 
 
 class _Stop(Exception):
@@ -38,22 +49,56 @@ def _stop() -> None:
 class Clock(simpy.Environment):
     """A SimPy environment that also runs plain callables at given times."""
 
+    # the current time, read without a Python frame (SimPy's property runs one)
+    now = property(attrgetter("_now"), doc="The current simulation time.")  # type: ignore[assignment]
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        # the feed (see :meth:`feed`): when its next entry is due and its event id
+        self._feed_t = INF
+        self._feed_id = 0
+        self._feed_action: Callable[[], object] = _no_feed
+
+    def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
+        """Schedule a SimPy event (as SimPy does), wrapped as a timed call that fires it."""
+        queue: list[Any] = self._queue
+        heappush(queue, (self._now + delay, priority, next(self._eid), partial(_fire, self, event)))
+
     def call(self, delay: float, action: Callable[[], object]) -> None:
         """Run ``action()`` ``delay`` (>= 0) seconds from now, ordered among the events
         due then exactly as a ``Timeout(delay)`` made now with that callback."""
         queue: list[Any] = self._queue
         heappush(queue, (self._now + delay, NORMAL, next(self._eid), action))
 
+    def set_feed(self, action: Callable[[], object]) -> None:
+        """Make ``action`` the clock's feed: a chain of timed calls of which at most one
+        is pending at a time (each schedules the next with :meth:`feed`), kept beside
+        the queue rather than in it."""
+        self._feed_action = action
+
+    def feed(self, delay: float) -> None:
+        """Call the feed ``delay`` (>= 0) seconds from now: :meth:`call` for the feed,
+        which must have nothing pending."""
+        self._feed_t = self._now + delay
+        self._feed_id = next(self._eid)
+
+    def _feed_due(self, head: tuple) -> bool:
+        """True if the feed's pending call comes before the queue's ``head``."""
+        t = self._feed_t
+        return t < head[0] or (t == head[0] and head[1] == NORMAL and self._feed_id < head[2])
+
     def step(self) -> None:
-        """Fire the next entry of the queue: a timed call, or a SimPy event."""
+        """Fire the next entry: the feed's call, a timed call, or a SimPy event."""
+        queue: list[Any] = self._queue
+        if self._feed_t < INF and (not queue or self._feed_due(queue[0])):
+            self._now, self._feed_t = self._feed_t, INF
+            self._feed_action()
+            return
         try:
-            self._now, _, _, entry = heappop(self._queue)
+            self._now, _, _, action = heappop(queue)
         except IndexError:
             raise EmptySchedule from None
-        if isinstance(entry, Event):
-            _fire(self, entry)
-        else:
-            entry()
+        action()
 
     def run(self, until: Any = None) -> Any:
         """Play the queue up to ``until`` (a time; or an event, or None, as in SimPy)."""
@@ -65,15 +110,25 @@ class Clock(simpy.Environment):
         # the same key SimPy gives its stop event: before the ordinary events due then
         queue: list[Any] = self._queue
         heappush(queue, (self._now + (at - self._now), URGENT, next(self._eid), _stop))
+        feed = self._feed_action
         try:
-            while True:
-                self._now, _, _, entry = heappop(queue)
-                if isinstance(entry, Event):
-                    _fire(self, entry)
-                else:
-                    entry()
+            while True:  # the stop entry keeps the queue from running empty
+                head = queue[0]
+                t = self._feed_t
+                if t < head[0] or (t == head[0] and head[1] == NORMAL
+                                   and self._feed_id < head[2]):
+                    self._now = t
+                    self._feed_t = INF
+                    feed()
+                    continue
+                self._now, _, _, action = heappop(queue)
+                action()
         except _Stop:
             return None
+
+
+def _no_feed() -> None:
+    raise RuntimeError("the clock has no feed")
 
 
 def _fire(env: simpy.Environment, event: Event) -> None:

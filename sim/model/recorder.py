@@ -5,10 +5,12 @@ in blocks filled with each column's initial value (no answer yet, still waiting,
 ...), so a new contact writes only what is known on arrival and is updated in place
 as it is answered and ends; no per-contact Python object outlives its event.
 Time-weighted quantities (agents staffed and busy per pool, contacts queued per
-channel) are integrated into per-interval buckets of the measured window as they
-change. :meth:`Recorder.finish` hands everything over as :class:`sim.records.Records`
-numpy arrays that share the buffers' memory (no copy: a replication's peak memory is
-its buffers once, not twice); ``contact_id`` and ``in_window`` are made there.
+channel) are integrated into per-interval buckets of the measured window
+(:mod:`sim.model.timearea`: changes are logged, and folded in every
+:data:`_FOLD_EVERY` contacts and at the end). :meth:`Recorder.finish` hands
+everything over as :class:`sim.records.Records` numpy arrays that share the
+buffers' memory (no copy: a replication's peak memory is its buffers once, not
+twice); ``contact_id`` and ``in_window`` are made there.
 
 With journeys on, each contact also gets the journey columns (attempt, resolved,
 repeated information, asynchronous); without, they are filled in at the end for
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.timearea import TimeArea
 from sim.records import CONTACT_COLUMNS, HANDLED, JOURNEY_COLUMNS, OPEN, Records
 from sim.scenario.operations import segment_target
 from sim.scenario.schema import Scenario
@@ -45,6 +48,8 @@ _FILL = {"pool": -1, "answer_s": NAN, "end_s": NAN, "wait_s": NAN, "handle_s": N
 _DERIVED = ("contact_id", "in_window")
 #: Rows added to the buffers when they are full: this many, or 1/8 of the rows so far.
 _MIN_GROWTH = 4096
+#: Contacts between two folds of the time-weighted counts' logs (see sim.model.timearea).
+_FOLD_EVERY = 8192
 
 
 def buffer_view(buf: array[Any], dtype: str, n: int) -> np.ndarray:
@@ -54,52 +59,6 @@ def buffer_view(buf: array[Any], dtype: str, n: int) -> np.ndarray:
     if not n:
         return np.zeros(0, dtype=dtype)
     return np.frombuffer(buf, dtype=dtype)
-
-
-class TimeArea:
-    """Integrates step functions (one per row) over the intervals of the measured window."""
-
-    __slots__ = ("value", "last_t", "area", "t0", "t1", "dt", "n")
-
-    def __init__(self, rows: int, t0: float, t1: float, dt: float) -> None:
-        self.n = max(1, int(math.ceil((t1 - t0) / dt - 1e-9)))
-        self.value = [0.0] * rows
-        self.last_t = [0.0] * rows
-        # Plain lists: a Python float add is far cheaper than a numpy item update.
-        self.area = [[0.0] * (self.n + 1) for _ in range(rows)]
-        self.t0, self.t1, self.dt = t0, t1, dt
-
-    def change(self, row: int, t: float, delta: float) -> None:
-        """The quantity of ``row`` changes by ``delta`` at time ``t``."""
-        last = self.last_t[row]
-        value = self.value[row]
-        self.last_t[row] = t
-        self.value[row] = value + delta
-        if not value or t <= self.t0 or last >= self.t1:
-            return
-        t0, dt = self.t0, self.dt
-        a = last if last > t0 else t0
-        b = t if t < self.t1 else self.t1
-        i = int((a - t0) // dt)
-        edge = t0 + (i + 1) * dt
-        areas = self.area[row]
-        if b <= edge:  # the common case: no interval boundary crossed
-            areas[i] += value * (b - a)
-            return
-        while a < b:
-            seg_end = b if b < edge else edge
-            areas[i] += value * (seg_end - a)
-            a = seg_end
-            i += 1
-            edge = t0 + (i + 1) * dt
-
-    def close(self, t: float) -> np.ndarray:
-        """Integrate every row up to ``t`` and return the areas, shape (rows, intervals)."""
-        for row in range(len(self.value)):
-            self.change(row, t, 0.0)
-        return np.array([r[: self.n] for r in self.area], dtype=float).reshape(
-            len(self.value), self.n
-        )
 
 
 class Recorder:
@@ -148,6 +107,21 @@ class Recorder:
         self.chats = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.chat_agents = TimeArea(n_pools, warmup_s, end_s, interval_s)
         self.queued = TimeArea(n_channels, warmup_s, end_s, interval_s)
+        self._areas = (self.staffed, self.busy, self.chats, self.chat_agents, self.queued)
+        # new_contact's housekeeping (buffers full, or the areas' logs due to be folded)
+        # happens at row ``_mark``, the first of ``capacity`` and ``_fold_at``
+        self._fold_at = _FOLD_EVERY
+        self._mark = 0
+
+    def _checkpoint(self, row: int) -> None:
+        """Grow the buffers if they are full; fold the areas' logs in if due."""
+        if row == self.capacity:
+            self._grow()
+        if row >= self._fold_at:
+            for area in self._areas:
+                area.integrate()
+            self._fold_at = row + _FOLD_EVERY
+        self._mark = min(self.capacity, self._fold_at)
 
     def _grow(self) -> None:
         """Add rows to every buffer, holding each column's initial value."""
@@ -166,8 +140,8 @@ class Recorder:
         when the recorder was made with ``journeys=True``.
         """
         row = self.n
-        if row == self.capacity:
-            self._grow()
+        if row == self._mark:
+            self._checkpoint(row)
         self.n = row + 1
         self.journey[row] = journey
         self.step[row] = step
@@ -182,8 +156,8 @@ class Recorder:
         attempt: int = 0, repeated: bool = False, offline: bool = False,
     ) -> int:
         row = self.n  # new_contact, inlined: this is the hot path of journey scenarios
-        if row == self.capacity:
-            self._grow()
+        if row == self._mark:
+            self._checkpoint(row)
         self.n = row + 1
         self.journey[row] = journey
         self.step[row] = step

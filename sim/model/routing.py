@@ -112,6 +112,9 @@ class PoolState:
     reserve_agents: int = 0
     reserve_share: float = 0.0
     age_after: dict[int, float] = field(default_factory=dict)  # email channel -> after (s)
+    # channels whose contacts simply go to the longest-idle agent (single-slot work and
+    # no reserve holding them back): :meth:`Router.pick_agent` takes a short cut for them
+    plain: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         top = max(self.chat_capacity.values(), default=1)
@@ -312,6 +315,16 @@ class Router:
         if len(pools) > 1:
             return self._pick_shared(self._group(pools), channel, rank)
         pool_states = self.pools
+        pool = pool_states[pools[0]]
+        if channel in pool.plain:  # the head of the pool's idle line, if any
+            idle = pool.idle
+            while idle:
+                entry = idle[0]
+                agent = entry[2]
+                if agent.idle and agent.gen == entry[1] and agent.on_duty:
+                    return agent
+                idle.popleft()
+            return None
         for p in pools:
             pool = pool_states[p]
             if pool.blended:
@@ -528,5 +541,7 @@ def build_pools(scenario, ch_code: dict, intent_names: tuple[str, ...]) -> list[
             state.reserve_share = pool.reserve.share or 0.0
         if pool.age_priority is not None:
             state.age_after[ch_code[pool.age_priority.channel]] = pool.age_priority.after
+        state.plain = frozenset(c for c in chans if caps.get(c, 1) < 2
+                                and state.reserve_channel in (-1, c))
         pools.append(state)
     return pools

@@ -41,9 +41,9 @@ import math
 
 import numpy as np
 
-from sim.model.recorder import TimeArea
 from sim.model.staffing import headcount_steps
 from sim.model.streams import Streams
+from sim.model.timearea import TimeArea
 from sim.scenario.schema import Pool, Scenario
 from sim.scenario.timing import Break, Shift
 from sim.scenario.units import DAY_S

@@ -22,8 +22,8 @@ from functools import partial
 import numpy as np
 
 from sim.model.clock import Clock
-from sim.model.recorder import TimeArea
 from sim.model.routing import Agent, PoolState
+from sim.model.timearea import TimeArea
 from sim.scenario.schema import Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S
 

@@ -101,6 +101,10 @@ class World:
         self.inflation = [c.concurrency_inflation for c in channels]
         self.priority = [s.segments[n].priority if s.segments else 0 for n in self.segment_names]
         self.waiting = [0] * len(channels)
+        # a contact's (rank, -priority), the head of its queue key, made once:
+        # [asynchronous][channel][segment] (an asynchronous contact ranks as an email)
+        self.ranks = [[[(1 if offline else r, -prio) for prio in self.priority]
+                       for r in self.rank] for offline in (False, True)]
         journeys = uses_journeys(s)
         self.rec = Recorder(len(self.pool_names), len(channels), s.warmup, self.end_s, s.interval,
                             journeys=journeys)
@@ -325,7 +329,7 @@ class World:
         if pools is None:
             pools = self.entry[channel][intent][segment]
         agent = None if down else self.router.pick_agent(
-            pools, channel, (1 if offline else self.rank[channel], -self.priority[segment]))
+            pools, channel, self.ranks[offline][channel][segment])
         if agent is None and self.intr is not None and not (down or offline):
             agent = self.intr.take(pools, channel)  # a call puts an email aside
         if agent is not None:
@@ -347,7 +351,7 @@ class World:
                 called_back = cb.offer(row, channel, self.waiting[channel], pools)
             if not called_back:
                 self.waiting[channel] += 1
-                rec.queued.change(channel, now, 1.0)
+                rec.queued.add((channel, now, 1.0))
         if called_back and cb is not None and not cb.keeps_place(channel):
             key = (CALLBACK_RANK, -self.priority[segment], now, row)
         else:
@@ -479,7 +483,7 @@ class World:
                 rec.wait[row] = now - rec.arrival[row]
                 if not rec.step[row]:
                     self.waiting[code] -= 1
-                    rec.queued.change(code, now, -1.0)
+                    rec.queued.add((code, now, -1.0))
                 dropped.append((row, self._handle_of.pop(row)))
         serving = self._serving
         assert serving is not None
@@ -564,7 +568,7 @@ class World:
         rec.end[row] = now
         rec.wait[row] = now - rec.arrival[row]
         self.waiting[channel] -= 1  # only customers abandon (pieces have no patience)
-        rec.queued.change(channel, now, -1.0)
+        rec.queued.add((channel, now, -1.0))
         self._handle_of.pop(row, None)
         if self.undrain[channel]:
             self._undrain(channel)
@@ -617,7 +621,7 @@ class World:
                 return
         elif not rec.step[row]:
             self.waiting[channel] -= 1
-            rec.queued.change(channel, now, -1.0)
+            rec.queued.add((channel, now, -1.0))
         handle = self._handle_of.pop(row)
         self._answer(agent, row, channel, rec.intent[row], handle, now)
         if self.undrain[channel]:
@@ -631,7 +635,7 @@ class World:
         if agent.idle:
             self.router.take(agent)
         if agent.load == 0:
-            rec.busy.change(agent.pool, now, 1.0)
+            rec.busy.add((agent.pool, now, 1.0))
         agent.load += 1
         agent.chat_mode = False  # a call takes the whole agent
         if agent.bucket:
@@ -653,13 +657,13 @@ class World:
         if agent.idle:
             self.router.take(agent)
         if agent.load == 0:
-            rec.busy.change(p, now, 1.0)
+            rec.busy.add((p, now, 1.0))
         agent.load += 1
         cap = pool.chat_capacity.get(channel)
         if cap is not None and cap > 1:  # a multi-slot chat
             if agent.load == 1:
-                rec.chat_agents.change(p, now, 1.0)
-            rec.chats.change(p, now, 1.0)
+                rec.chat_agents.add((p, now, 1.0))
+            rec.chats.add((p, now, 1.0))
             agent.chat_mode = True
             agent.cap = cap
             self.router.file(agent)
@@ -695,7 +699,10 @@ class World:
 
     def _complete(self, agent: Agent, row: int, channel: int, handle: float) -> None:
         self.finish(row, channel, agent.pool, handle)
-        self.wrap_up(agent, row, channel)
+        if self.acw is None:
+            self.release(agent)
+        else:
+            self.wrap_up(agent, row, channel)
 
     def wrap_up(self, agent: Agent, row: int, channel: int) -> None:
         """The agent finished handling ``row``: release it now, or after its after-call
@@ -724,11 +731,11 @@ class World:
         now = self.env.now
         if agent.chat_mode:
             rec = self.rec
-            rec.chats.change(agent.pool, now, -1.0)
+            rec.chats.add((agent.pool, now, -1.0))
             if agent.load == 0:
-                rec.chat_agents.change(agent.pool, now, -1.0)
+                rec.chat_agents.add((agent.pool, now, -1.0))
         if agent.load == 0:
-            self.rec.busy.change(agent.pool, now, -1.0)
+            self.rec.busy.add((agent.pool, now, -1.0))
         self.free(agent)
 
     def free(self, agent: Agent) -> None:
@@ -750,7 +757,8 @@ class World:
                 return
         if agent.load == 0:
             agent.chat_mode = False
-            router.unfile(agent)
+            if agent.bucket:
+                router.unfile(agent)
             router.make_idle(agent, self.env.now)
         else:
             router.file(agent)

@@ -55,3 +55,45 @@ def test_step_and_run_without_until() -> None:
     assert log == [0.5, 1.5]
     with pytest.raises(ValueError, match="until"):
         env.run(until=1.0)
+
+
+def test_feed_fires_in_queue_order() -> None:
+    """A feed entry (one pending at a time) fires where the same chain of timeouts would."""
+    arrivals = [0.0, 1.0, 1.0, 2.0, 3.0, 5.0]
+
+    def story(env: simpy.Environment, use_feed: bool) -> list[tuple[float, str]]:
+        log: list[tuple[float, str]] = []
+        k = [0]
+
+        def arrive() -> None:
+            i = k[0]
+            log.append((env.now, f"a{i}"))
+            if i % 2 and i + 1 < len(arrivals):  # work due at the next arrival's time
+                env.timeout(arrivals[i + 1] - env.now).callbacks.append(
+                    lambda _e: log.append((env.now, f"w{i}")))
+            k[0] = i + 1
+            if k[0] < len(arrivals):
+                nxt = arrivals[k[0]] - env.now
+                if use_feed:
+                    assert isinstance(env, Clock)
+                    env.feed(nxt)
+                else:
+                    env.timeout(nxt).callbacks.append(lambda _e: arrive())
+
+        env.timeout(2.0).callbacks.append(lambda _e: log.append((env.now, "t2")))
+        if use_feed:
+            assert isinstance(env, Clock)
+            env.set_feed(arrive)
+            env.feed(0.0)
+        else:
+            env.timeout(0.0).callbacks.append(lambda _e: arrive())
+        env.run(until=5.0)  # the arrival due at 5 comes after the stop
+        log.append((env.now, "stop"))
+        env.run(until=6.0)
+        return log
+
+    plain = story(simpy.Environment(), use_feed=False)
+    assert story(Clock(), use_feed=True) == plain
+    # same-time entries in the order scheduled: w1 (scheduled before a2) comes first
+    assert [n for _, n in plain] == ["a0", "a1", "w1", "a2", "t2", "a3", "w3", "a4", "stop",
+                                     "a5"]
