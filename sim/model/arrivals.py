@@ -66,7 +66,9 @@ class Arrivals:
         self._i = 0
         self.env.feed(cols[0][0] - self.env.now)
 
-    def _arrive_batch(self) -> None:
+    def _arrive_batch(self) -> float | None:
+        """The clock's feed: the customers due now enter; returns the delay to the next
+        ones (None: the day has no more)."""
         cols, i = self._cols, self._i
         times, channels, intents, segments, patience, handle, batch, stop = cols
         now = self.env.now
@@ -80,7 +82,7 @@ class Arrivals:
             i += 1
             if i == n:  # this chunk is done: on to the next one, if the day has more
                 if stop >= len(batch):
-                    return
+                    return None
                 cols = _arrival_chunk(batch, stop, self._channel_of)
                 times, channels, intents, segments, patience, handle, batch, stop = cols
                 n = len(times)
@@ -88,7 +90,7 @@ class Arrivals:
             if times[i] > now:
                 break
         self._cols, self._i = cols, i
-        self.env.feed(times[i] - now)
+        return times[i] - now
 
 
 def _arrival_chunk(batch: ArrivalBatch, start: int, channel_of: np.ndarray) -> tuple:

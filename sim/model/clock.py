@@ -57,7 +57,7 @@ class Clock(simpy.Environment):
         # the feed (see :meth:`feed`): when its next entry is due and its event id
         self._feed_t = INF
         self._feed_id = 0
-        self._feed_action: Callable[[], object] = _no_feed
+        self._feed_action: Callable[[], float | None] = _no_feed
 
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """Schedule a SimPy event (as SimPy does), wrapped as a timed call that fires it."""
@@ -70,10 +70,10 @@ class Clock(simpy.Environment):
         queue: list[Any] = self._queue
         heappush(queue, (self._now + delay, NORMAL, next(self._eid), action))
 
-    def set_feed(self, action: Callable[[], object]) -> None:
+    def set_feed(self, action: Callable[[], float | None]) -> None:
         """Make ``action`` the clock's feed: a chain of timed calls of which at most one
-        is pending at a time (each schedules the next with :meth:`feed`), kept beside
-        the queue rather than in it."""
+        is pending at a time, kept beside the queue rather than in it. Each call returns
+        the delay to the next one (None: none for now; :meth:`feed` starts it again)."""
         self._feed_action = action
 
     def feed(self, delay: float) -> None:
@@ -92,7 +92,9 @@ class Clock(simpy.Environment):
         queue: list[Any] = self._queue
         if self._feed_t < INF and (not queue or self._feed_due(queue[0])):
             self._now, self._feed_t = self._feed_t, INF
-            self._feed_action()
+            delay = self._feed_action()
+            if delay is not None:
+                self.feed(delay)
             return
         try:
             self._now, _, _, action = heappop(queue)
@@ -119,7 +121,10 @@ class Clock(simpy.Environment):
                                    and self._feed_id < head[2]):
                     self._now = t
                     self._feed_t = INF
-                    feed()
+                    delay = feed()
+                    if delay is not None:  # the next call: as :meth:`feed` would
+                        self._feed_t = t + delay
+                        self._feed_id = next(self._eid)
                     continue
                 self._now, _, _, action = heappop(queue)
                 action()
@@ -127,7 +132,7 @@ class Clock(simpy.Environment):
             return None
 
 
-def _no_feed() -> None:
+def _no_feed() -> float | None:
     raise RuntimeError("the clock has no feed")
 
 

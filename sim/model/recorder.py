@@ -50,6 +50,15 @@ _DERIVED = ("contact_id", "in_window")
 _MIN_GROWTH = 4096
 #: Contacts between two folds of the time-weighted counts' logs (see sim.model.timearea).
 _FOLD_EVERY = 8192
+#: The columns the model writes through a ``memoryview`` (attribute -> column): it stores
+#: a Python number about twice as fast as ``array.array``, which parses each one. The
+#: views are made again when the buffers grow; the outcome stays the array itself (the
+#: router keeps it), and so do the journey columns of a recorder without journeys.
+_VIEWS = {"journey": "journey_id", "step": "step", "channel": "channel", "intent": "intent",
+          "segment": "segment", "pool": "pool", "arrival": "arrival_s", "answer": "answer_s",
+          "end": "end_s", "wait": "wait_s", "handle": "handle_s"}
+_JOURNEY_VIEWS = {"attempt": "attempt", "resolved": "resolved", "repeated": "repeated_info",
+                  "offline": "asynchronous"}
 
 
 def buffer_view(buf: array[Any], dtype: str, n: int) -> np.ndarray:
@@ -64,6 +73,24 @@ def buffer_view(buf: array[Any], dtype: str, n: int) -> np.ndarray:
 class Recorder:
     """Column buffers for contacts plus time-weighted accumulators."""
 
+    # the hot path's columns, indexed by row and written in place: memoryviews (see
+    # _VIEWS; typeshed's memoryview takes ints only, hence Any)
+    journey: Any
+    step: Any
+    channel: Any
+    intent: Any
+    segment: Any
+    pool: Any
+    arrival: Any
+    answer: Any
+    end: Any
+    wait: Any
+    handle: Any
+    attempt: Any  # with journeys; else the (empty) arrays
+    resolved: Any
+    repeated: Any
+    offline: Any
+
     def __init__(
         self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float,
         journeys: bool = False,
@@ -76,29 +103,19 @@ class Recorder:
         self.journey_cols: dict[str, array[Any]] = {
             name: array(_TYPECODES[dt]) for name, dt in JOURNEY_COLUMNS.items()}
         j = self.journey_cols
-        self.attempt = j["attempt"]
-        self.resolved = j["resolved"]
-        self.repeated = j["repeated_info"]
-        self.offline = j["asynchronous"]
         self.with_journeys = journeys
         if journeys:
             self.new_contact = self._new_journey_contact  # type: ignore[method-assign]
         grown = {**self.cols, **(j if journeys else {})}
         self._buffers = [(buf, _FILL.get(name, 0)) for name, buf in grown.items()]
-        c = self.cols
-        # The buffers themselves, for the hot path (indexed by row, written in place).
-        self.journey = c["journey_id"]
-        self.step = c["step"]
-        self.channel = c["channel"]
-        self.intent = c["intent"]
-        self.segment = c["segment"]
-        self.pool = c["pool"]
-        self.arrival = c["arrival_s"]
-        self.answer = c["answer_s"]
-        self.end = c["end_s"]
-        self.wait = c["wait_s"]
-        self.handle = c["handle_s"]
-        self.outcome = c["outcome"]
+        self.outcome = self.cols["outcome"]
+        self._views = [(attr, self.cols[name]) for attr, name in _VIEWS.items()]
+        if journeys:
+            self._views += [(attr, j[name]) for attr, name in _JOURNEY_VIEWS.items()]
+        else:
+            for attr, name in _JOURNEY_VIEWS.items():
+                setattr(self, attr, j[name])
+        self._bind()
         self.warmup_s = warmup_s
         self.end_s = end_s
         self.staffed = TimeArea(n_pools, warmup_s, end_s, interval_s)
@@ -123,11 +140,23 @@ class Recorder:
             self._fold_at = row + _FOLD_EVERY
         self._mark = min(self.capacity, self._fold_at)
 
+    def _bind(self) -> None:
+        """Make the hot path's views of the buffers."""
+        for attr, buf in self._views:
+            setattr(self, attr, memoryview(buf))
+
+    def _unbind(self) -> None:
+        """Release the views (a buffer with a view cannot grow or shrink)."""
+        for attr, _ in self._views:
+            getattr(self, attr).release()
+
     def _grow(self) -> None:
         """Add rows to every buffer, holding each column's initial value."""
         extra = max(_MIN_GROWTH, self.capacity >> 3)
+        self._unbind()
         for buf, fill in self._buffers:
             buf.extend(array(buf.typecode, (fill,)) * extra)
+        self._bind()
         self.capacity += extra
 
     def new_contact(
@@ -180,12 +209,13 @@ class Recorder:
         recorder takes no more contacts afterwards.
         """
         n = self.n
+        self._unbind()
         contacts: dict[str, np.ndarray] = {}
         for name, dt in CONTACT_COLUMNS.items():
             if name == "contact_id":
                 contacts[name] = np.arange(n, dtype=dt)
             elif name == "in_window":  # tried in [warm-up, horizon end), not in the follow-up
-                tried = buffer_view(self.arrival, "float64", n).copy()
+                tried = buffer_view(self.cols["arrival_s"], "float64", n).copy()
                 rows = base.get("deferred_rows")
                 if rows is not None and len(rows):  # closed channel: when the customer tried
                     tried[rows] = base["deferred_from_s"]

@@ -65,20 +65,20 @@ def test_feed_fires_in_queue_order() -> None:
         log: list[tuple[float, str]] = []
         k = [0]
 
-        def arrive() -> None:
+        def arrive() -> float | None:
             i = k[0]
             log.append((env.now, f"a{i}"))
             if i % 2 and i + 1 < len(arrivals):  # work due at the next arrival's time
                 env.timeout(arrivals[i + 1] - env.now).callbacks.append(
                     lambda _e: log.append((env.now, f"w{i}")))
             k[0] = i + 1
-            if k[0] < len(arrivals):
-                nxt = arrivals[k[0]] - env.now
-                if use_feed:
-                    assert isinstance(env, Clock)
-                    env.feed(nxt)
-                else:
-                    env.timeout(nxt).callbacks.append(lambda _e: arrive())
+            if k[0] == len(arrivals):
+                return None
+            nxt = arrivals[k[0]] - env.now
+            if use_feed:  # the feed returns the delay to its next call
+                return nxt
+            env.timeout(nxt).callbacks.append(lambda _e: arrive())
+            return None
 
         env.timeout(2.0).callbacks.append(lambda _e: log.append((env.now, "t2")))
         if use_feed:
@@ -97,3 +97,20 @@ def test_feed_fires_in_queue_order() -> None:
     # same-time entries in the order scheduled: w1 (scheduled before a2) comes first
     assert [n for _, n in plain] == ["a0", "a1", "w1", "a2", "t2", "a3", "w3", "a4", "stop",
                                      "a5"]
+
+
+def test_feed_through_step() -> None:
+    """Played step by step (``run()`` without ``until``), the feed keeps its place too."""
+    env = Clock()
+    log: list[float] = []
+    gaps = iter([1.0, 1.0, 2.5])
+
+    def fire() -> float | None:
+        log.append(env.now)
+        return next(gaps, None)
+
+    env.set_feed(fire)
+    env.feed(0.5)
+    env.call(1.5, lambda: log.append(-env.now))  # scheduled before the feed's call at 1.5
+    env.run()
+    assert log == [0.5, -1.5, 1.5, 2.5, 5.0]
