@@ -61,7 +61,7 @@ KPI_DEFINITIONS: dict[str, str] = {
               "time with the agent).",
     "acw_s": "With after-call work: the wrap-up part of the handle time (the agent is "
              "busy, the customer has left).",
-    "scheduled_agents_mean": "Shifts with shrinkage: agents on the roster (scheduled, "
+    "scheduled_agents_mean": "With shrinkage: agents on the roster (scheduled, "
                              "paid), on average over the window, before the headcount-cut "
                              "shrinkage, breaks, absence and adherence; staffed / scheduled "
                              "is one minus the shrinkage as it happened.",

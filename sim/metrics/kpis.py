@@ -70,7 +70,7 @@ staffed_agents_mean, busy_agents_mean
     staffed / busy agent-seconds divided by the window length (``all``: summed
     over pools).
 scheduled_agents_mean
-    shifts with shrinkage only: rostered agent-seconds (before the headcount cut,
+    pools or shifts with shrinkage only: rostered agent-seconds (before the headcount cut,
     breaks, absence and adherence; :mod:`sim.model.shrinkage`) divided by the
     window length.
 mean_sojourn_s

@@ -193,20 +193,22 @@ def _field_and_shocks(sc: Any) -> str:
 def _staffing(sc: Any) -> str:
     kinds = {("size" if p.size is not None else "schedule" if p.schedule is not None
               else "shifts") for p in sc.pools.values()}
+    shrinks = any(p.uses_shrinkage for p in sc.pools.values())
     text = f"<strong>Staffing.</strong> {plural(len(sc.pools), 'team')} of agents. "
     if kinds == {"size"}:
-        text += "Every team has a fixed number of agents on duty all the time."
+        text += (f"Every team has a fixed number of agents {'rostered' if shrinks else 'on duty'}"
+                 " all the time.")
     else:
         text += ("Headcount follows the schedules or shifts given; an agent whose shift ends "
                  "finishes the contact in hand first.")
-        shifts = [s for p in sc.pools.values() for s in (p.shifts or ())]
-        if any(s.shrinkage for s in shifts):
-            text += " Shrinkage (breaks, training, absence) reduces the agents on duty."
-        if any(s.uses_shrinkage for s in shifts):
-            text += (" Breaks are taken inside the shifts (staggered within their windows), "
-                     "absence is drawn per day and adherence thins the time agents are "
-                     "available; an agent going on a break finishes the contact in hand "
-                     "first. Scheduled agents are reported beside those on duty.")
+    shifts = [s for p in sc.pools.values() for s in (p.shifts or ())]
+    if any(s.shrinkage for s in shifts):
+        text += " Shrinkage (breaks, training, absence) reduces the agents on duty."
+    if shrinks:
+        text += (" Breaks are taken inside the shifts or days on duty (staggered within "
+                 "their windows), absence is drawn per day and adherence thins the time "
+                 "agents are available; an agent going on a break finishes the contact in "
+                 "hand first. Scheduled agents are reported beside those on duty.")
     return text
 
 
@@ -257,7 +259,7 @@ LEFT_OUT = [
     "fatigue or mistakes.",
     "Handle times do not depend on how busy the operation is (no rushing at peaks).",
     "Staff follow their schedules exactly; absence appears only through shrinkage.",
-    # (left out of the list when shifts have breaks, absence or adherence)
+    # (left out of the list when pools or shifts have breaks, absence or adherence)
     "Work beyond the contacts themselves (after-contact work not in the handle time, "
     "outbound calls, meetings) is not modelled.",
     "Demand follows the stated rates and profiles; it does not react to long waits.",
@@ -265,9 +267,8 @@ LEFT_OUT = [
 
 
 def _left_out(sc: Any) -> str:
-    shifts = [s for p in sc.pools.values() for s in (getattr(p, "shifts", None) or ())]
-    items = [i for i in LEFT_OUT
-             if not (i.startswith("Staff follow") and any(s.uses_shrinkage for s in shifts))]
+    shrinks = any(getattr(p, "uses_shrinkage", False) for p in sc.pools.values())
+    items = [i for i in LEFT_OUT if not (i.startswith("Staff follow") and shrinks)]
     if getattr(sc, "recontact", None) is None:
         items.append("Customers who give up or are not resolved do not come back later "
                      "(no recontacts in this scenario).")

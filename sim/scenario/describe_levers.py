@@ -2,7 +2,7 @@
 
 :func:`sim.scenario.describe.describe` prints them: an intent's after-call work,
 what customers do while a channel is closed, segments' service-level targets,
-pools' blending policy, shrinkage inside shifts (breaks, absence, adherence) and the
+pools' blending policy, shrinkage as it happens (breaks, absence, adherence) and the
 shared forecast error.
 """
 
@@ -97,8 +97,8 @@ def blending_text(pool: Any) -> list[str]:
 
 
 def shrinkage_text(pool: Any) -> str:
-    """``; breaks ...; absence ...; adherence ...`` for a pool whose shifts lose time
-    (else empty); the placement rule is :mod:`sim.model.shrinkage`'s."""
+    """``; breaks ...; absence ...; adherence ...`` for a pool (or its shifts) losing
+    time (else empty); the placement rule is :mod:`sim.model.shrinkage`'s."""
     parts = []
     shifts = pool.shifts or ()
     cut = sorted({s.shrinkage for s in shifts if s.shrinkage > 0})
@@ -106,16 +106,25 @@ def shrinkage_text(pool: Any) -> str:
         parts.append("shrinkage " + "/".join(f"{c:.0%}" for c in cut) + " (headcount cut)")
     for i, s in enumerate(shifts):
         label = f"shift {i + 1}" if len(shifts) > 1 else "shift"
-        bits = []
-        if s.breaks:
-            bits.append("breaks " + ", ".join(_break(b) for b in s.breaks))
-        if s.absence > 0:
-            bits.append(f"absence {s.absence:.0%} per day")
-        if s.adherence < 1:
-            bits.append(f"adherence {s.adherence:.0%}")
+        bits = _losses(s)
         if bits:
             parts.append(f"{label}: " + ", ".join(bits))
+    own = _losses(pool)  # a pool with a size or schedule: its own, daily
+    if own:
+        parts.append(", ".join(own))
     return "".join(f"; {p}" for p in parts)
+
+
+def _losses(holder: Any) -> list[str]:
+    """Breaks, absence and adherence of a shift or a pool, as phrases."""
+    bits = []
+    if getattr(holder, "breaks", ()):
+        bits.append("breaks " + ", ".join(_break(b) for b in holder.breaks))
+    if getattr(holder, "absence", 0.0) > 0:
+        bits.append(f"absence {holder.absence:.0%} per day")
+    if getattr(holder, "adherence", 1.0) < 1:
+        bits.append(f"adherence {holder.adherence:.0%}")
+    return bits
 
 
 def _break(b: Any) -> str:

@@ -51,7 +51,15 @@ from sim.scenario.operations import (
     Reserve,
     SegmentTarget,
 )
-from sim.scenario.timing import DayFactors, Profile, Schedule, Shift, opening_hours_rules
+from sim.scenario.timing import (
+    Break,
+    DayFactors,
+    Profile,
+    Schedule,
+    Shift,
+    opening_hours_rules,
+    pool_shrinkage_rules,
+)
 from sim.scenario.units import (
     parse_clock,
     parse_duration,
@@ -322,6 +330,13 @@ class Pool(Model):
     size: int | None = Field(default=None, ge=0, le=100_000)
     schedule: Schedule | None = None
     shifts: tuple[Shift, ...] | None = None
+    breaks: tuple[Break, ...] = ()
+    """A pool with a ``size`` or ``schedule``: breaks every agent on duty takes each day,
+    as on a shift (pools with shifts give them per shift; :mod:`sim.model.shrinkage`)."""
+    absence: float = Field(default=0.0, ge=0, lt=1)
+    """Likewise: share of each day's rostered agents absent (drawn per day)."""
+    adherence: float = Field(default=1.0, gt=0, le=1)
+    """Likewise: share of scheduled time (on duty, not on break) actually available."""
     channels: tuple[Name, ...] = Field(min_length=1)
     skills: dict[Name, float] | None = None
     """Intent -> proficiency (1 = standard; 0.5 = takes twice as long); omitted: all at 1."""
@@ -356,6 +371,17 @@ class Pool(Model):
         if (self.escalate_below is None) != (self.escalate_to is None):
             raise ValueError("give both 'escalate_below' and 'escalate_to', or neither")
         return self
+
+    @field_validator("breaks", "absence", "adherence")
+    @classmethod
+    def _shrinkage(cls, value: Any, info: ValidationInfo) -> Any:
+        return pool_shrinkage_rules(str(info.field_name), value, info.data)
+
+    @property
+    def uses_shrinkage(self) -> bool:
+        """True if the pool, or one of its shifts, has breaks, absence or adherence below 1."""
+        return (bool(self.breaks) or self.absence > 0 or self.adherence < 1
+                or any(sh.uses_shrinkage for sh in self.shifts or ()))
 
 
 class Scenario(Model):

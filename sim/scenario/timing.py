@@ -152,11 +152,7 @@ class Shift(Model):
                 raise ValueError(f"a break ({_hhmm(ws)}-{_hhmm(we)}) does not lie inside "
                                  f"the shift ({_hhmm(self.start)}-{_hhmm(self.end)})")
             spans.append((a, z))
-        spans.sort()
-        for (_, z0), (a1, _) in zip(spans, spans[1:], strict=False):
-            if a1 < z0 - 1e-9:
-                raise ValueError("break windows of a shift overlap; give each break its own "
-                                 "window (or time) so an agent's breaks never coincide")
+        _no_overlap(spans, "a shift")
         return self
 
     @property
@@ -167,6 +163,52 @@ class Shift(Model):
     @property
     def day_indices(self) -> tuple[int, ...]:
         return tuple(WEEKDAYS.index(str(d).lower()[:3]) for d in self.days)
+
+
+def _no_overlap(spans: list[tuple[float, float]], whose: str) -> None:
+    spans = sorted(spans)
+    for (_, z0), (a1, _) in zip(spans, spans[1:], strict=False):
+        if a1 < z0 - 1e-9:
+            raise ValueError(f"break windows of {whose} overlap; give each break its own "
+                             "window (or time) so an agent's breaks never coincide")
+
+
+def pool_shrinkage_rules(field: str, value: Any, staffing: dict[str, Any]) -> Any:
+    """Check a pool's own ``breaks``, ``absence`` or ``adherence`` (``field``, ``value``)
+    against its staffing (``staffing``: the pool's ``size``, ``schedule``, ``shifts``
+    read so far).
+
+    They apply to a pool with a ``size`` or a ``schedule``, which works in clock days
+    (:mod:`sim.model.shrinkage`): each break lies within a day (00:00-24:00),
+    break windows do not overlap, a schedule's interval is whole minutes. A pool with
+    ``shifts`` gives them on each shift.
+
+    Raises:
+        ValueError: any of these rules broken, worded for a planner.
+    """
+    unused = {"breaks": (), "absence": 0.0, "adherence": 1.0}[field]
+    if value == unused:
+        return value
+    if staffing.get("shifts") is not None:
+        raise ValueError(f"a pool with shifts takes '{field}' on each shift (shifts: "
+                         f"[{{start: ..., end: ..., agents: ..., {field}: ...}}])")
+    schedule = staffing.get("schedule")
+    if schedule is not None and schedule.interval % 60:
+        raise ValueError(f"'{field}' needs a schedule in whole minutes; its interval is "
+                         f"{schedule.interval:g}s")
+    if field == "breaks":
+        spans = []
+        for b in value:
+            ws, we = b.span
+            a = ws % 86400
+            z = a + (we - ws) % 86400
+            if z > 86400 + 1e-9:
+                raise ValueError("a pool without shifts takes its breaks within a clock day "
+                                 f"(00:00-24:00); this one ({_hhmm(ws)}-{_hhmm(we)}) crosses "
+                                 "midnight: split it, or staff the pool with shifts")
+            spans.append((a, z))
+        _no_overlap(spans, "a pool")
+    return value
 
 
 def _hhmm(t: float) -> str:
