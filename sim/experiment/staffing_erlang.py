@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.analytic.staffing import Target, parse_target, required_agents
-from sim.scenario.operations import sl_target_s
+from sim.scenario.operations import Reserve, sl_target_s
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
 
@@ -148,8 +148,9 @@ def linked_groups(s: Scenario) -> list[tuple[str, ...]]:
 
 def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, np.ndarray]]:
     """Per pool: ``rate`` (contacts/s), ``work`` (Erlangs: talk + after-call work),
-    ``theta`` (rate × 1/patience)
-    and ``offline`` (Erlangs of asynchronous handoff work, also in ``work``).
+    ``theta`` (rate × 1/patience), ``offline`` (Erlangs of asynchronous handoff work,
+    also in ``work``) and ``unreserved`` (Erlangs of work on channels other than the
+    pool's ``reserve`` channel, also in ``work``; 0 without a reserve).
 
     Each is an array ``(7, n_slots)``: weekday × interval of the day. Fresh demand
     enters the pools the engine routes it to (split equally); handoffs follow their
@@ -159,7 +160,8 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
     the need pass it to their ``escalation`` channels (lost context adds its extra
     handle time). Overflow, recontacts and retries are left to the simulation.
     """
-    z = {p: {k: np.zeros((7, n_slots)) for k in ("rate", "work", "theta", "offline")}
+    z = {p: {k: np.zeros((7, n_slots))
+             for k in ("rate", "work", "theta", "offline", "unreserved")}
          for p in s.pools}
     entry = entry_pools(s)
     segments = tuple(s.segments) if s.segments else ("default",)
@@ -181,6 +183,8 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
         z[pool]["theta"] += r * theta
         if offline:
             z[pool]["offline"] += r * (h + acw)
+        if p.reserve is not None and channel != p.reserve.channel:
+            z[pool]["unreserved"] += r * (h + acw)
         if depth >= 10:
             return
         passed = 0.0
@@ -235,22 +239,53 @@ def erlang_counts(s: Scenario, pool: str, load: dict[str, np.ndarray], goals: Se
     ``model="auto"``: Erlang A with the pool's mean patience (abandonment rates
     averaged over its contacts) where customers abandon, else Erlang C; ``"c"``:
     always Erlang C, and abandon_rate targets are left to the simulation.
+
+    A pool with a ``reserve`` takes work of its other channels only while the reserve
+    stays idle, so where it has such work the agents beyond the reserve must carry the
+    whole load (calls take them too) at those channels' targets: the count is the larger
+    of the one above and that count plus the agents the reserve keeps (:func:`with_reserve`).
     """
     # the strictest target among the pool's channels and its segments' own targets there
-    within = min(sl_target_s(s, c, g) for c in s.pools[pool].channels
-                 for g in (*s.segments, None))
+    channels = s.pools[pool].channels
+    reserve = s.pools[pool].reserve
+    within = min(sl_target_s(s, c, g) for c in channels for g in (*s.segments, None))
+    # with a reserve: the strictest target among the channels it holds agents back from
+    others = [c for c in channels if reserve is not None and c != reserve.channel]
+    within_others = min((sl_target_s(s, c, g) for c in others for g in (*s.segments, None)),
+                        default=within)
     out = np.zeros(load["rate"].shape, dtype=np.int64)
-    memo: dict[tuple[float, float, float], int] = {}
+    memo: dict[tuple[float, float, float, bool], int] = {}
     for d in days:
         for k in range(out.shape[-1]):  # type: ignore[misc]
             rate = round(float(load["rate"][d, k]), 12)
             work = round(float(load["work"][d, k]), 12)
             theta = round(float(load["theta"][d, k]), 12)
-            key = (rate, work, theta)
+            held = reserve is not None and bool(load["unreserved"][d, k] > 0)
+            key = (rate, work, theta, held)
             if key not in memo:
-                memo[key] = _erlang_one(rate, work, theta, goals, within, model)
+                n = _erlang_one(rate, work, theta, goals, within, model)
+                if held:
+                    assert reserve is not None
+                    beyond = _erlang_one(rate, work, theta, goals, within_others, model)
+                    n = max(n, with_reserve(beyond, reserve))
+                memo[key] = n
             out[d, k] = memo[key]
     return out
+
+
+def with_reserve(n: int, reserve: Reserve) -> int:
+    """The fewest agents that leave ``n`` free for work of other channels besides those a
+    voice ``reserve`` keeps idle: ``n + agents``, or with a ``share`` the smallest ``m``
+    with ``m - ceil(share × m) >= n`` (the engine's rounding, :mod:`sim.model.routing`)."""
+    if n <= 0:
+        return n
+    if reserve.agents is not None:
+        return n + reserve.agents
+    share = float(reserve.share or 0.0)
+    m = n + math.ceil(share * n / (1.0 - share)) - 1  # at most one short of the answer
+    while m - math.ceil(share * m - 1e-9) < n:
+        m += 1
+    return m
 
 
 def _erlang_one(lam: float, a: float, theta: float, goals: Sequence[Goal], within: float,
