@@ -6,12 +6,18 @@ another is given), and each
 KPI of the log is set against the replications' mean and 95% confidence interval:
 
 * ``offered`` (whole operation, by channel and intent), ``abandon_rate``,
-  ``blocked_rate``, ``asa_s``, ``aht_s`` and ``service_level`` (by the scenario's
+  ``blocked_rate``, ``asa_s``, ``talk_s`` and ``service_level`` (by the scenario's
   targets), with the definitions of :mod:`sim.metrics.kpis`;
+* handle times like with like: a log's handle time is the agent's time with the
+  customer, set against the simulated talk time (``talk_s``: the handle time before
+  after-call work, which is ``aht_s`` in a scenario without it); only a log with a
+  wrap-up column gives ``aht_s`` (handle + wrap-up, against the simulated talk +
+  after-call work) and ``acw_s`` (against the simulated after-call work, 0 in a
+  scenario without it);
 * ``fcr`` and ``recontact_rate`` when the log flags resolution or the scenario
   models recontacts (journeys linked as in :mod:`sim.calibrate.repeats`);
 * ``sessions`` and ``containment_rate`` of self-service / bot channels, and the
-  handle time (``aht_s``) of every pool (event logs);
+  handle time (``talk_s``) of every pool (event logs);
 * offered per hour of day (the whole period's count in each hour), summarised by
   the mean absolute percentage error over the hours with arrivals.
 
@@ -56,6 +62,8 @@ _WAITS = ("headcount where nobody waited (idle agents are invisible in a log: th
 UNIDENTIFIED = {
     "abandon_rate": _WAITS, "asa_s": _WAITS, "service_level": _WAITS, "p_wait": _WAITS,
     "mean_wait_s": _WAITS,
+    "talk_s": ("chats an agent holds at once and their slow-down (the log names the team, "
+               "not the agent), so handle times are fitted per intent over all channels"),
     "aht_s": ("chats an agent holds at once and their slow-down (the log names the team, "
               "not the agent), so handle times are fitted per intent over all channels"),
     "fcr": ("resolution of journeys that began in the warm-up or end after the log (their "
@@ -82,14 +90,22 @@ def _customer_kpis(c: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
                                if ch in scenario.channels else math.nan).astype(float)
     has_target = targets.notna()
     within = answered & (c["wait_s"] <= targets)
-    return {
+    out = {
         "offered": float(n),
         "abandon_rate": _ratio(float((c["outcome"] == "abandoned").sum()), n),
         "blocked_rate": _ratio(float((c["outcome"] == "blocked").sum()), n),
         "asa_s": _mean(c.loc[answered, "wait_s"]),
-        "aht_s": _mean(c.loc[answered, "handle_s"]),
+        "talk_s": _mean(c.loc[answered, "handle_s"]),
         "service_level": _ratio(float(within[has_target].sum()), float(has_target.sum())),
     }
+    if "wrap_s" in c:  # the log carries wrap-up: AHT as planners read it, and its part
+        out["aht_s"] = _mean(c.loc[answered, "handle_s"] + c.loc[answered, "wrap_s"])
+        out["acw_s"] = _mean(c.loc[answered, "wrap_s"])
+    return out
+
+
+#: Handle-time KPIs of a log (:func:`observed_kpis`), in the order shown.
+HANDLE_KPIS = ("talk_s", "aht_s", "acw_s")
 
 
 def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
@@ -107,9 +123,8 @@ def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
     for group in ("channel", "intent"):
         for member, part in c.groupby(group, sort=True):
             kp = _customer_kpis(part, scenario)
-            keep = ("offered", "abandon_rate", "asa_s", "aht_s") if group == "channel" else (
-                "offered", "aht_s")
-            rows += [(group, str(member), k, kp[k]) for k in keep]
+            keep = ("offered", "abandon_rate", "asa_s") if group == "channel" else ("offered",)
+            rows += [(group, str(member), k, kp[k]) for k in (*keep, *HANDLE_KPIS) if k in kp]
     if log.sessions is not None and len(log.sessions):
         ses = log.sessions
         rows.append(("all", "", "sessions", float(len(ses))))
@@ -118,7 +133,7 @@ def observed_kpis(log: ContactLog, scenario: Scenario) -> pd.DataFrame:
             rows.append(("channel", str(member), "sessions", float(len(part))))
     if log.pieces is not None and len(log.pieces):
         for member, part in log.pieces.groupby("pool", sort=True):
-            rows.append(("pool", str(member), "aht_s", float(part["handle_s"].mean())))
+            rows.append(("pool", str(member), "talk_s", float(part["handle_s"].mean())))
     if log.has_resolution or scenario.recontact is not None:
         window = scenario.recontact.window if scenario.recontact else DEFAULT_WINDOW_S
         linked = link(c, window, log.has_resolution)
@@ -276,14 +291,21 @@ def check(log: ContactLog, scenario: Scenario, replications: int | None = None,
                   progress=progress, keep_intervals=False)
     obs = observed_kpis(log, sim)
     k = results.kpis
+    wrap_up = bool((k["kpi"] == "talk_s").any())  # the scenario has after-call work
     rows = []
     for r in obs.itertuples(index=False):
-        sel = k[(k["group"] == r.group) & (k["kpi"] == r.kpi)]
+        # like with like: without after-call work the simulated talk time is aht_s, and
+        # the simulated wrap-up is 0 wherever contacts were handled
+        kpi = r.kpi if wrap_up or r.kpi not in ("talk_s", "acw_s") else "aht_s"
+        sel = k[(k["group"] == r.group) & (k["kpi"] == kpi)]
         if r.group != "all":
             sel = sel[sel["member"] == r.member]
         if sel.empty:
             continue
-        m, lo, hi, rlo, rhi = _spread(sel["value"].to_numpy())
+        values = sel["value"].to_numpy(dtype=float)
+        if kpi != r.kpi and r.kpi == "acw_s":
+            values = np.where(np.isfinite(values), 0.0, np.nan)
+        m, lo, hi, rlo, rhi = _spread(values)
         status = _status(r.observed, (lo, hi), (rlo, rhi))
         why = UNIDENTIFIED.get(r.kpi, "") if status in ("near", "off") else ""
         rows.append((r.group, r.member, r.kpi, r.observed, m, lo, hi, rlo, rhi, status, why))

@@ -37,7 +37,8 @@ reference Monday: calibration reads one replication (the first) at a time.
 The **contact log** (:func:`contact_log`) has one row per customer contact in the
 columns :func:`sim.calibrate.read_contacts` reads: ``case``, ``arrival``,
 ``channel``, ``intent``, ``segment``, ``pool``, ``wait`` and ``handle`` (seconds;
-the handle time of the first piece), ``outcome``, ``resolved`` and ``replication``.
+the handle time of the first piece), ``wrap`` (its after-call work; only for a
+scenario with after-call work), ``outcome``, ``resolved`` and ``replication``.
 """
 
 from __future__ import annotations
@@ -207,6 +208,8 @@ def contact_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     session = first["pool"].isna() & first["outcome"].astype(str).eq("handled")
     out_word = out_word.where(~session, "contained")
     answered = out_word.eq("answered")
+    wrap = ({"wrap": first["acw_s"].where(answered).round(6).to_numpy()}
+            if "acw_s" in first else {})
     return pd.DataFrame({
         "case": ("r" + first["replication"].astype(str) + "-j"
                  + first["journey_id"].astype(str)).to_numpy(),
@@ -218,6 +221,7 @@ def contact_log(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         "pool": _str(first["pool"]).to_numpy(),
         "wait": first["wait_s"].round(6).to_numpy(),
         "handle": first["handle_s"].where(answered).round(6).to_numpy(),
+        **wrap,
         "outcome": out_word.to_numpy(),
         "resolved": np.where(answered, np.where(any_resolved[first.index], "true", "false"),
                              ""),

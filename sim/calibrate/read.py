@@ -17,12 +17,15 @@ outcome     yes       ``answered`` (handled, served, completed, transferred),
 wait        yes       queue wait: seconds, or a duration (``90s``, ``1.5min``,
                       ``00:01:30``, ``1:30`` = m:ss); for abandoned contacts the
                       time until the customer hung up
-handle      yes       handle time (same units); needed for answered contacts only
+handle      yes       handle time (same units), without wrap-up; needed for answered
+                      contacts only
 channel     no        channel name (default ``phone``)
 intent      no        contact reason / category (default ``general``)
 pool        no        team or agent group that answered (default one pool ``agents``)
 segment     no        customer segment
 resolved    no        resolved flag (true/false, 1/0, yes/no; blank: unknown)
+wrap        no        wrap-up (after-call work) after an answered contact (same units);
+                      with it, ``check`` compares AHT (handle + wrap-up) too
 ==========  ========  ===============================================================
 
 Without a ``resolved`` column, a log whose outcomes use ``resolved`` or
@@ -82,6 +85,9 @@ CONTACT_FIELDS: dict[str, LogField] = {f.name: f for f in (
     LogField("segment", False, ("segment", "customer_segment", "tier"), "customer segment"),
     LogField("resolved", False, ("resolved", "resolved_flag", "fcr", "is_resolved"),
              "resolved flag"),
+    LogField("wrap", False, ("wrap", "wrap_s", "wrap_up", "wrapup", "wrap_time",
+                             "wrap_up_time", "acw", "acw_s", "after_call_work",
+                             "after_contact_work"), "wrap-up (after-call work) time"),
 )}
 
 #: Outcome words -> canonical outcome ("session": self-service, "open": unfinished).
@@ -98,6 +104,8 @@ OUTCOMES: dict[str, str] = {
 #: Canonical columns of :attr:`ContactLog.contacts`.
 CONTACT_COLUMNS = ("line", "case", "arrival", "channel", "intent", "segment", "pool",
                    "wait_s", "handle_s", "outcome", "resolved")
+#: Canonical columns a log may add: ``wrap_s`` (wrap-up after an answered contact).
+OPTIONAL_COLUMNS = ("wrap_s",)
 
 SKIP_OPEN = "still open (no outcome yet)"
 SKIP_SESSION = "self-service / bot session (not fitted)"
@@ -112,9 +120,10 @@ class ContactLog:
     contacts
         One row per usable live contact: :data:`CONTACT_COLUMNS` (``line`` is the file
         line, ``arrival`` a naive datetime, ``outcome`` answered / abandoned /
-        blocked, ``resolved`` 1.0 / 0.0 / NaN for unknown); event logs add
-        ``escalated_from`` (the bot / self-service channel that passed the customer
-        on, else None). Sorted by arrival.
+        blocked, ``resolved`` 1.0 / 0.0 / NaN for unknown); logs with a wrap-up
+        column add ``wrap_s``; event logs add ``escalated_from`` (the bot /
+        self-service channel that passed the customer on, else None). Sorted by
+        arrival.
     source, format
         File name and ``"contacts"`` or ``"eventlog"``.
     rows_read
@@ -149,6 +158,11 @@ class ContactLog:
         """Usable contacts."""
         return len(self.contacts)
 
+    @property
+    def has_wrap_up(self) -> bool:
+        """True when answered contacts carry their wrap-up (``wrap_s``)."""
+        return "wrap_s" in self.contacts
+
     def describe(self) -> list[str]:
         """What was read and skipped, as lines for people."""
         unit = "events" if self.format == "eventlog" else "rows"
@@ -159,7 +173,7 @@ class ContactLog:
 
 def finish(frame: pd.DataFrame, rf: RowFilter) -> pd.DataFrame:
     """Keep the good rows in canonical columns, sorted by arrival."""
-    out = frame.loc[rf.ok, list(CONTACT_COLUMNS)]
+    out = frame.loc[rf.ok, [*CONTACT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in frame)]]
     return out.sort_values(["arrival", "line"], kind="stable").reset_index(drop=True)
 
 
@@ -233,6 +247,12 @@ def read_contacts(path: str | Path, columns: str | dict[str, str] | None = None)
     rf.skip("unparsable handle time", answered & np.isinf(handle), text(get["handle"]))
     rf.skip("negative handle time", answered & (handle < 0))
     f["handle_s"] = handle.where(answered)
+    if "wrap" in get:
+        wrap = parse_seconds(get["wrap"])
+        rf.skip("missing wrap-up time", answered & wrap.isna())
+        rf.skip("unparsable wrap-up time", answered & np.isinf(wrap), text(get["wrap"]))
+        rf.skip("negative wrap-up time", answered & (wrap < 0))
+        f["wrap_s"] = wrap.where(answered)
 
     resolved = pd.Series(np.nan, index=f.index)
     if "resolved" in get:

@@ -24,7 +24,7 @@ CASES = {
     "chatbot_rollout": {"horizon": "1d", "warmup": "12h", "replications": 1},
 }
 #: KPIs that depend only on what a log shows: never 'off'.
-IDENTIFIED = ("offered", "sessions", "containment_rate", "aht_s")
+IDENTIFIED = ("offered", "sessions", "containment_rate", "talk_s")
 
 
 def round_trip(name: str, tmp_path: Path):  # noqa: ANN201
@@ -60,6 +60,6 @@ def test_round_trip_recovers_the_operation(name: str, tmp_path: Path) -> None:
     assert result.unexplained().empty, result.unexplained()
     for kpi in IDENTIFIED:
         # by channel, handle times mix in chat concurrency, which a team-level log hides
-        rows = k[(k["kpi"] == kpi) & ((k["group"] != "channel") | (kpi != "aht_s"))]
+        rows = k[(k["kpi"] == kpi) & ((k["group"] != "channel") | (kpi != "talk_s"))]
         assert (rows["status"] != "off").all(), rows
     assert result.mape < 0.15

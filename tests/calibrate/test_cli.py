@@ -89,7 +89,7 @@ def test_check_prints_the_side_by_side_table_and_writes_files(simulated: Simulat
                     "serial", "--out", tmp_path / "chk", "--quiet")
     assert result.exit_code == 0, result.output
     for fragment in ("observed", "simulated", "95% CI", "status", "asa_s", "abandon_rate",
-                     "aht_s", "fcr", "recontact_rate", "Offered per hour of day",
+                     "talk_s", "fcr", "recontact_rate", "Offered per hour of day",
                      "mean absolute percentage error"):
         assert fragment in result.stdout, fragment
     table = pd.read_csv(tmp_path / "chk" / "check.csv")
