@@ -35,3 +35,15 @@ def test_sections_follow_the_scenario(name: str, fragments: list[str]) -> None:
         assert fragment in html, fragment
     if name == "billing_outage.yaml":
         assert "Nothing fails" not in html
+
+
+def test_shrinkage_on_a_size_pool_is_described() -> None:
+    sc = load(SCENARIOS / "quickstart.yaml")
+    pool = next(iter(sc.pools))
+    shrunk = sc.with_changes({f"pools.{pool}.absence": 0.05,
+                              f"pools.{pool}.breaks": [{"length": "30min", "at": "12:00"}]})
+    plain, html = model_html(sc, 1), model_html(shrunk, 1)
+    assert "on duty all the time" in plain and "absence is drawn per day" not in plain
+    assert "rostered all the time" in html and "absence is drawn per day" in html
+    assert "Staff follow their schedules exactly" in plain
+    assert "Staff follow their schedules exactly" not in html
