@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 WAITING = -1  # outcome code of a contact still in queue (see recorder)
@@ -71,10 +71,11 @@ class Agent:
     """One agent: which pool, how many contacts held, whether on duty."""
 
     __slots__ = ("pool", "load", "on_duty", "leaving", "idle", "idle_since", "gen", "chat_mode",
-                 "cap", "bucket")
+                 "cap", "bucket", "seq")
 
-    def __init__(self, pool: int) -> None:
+    def __init__(self, pool: int, seq: int = 0) -> None:
         self.pool = pool
+        self.seq = seq     # join order within the pool (staffing: the order of pool.agents)
         self.load = 0
         self.on_duty = False
         self.leaving = False
@@ -98,12 +99,14 @@ class PoolState:
     blended: bool = False                # multi-slot chat beside single-slot work: pack chats
     idle: deque = field(default_factory=deque)        # (idle_since, gen, agent)
     # part-loaded chat agents with a free slot, by load (dicts keep insertion order)
-    partial: list[dict] = field(default_factory=list)
+    partial: list[OrderedDict] = field(default_factory=list)
     heaps: dict[int, list] = field(default_factory=dict)  # channel -> heap of keys
     shared: list = field(default_factory=list)        # (channel, heap) of its groups' queues
     groups: list = field(default_factory=list)        # (idle heap, position) of its groups
     idle_limit: int = 256                             # compact the idle line beyond this
     agents: dict = field(default_factory=dict)        # on-duty agents (incl. leaving), in order
+    leaving: dict = field(default_factory=dict)       # those asked to leave (finishing work)
+    joined: int = 0                                   # agents that ever joined (their seq)
     active: int = 0                                   # on duty and not leaving
     n_idle: int = 0                                   # idle agents (on duty)
     # blending policy (see the module docstring): the reserved channel (-1: no reserve),
@@ -118,7 +121,9 @@ class PoolState:
 
     def __post_init__(self) -> None:
         top = max(self.chat_capacity.values(), default=1)
-        self.partial = [{} for _ in range(top)]
+        # ordered dicts: the first entry of a plain dict that had many deleted is found
+        # by walking past them all (agents are filed and unfiled with every chat)
+        self.partial = [OrderedDict() for _ in range(top)]
 
     def can_serve(self, channel: int, intent: int) -> bool:
         """True if the pool's agents may take ``intent`` on ``channel``."""
@@ -134,7 +139,7 @@ class PoolState:
         return others < keep
 
 
-def _valid_idle(entry: tuple) -> bool:
+def valid_idle(entry: tuple) -> bool:
     """An idle-line entry ``(since, gen, agent)`` still stands for an idle agent."""
     agent = entry[2]
     return agent.idle and agent.gen == entry[1] and agent.on_duty
@@ -184,7 +189,7 @@ class Router:
             seen.add(p)
             pool = self.pools[p]
             for entry in pool.idle:
-                if _valid_idle(entry):
+                if valid_idle(entry):
                     self._seq += 1
                     group.idle.append((entry[0], pos, self._seq, entry[2], entry[1]))
             pool.groups.append((group, pos))
@@ -215,7 +220,7 @@ class Router:
         idle = pool.idle
         idle.append((now, agent.gen, agent))
         if len(idle) > pool.idle_limit:  # a line read only through groups: drop stale ones
-            pool.idle = deque(e for e in idle if _valid_idle(e))
+            pool.idle = deque(e for e in idle if valid_idle(e))
             pool.idle_limit = max(256, 2 * len(pool.idle))
         for group, pos in pool.groups:
             self._seq += 1

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from sim.model.clock import Clock
-from sim.model.routing import Agent, PoolState
+from sim.model.routing import Agent, PoolState, valid_idle
 from sim.model.timearea import TimeArea
 from sim.scenario.schema import Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S
@@ -131,24 +131,27 @@ class Staffing:
                 env.call(max(0.0, t - env.now), partial(set_headcount, p, c))
 
     def set_headcount(self, p: int, target: int) -> None:
-        """Bring pool ``p`` to ``target`` agents on duty."""
+        """Bring pool ``p`` to ``target`` agents on duty.
+
+        The cost is in proportion to the agents that change (and those still finishing
+        their work after an earlier step), not to the pool's size.
+        """
         pool = self.pools[p]
         now = self.env.now
         delta = target - pool.active
         if delta > 0:
-            # busy agents asked to leave stay after all (none leaving: nothing to scan)
-            for agent in pool.agents if len(pool.agents) > pool.active else ():
-                if not delta:
-                    break
-                if agent.leaving:
-                    agent.leaving = False
-                    pool.active += 1
-                    delta -= 1
-                    self.refile(agent)
-                    if agent.chat_mode and agent.load < agent.cap:
-                        self.free(agent)  # its free chat slots take waiting chats again
+            # busy agents asked to leave stay after all, the first to join first
+            for agent in sorted(pool.leaving, key=_join_order)[:delta]:
+                del pool.leaving[agent]
+                agent.leaving = False
+                pool.active += 1
+                delta -= 1
+                self.refile(agent)
+                if agent.chat_mode and agent.load < agent.cap:
+                    self.free(agent)  # its free chat slots take waiting chats again
             for _ in range(delta):
-                agent = Agent(p)
+                agent = Agent(p, pool.joined)
+                pool.joined += 1
                 agent.on_duty = True
                 pool.agents[agent] = None
                 pool.active += 1
@@ -156,28 +159,28 @@ class Staffing:
                 self.free(agent)
         elif delta < 0:
             remove = -delta
-            idle: list[Agent] = []  # the last to join of the idle agents leave at once
-            for agent in reversed(pool.agents):
-                if agent.load == 0 and not agent.leaving:
-                    idle.append(agent)
-                    if len(idle) == remove:
-                        break
-            for agent in idle:
+            # the last to join of the idle agents leave at once
+            for agent in last_idle(pool, min(remove, pool.n_idle)):
                 self.off_duty(agent, now)
-            remove -= len(idle)
-            for agent in pool.agents:
-                if not remove:
-                    break
+                remove -= 1
+            if not remove:
+                return
+            for agent in pool.agents:  # the first to join of the busy ones finish first
                 if not agent.leaving:
                     agent.leaving = True
+                    pool.leaving[agent] = None
                     pool.active -= 1
                     self.refile(agent)
                     remove -= 1
+                    if not remove:
+                        break
 
     def off_duty(self, agent: Agent, now: float) -> None:
         """An idle agent leaves its pool (at once, or after its last contact)."""
         pool = self.pools[agent.pool]
-        if not agent.leaving:
+        if agent.leaving:
+            del pool.leaving[agent]
+        else:
             pool.active -= 1
         agent.on_duty = False
         agent.leaving = False
@@ -188,3 +191,29 @@ class Staffing:
         self.refile(agent)
         self.staffed.change(agent.pool, now, -1.0)
 
+
+def _join_order(agent: Agent) -> int:
+    return agent.seq
+
+
+def last_idle(pool: PoolState, k: int) -> list[Agent]:
+    """The ``k`` idle agents of ``pool`` that joined last, the last first.
+
+    Idle agents are exactly the on-duty agents holding nothing and not leaving
+    (``pool.n_idle`` of them); they are found from the end of the pool's agents or,
+    when fewer are idle than that walk would pass, from the pool's idle line: either
+    way in time proportional to what changes, not to the pool's size.
+    """
+    if k <= 0:
+        return []
+    agents = pool.agents
+    if len(pool.idle) * pool.n_idle < k * len(agents):  # the idle line is the shorter walk
+        idle = {entry[2] for entry in pool.idle if valid_idle(entry)}
+        return sorted(idle, key=_join_order, reverse=True)[:k]
+    out: list[Agent] = []
+    for agent in reversed(agents):
+        if agent.load == 0 and not agent.leaving:
+            out.append(agent)
+            if len(out) == k:
+                break
+    return out
