@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.metrics._journey_rows import zeros_view
 from sim.metrics._journeys import JourneyFold, fold_journeys
 from sim.metrics.journeys import JourneyFacts, journey_facts
 from sim.metrics.outages import OUTAGE_MEMBERS, during_outage
@@ -39,8 +40,9 @@ class KpiContext:
         self.handle_s = np.asarray(c["handle_s"], dtype=float)
         self.in_window = np.asarray(c["in_window"], dtype=bool)
         self.step = np.asarray(c["step"])
-        self.channel = np.asarray(c["channel"], dtype=np.int64)
-        self.pool = np.asarray(c["pool"], dtype=np.int64)
+        # codes as recorded (small integers): views, not int64 copies
+        self.channel = np.asarray(c["channel"])
+        self.pool = np.asarray(c["pool"])
         self.answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
         # served by an agent: self-service and bot sessions (pool -1) are not
         self.served = ((self.outcome == HANDLED) | (self.outcome == TRANSFERRED)) & (self.pool >= 0)
@@ -76,13 +78,14 @@ class KpiContext:
                 "intent": r.intents}[group]
 
     def codes(self, group: str) -> np.ndarray:
-        """Member code of every contact row for ``group`` (``pool``: -1 = none)."""
+        """Member code of every contact row for ``group`` (``pool``: -1 = none), in the
+        records' own integer type (a view of their column)."""
         if group == "all":
-            return np.zeros(self.records.n_contacts, dtype=np.int64)
+            return zeros_view(self.records.n_contacts, np.int8)
         if group == "outage":  # 0: arrived during an outage, 1: outside
             arrival = self.records.contacts["arrival_s"]
-            return (~during_outage(self.records, arrival)).astype(np.int64)
-        return np.asarray(self.records.contacts[group], dtype=np.int64)
+            return (~during_outage(self.records, arrival)).view(np.int8)
+        return np.asarray(self.records.contacts[group])
 
     def rows(self, group: str) -> np.ndarray:
         """Rows counted for ``group``: customer contacts, or pool-answered rows."""

@@ -230,8 +230,7 @@ def field_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     f = ctx.journey_facts
     vj = visit_journeys(r, f.journey_id)
     n = len(ctx.names(group))
-    codes = (ctx.codes(group)[f.first_row] if f.first_row.size
-             else np.zeros(0, dtype=np.int64))
+    codes = ctx.journeys.at_first(ctx.codes(group))
     win = f.in_window
     lead_days = (vj.first_slot_s - vj.first_booked_s) / DAY_S
     first_made = win & np.isin(vj.first_outcome, MADE)

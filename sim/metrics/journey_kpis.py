@@ -63,7 +63,7 @@ import numpy as np
 
 from sim.metrics.definitions import CUSTOMER_GROUPS
 from sim.metrics.field import field_cost
-from sim.metrics.journeys import row_costs, staff_cost
+from sim.metrics.journeys import staff_cost
 from sim.metrics.stats import ratio
 from sim.records import ESCALATED, HANDLED
 
@@ -95,7 +95,7 @@ JOURNEY_KPIS: tuple[str, ...] = (
 def _members(ctx: KpiContext, group: str) -> tuple[np.ndarray, np.ndarray, int]:
     """Member code of every journey, the in-window mask, and the number of members."""
     f = ctx.journey_facts
-    codes = ctx.codes(group)[f.first_row] if f.first_row.size else np.zeros(0, np.int64)
+    codes = ctx.journeys.at_first(ctx.codes(group))
     return codes, f.in_window, len(ctx.names(group))
 
 
@@ -169,8 +169,7 @@ def cost_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
     codes, win, n = _members(ctx, group)
     journeys = np.bincount(codes[win], minlength=n).astype(float)
     if group == "all":
-        fees, _ = row_costs(r)
-        total = np.array([staff.sum() + fees.sum() + field_cost(r)])
+        total = np.array([staff.sum() + f.fee_total + field_cost(r)])
     else:
         total = np.bincount(codes[win], weights=f.cost[win], minlength=n)
     return {"cost_total": total, "cost_per_journey": ratio(total, journeys)}

@@ -49,6 +49,12 @@ Cost
     total: idle time is shared out in proportion to the work each journey caused.
 
 Everything is vectorised over rows (``ufunc.reduceat`` and ``bincount``).
+
+Memory: the facts are computed from the record's columns in place of copies where
+the fold allows it (a plain line's journeys are its rows, see
+:mod:`sim.metrics._journeys`), temporaries are freed as soon as used, counts are
+kept in the smallest integer type that holds them and a stage no journey spent
+time in is a read-only zero view (:func:`zeros_view`), not an array of zeros.
 """
 
 from __future__ import annotations
@@ -57,12 +63,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.metrics._journey_rows import JourneyRows, column, small_ints, zero_stage, zeros_view
 from sim.metrics._journeys import JourneyFold, fold_journeys
 from sim.metrics.effort import effort_score
 from sim.metrics.field import visit_journeys
+from sim.metrics.journey_costs import counted_rows, row_costs, staff_cost
 from sim.records import ABANDONED, BLOCKED, ESCALATED, HANDLED, TRANSFERRED, Records
 
-__all__ = ["STAGES", "STATUS_NAMES", "JourneyFacts", "journey_facts", "row_costs", "staff_cost"]
+__all__ = ["STAGES", "STATUS_NAMES", "JourneyFacts", "journey_facts", "row_costs", "small_ints",
+           "staff_cost", "zeros_view"]
 
 #: Stage names, in flow order (columns ``stage_<name>_s``).
 STAGES: tuple[str, ...] = (
@@ -76,7 +85,13 @@ STATUS_NAMES = ("resolved", "gave_up", "open")
 
 @dataclass(frozen=True)
 class JourneyFacts:
-    """Per-journey arrays (ascending ``journey_id``); see the module docstring."""
+    """Per-journey arrays (ascending ``journey_id``); see the module docstring.
+
+    Counts (``contacts``, ``transfers``, ``channel_switches``, ``repeated_info``,
+    ``failed_self_service``, ``attempts``, ``visits``) are signed integers of the
+    smallest type that holds them; a stage no journey spent time in is a read-only
+    zero view. Treat every array as read-only: some are views of the records.
+    """
 
     journey_id: np.ndarray
     first_row: np.ndarray
@@ -102,6 +117,7 @@ class JourneyFacts:
     effort_score: np.ndarray
     stages: dict[str, np.ndarray]
     visits: np.ndarray | None = None    # technician visits made (None: no field channel)
+    fee_total: float = 0.0          # contact fees of the counted rows (``row_costs``), summed
 
     @property
     def resolved(self) -> np.ndarray:
@@ -125,89 +141,6 @@ class JourneyFacts:
         return self.status == OPEN_JOURNEY
 
 
-def _column(records: Records, name: str, dtype: str) -> np.ndarray:
-    c = records.contacts
-    if name in c:
-        return np.asarray(c[name]).astype(dtype, copy=False)
-    if name == "resolved":
-        return np.asarray(c["outcome"]) == HANDLED
-    return np.zeros(records.n_contacts, dtype=dtype)
-
-
-def _per_pool(records: Records, values: np.ndarray | None) -> np.ndarray:
-    n = len(records.pools)
-    return np.zeros(n) if values is None else np.asarray(values, dtype=float)
-
-
-def staff_cost(records: Records) -> np.ndarray:
-    """Cost of the staffed agent time of each pool over the measured window."""
-    staffed = np.asarray(records.pool_staffed_s, dtype=float).sum(axis=1)
-    return staffed * _per_pool(records, records.pool_cost_per_hour) / 3600.0
-
-
-def journey_rows(records: Records) -> np.ndarray:
-    """Per row: does it belong to a journey whose first contact is in the window?"""
-    c = records.contacts
-    jid = np.asarray(c["journey_id"], dtype=np.int64)
-    if jid.size == 0:
-        return np.zeros(0, dtype=bool)
-    # rows are in contact-id (arrival) order, so a journey's first row is its first hit
-    ids, first = np.unique(jid, return_index=True)
-    counted = (np.asarray(c["in_window"], dtype=bool)[first]
-               & (np.asarray(c["step"])[first] == 0))
-    return counted[np.searchsorted(ids, jid)]
-
-
-def agent_time_weight(records: Records) -> np.ndarray:
-    """Per row: the agent time it took — handle time, divided by the pool's mean chat
-    concurrency for a chat held in a multi-slot pool; 0 without an agent."""
-    c = records.contacts
-    pool = np.asarray(c["pool"], dtype=np.int64)
-    agent = pool >= 0
-    weight = np.where(agent, np.nan_to_num(np.asarray(c["handle_s"], dtype=float)), 0.0)
-    if records.pool_chats_s is None or records.pool_chat_agents_s is None:
-        return weight
-    chats = np.asarray(records.pool_chats_s, dtype=float).sum(axis=1)
-    holding = np.asarray(records.pool_chat_agents_s, dtype=float).sum(axis=1)
-    concurrency = np.ones(len(records.pools))
-    np.divide(chats, holding, out=concurrency, where=holding > 0)
-    kinds = records.channel_kinds or ("",) * len(records.channels)
-    is_chat = np.array([k == "chat" for k in kinds], dtype=bool)
-    channel = np.asarray(c["channel"], dtype=np.int64)
-    shared = agent & is_chat[channel] & (concurrency[np.maximum(pool, 0)] > 1.0)
-    weight[shared] /= concurrency[pool[shared]]
-    return weight
-
-
-def row_costs(records: Records) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the contact fee, and its share of its pool's staffed cost.
-
-    Only rows of journeys that started in the measured window are charged (see the
-    module docstring); summed over them, the shares give back every pool's staffed
-    cost, except that of a pool that did no such work.
-    """
-    c = records.contacts
-    channel = np.asarray(c["channel"], dtype=np.int64)
-    outcome = np.asarray(c["outcome"])
-    n_ch = len(records.channels)
-    fee = np.zeros(n_ch) if records.contact_cost is None else np.asarray(records.contact_cost)
-    failed = fee if records.failed_contact_cost is None else np.asarray(
-        records.failed_contact_cost)
-    counted = journey_rows(records)
-    customer = (np.asarray(c["step"]) == 0) & (outcome != BLOCKED) & counted
-    fees = np.where(outcome == ESCALATED, failed[channel], fee[channel]) * customer
-    pool = np.asarray(c["pool"], dtype=np.int64)
-    weight = np.where(counted, agent_time_weight(records), 0.0)
-    agent = (pool >= 0) & (weight > 0)
-    n_pools = len(records.pools)
-    total = np.bincount(pool[agent], weights=weight[agent], minlength=n_pools)
-    per_second = np.zeros(n_pools)
-    np.divide(staff_cost(records), total, out=per_second, where=total > 0)
-    staff = np.zeros(pool.shape[0])
-    staff[agent] = weight[agent] * per_second[pool[agent]]
-    return fees, staff
-
-
 def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyFacts:
     """Fold the contacts of one replication into :class:`JourneyFacts`.
 
@@ -215,67 +148,36 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
     already computed.
     """
     fold = fold_journeys(records) if fold is None else fold
-    c = records.contacts
-    n = fold.journey_id.size
-    o, starts = fold.order, fold.starts
-    lengths = np.diff(np.r_[starts, o.size]).astype(np.int64)
-    jpos = np.repeat(np.arange(n), lengths)          # journey index of each sorted row
-
-    def per_journey(values: np.ndarray) -> np.ndarray:
-        return np.bincount(jpos, weights=values, minlength=n) if n else np.zeros(0)
-
-    step = np.asarray(c["step"])[o]
-    channel = np.asarray(c["channel"], dtype=np.int64)[o]
-    outcome = np.asarray(c["outcome"])[o]
-    arrival = np.asarray(c["arrival_s"], dtype=float)[o]
-    tried = records.tried_s()[o]                     # before arrival if the line was closed
-    end = np.asarray(c["end_s"], dtype=float)[o]
-    pool = np.asarray(c["pool"], dtype=np.int64)[o]
-    wait = np.nan_to_num(np.asarray(c["wait_s"], dtype=float)[o])
-    handle = np.nan_to_num(np.asarray(c["handle_s"], dtype=float)[o])
-    resolved_row = _column(records, "resolved", "bool")[o]
-    repeated = _column(records, "repeated_info", "bool")[o]
-    offline = _column(records, "asynchronous", "bool")[o]
-    attempt = _column(records, "attempt", "int64")[o]
-    session = records.self_service_channels()[channel] if o.size else np.zeros(0, bool)
-    # An email's time in the queue is not time on hold: the customer is not on the line.
-    kinds = records.channel_kinds or ("",) * len(records.channels)
-    written = np.array([k == "email" for k in kinds], dtype=bool)
-    not_live = written[channel] if o.size else np.zeros(0, bool)
+    rows = JourneyRows(records, fold)
+    n = rows.n
+    step = rows.take("step")
     customer = step == 0
-    backstage = (np.zeros(o.size) if records.backstage_s is None
-                 else np.asarray(records.backstage_s, dtype=float)[o])
-    # live work holds the agent at the systems (inside handle_s); parked work does not
-    on_line = handle + wait + backstage > np.nan_to_num(end - arrival) + 1e-6
-    held = np.where(on_line & ~session, backstage, 0.0)
-
-    # gaps between consecutive rows of a journey
-    follows = np.ones(o.size, dtype=bool)
-    follows[starts] = False
-    gap = np.zeros(o.size)
-    gap[1:] = tried[1:] - end[:-1]
-    gap = np.where(follows, np.nan_to_num(gap), 0.0)
-    stages = {
-        "self_service": per_journey(np.where(session, handle, 0.0)),
-        "queue": per_journey(wait),
-        "handling": per_journey(np.where(session, 0.0, handle) - held),
-        "handoff_delay": per_journey(np.where(step > 0, gap, 0.0)),
-        "backstage": per_journey(backstage),
-        "recontact_gap": per_journey(np.where(customer, gap, 0.0)),
-        "closed": per_journey(arrival - tried),
-    }
+    channel = rows.take("channel")
+    outcome = rows.take("outcome")
+    session = records.self_service_channels()[channel] if channel.size \
+        else np.zeros(0, bool)
+    stages, on_hold = _stages(records, rows, step, session)
+    del step
     # channel switches between consecutive customer contacts of a journey
-    cidx = np.flatnonzero(customer)
-    same = jpos[cidx][1:] == jpos[cidx][:-1]
-    switched = same & (channel[cidx][1:] != channel[cidx][:-1])
-    switches = np.bincount(jpos[cidx][1:][switched], minlength=n) if n else np.zeros(0)
-
-    start = np.minimum.reduceat(tried, starts) if n else np.zeros(0)
-    resolved = np.zeros(n, dtype=bool)
-    resolved_end = np.full(n, np.nan)
-    if n:
-        resolved = np.logical_or.reduceat(resolved_row, starts)
-        resolved_end = np.fmax.reduceat(np.where(resolved_row, end, np.nan), starts)
+    if rows.single:  # one row per journey: never two customer contacts in one
+        switches = zeros_view(n, np.int8)
+    else:
+        cj = rows.jpos[customer]
+        cch = channel[customer]
+        switched = (cj[1:] == cj[:-1]) & (cch[1:] != cch[:-1])
+        switches = small_ints(np.bincount(cj[1:][switched], minlength=n)) if n \
+            else np.zeros(0, np.int8)
+        del cj, cch, switched
+    del channel
+    deferred = records.deferred_rows is not None and len(records.deferred_rows) > 0
+    tried = rows.fold.sorted_rows(records.tried_s()) if deferred else rows.take("arrival_s", float)
+    end = rows.take("end_s", float)
+    start = rows.reduce(np.minimum, tried) if n else np.zeros(0)
+    resolved_row = rows.fold.sorted_rows(column(records, "resolved", "bool"))
+    resolved = rows.any(resolved_row) if n else np.zeros(0, dtype=bool)
+    resolved_end = rows.reduce(np.fmax, np.where(resolved_row, end, np.nan)) if n \
+        else np.full(0, np.nan)
+    del resolved_row
     pending = np.zeros(n, dtype=bool)
     if records.pending_journeys is not None and len(records.pending_journeys):
         pending = np.isin(fold.journey_id, records.pending_journeys)
@@ -287,63 +189,167 @@ def journey_facts(records: Records, fold: JourneyFold | None = None) -> JourneyF
         stages["field"] = visits.field_s
     status = np.where(resolved, RESOLVED,
                       np.where(fold.any_open | pending, OPEN_JOURNEY, GAVE_UP)).astype(np.int8)
-    repeats = _repeats(customer, jpos, pool, outcome, session, tried, end, n,
+    del pending
+    latency = np.where(resolved, resolved_end - start, np.nan)
+    del resolved_end
+    pool = rows.take("pool")
+    repeats = _repeats(customer, rows, pool, outcome, session, tried, end,
                        records.recontact_window_s)
-    fees, staff = row_costs(records)
-    contacts = per_journey(customer.astype(float))
-    drivers = {
-        "contacts": np.maximum(contacts - 1, 0),
-        "transfers": per_journey((outcome == TRANSFERRED).astype(float)),
-        "channel_switches": switches.astype(float),
-        "repeated_info": per_journey(repeated.astype(float)),
-        "waiting_per_min": per_journey(np.where(offline | not_live, 0.0, wait)) / 60.0,
-        "failed_self_service": per_journey((session & (outcome == ESCALATED)).astype(float)),
-        "unresolved": (status == GAVE_UP).astype(float),
-    }
+    del pool, tried, end
+    # costs, in row order (the pools' totals add rows in that order), then per journey
+    fees, staff = row_costs(records, counted_rows(records, fold))
+    fee_total = float(fees.sum())
+    fees += staff
+    del staff
+    cost = rows.per_journey(rows.fold.sorted_rows(fees))
+    del fees
     if visits is not None:
-        drivers["visits"] = visits.visits.astype(float)
+        cost = cost + visits.cost
+    contacts = rows.count(customer)
+    transfers = rows.count(outcome == TRANSFERRED)
+    repeated = rows.count(rows.fold.sorted_rows(column(records, "repeated_info", "bool")))
+    failed = rows.count(session & (outcome == ESCALATED))
+    del customer, outcome, session
+    drivers: dict[str, np.ndarray] = {
+        "contacts": np.maximum(contacts - 1, 0),
+        "transfers": transfers,
+        "channel_switches": switches,
+        "repeated_info": repeated,
+        "waiting_per_min": on_hold / 60.0,
+        "failed_self_service": failed,
+        "unresolved": status == GAVE_UP,
+    }
+    del on_hold
+    hold_s = drivers["waiting_per_min"] * 60.0
+    if visits is not None:
+        drivers["visits"] = visits.visits
+    effort = effort_score(drivers, records.effort_weights)
+    del drivers
+    attempt = rows.fold.sorted_rows(column(records, "attempt", "int64"))
+    attempts = (small_ints(np.add(rows.reduce(np.maximum, attempt), 1, dtype=np.int64)) if n
+                else np.zeros(0, np.int64))
+    in_window = fold.at_first(np.asarray(records.contacts["in_window"], dtype=bool)) \
+        & (fold.at_first(np.asarray(records.contacts["step"])) == 0)
     return JourneyFacts(
         journey_id=fold.journey_id,
         first_row=fold.first_row,
         last_row=fold.last_row,
-        in_window=np.asarray(c["in_window"], dtype=bool)[fold.first_row]
-        & (np.asarray(c["step"])[fold.first_row] == 0),
+        in_window=in_window,
         start_s=start,
         end_s=fold.last_end_s,
         status=status,
-        resolution_latency_s=np.where(resolved, resolved_end - start, np.nan),
-        contacts=contacts.astype(np.int64),
-        transfers=drivers["transfers"].astype(np.int64),
-        channel_switches=switches.astype(np.int64),
-        repeated_info=drivers["repeated_info"].astype(np.int64),
-        failed_self_service=drivers["failed_self_service"].astype(np.int64),
-        hold_s=drivers["waiting_per_min"] * 60.0,
-        attempts=(np.maximum.reduceat(attempt, starts) + 1) if n else np.zeros(0, np.int64),
+        resolution_latency_s=latency,
+        contacts=contacts,
+        transfers=transfers,
+        channel_switches=switches,
+        repeated_info=repeated,
+        failed_self_service=failed,
+        hold_s=hold_s,
+        attempts=attempts,
         recontacted=repeats["recontacted"],
         served=repeats["served"],
         retried=repeats["retried"],
         reached_agent=repeats["reached_agent"],
         first_agent_resolved=repeats["first_agent_only"] & resolved,
-        cost=per_journey(fees[o] + staff[o]) + (0.0 if visits is None else visits.cost),
-        effort_score=effort_score(drivers, records.effort_weights),
+        cost=cost,
+        effort_score=effort,
         stages=stages,
-        visits=None if visits is None else visits.visits.astype(np.int64),
+        visits=None if visits is None else small_ints(visits.visits),
+        fee_total=fee_total,
     )
 
 
-def _repeats(customer: np.ndarray, jpos: np.ndarray, pool: np.ndarray, outcome: np.ndarray,
-             session: np.ndarray, tried: np.ndarray, end: np.ndarray, n: int,
+def _stages(records: Records, rows: JourneyRows, step: np.ndarray, session: np.ndarray
+            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The time of each journey in each stage (see the module docstring), and the sum of
+    its queue waits while on the line (``hold_s`` before the minutes round trip)."""
+    wait = rows.zeroed("wait_s")
+    handle = rows.zeroed("handle_s")
+    kinds = records.channel_kinds or ("",) * len(records.channels)
+    # An email's time in the queue is not time on hold: the customer is not on the line.
+    written = np.array([k == "email" for k in kinds], dtype=bool)
+    channel = rows.take("channel")
+    not_live = written[channel] if channel.size else np.zeros(0, bool)
+    del channel
+    offline = rows.fold.sorted_rows(column(records, "asynchronous", "bool"))
+    on_hold = rows.per_journey(np.where(offline | not_live, 0.0, wait))
+    del offline, not_live
+    n = rows.n
+    stages: dict[str, np.ndarray] = {}
+    stages["self_service"] = zero_stage(rows.per_journey(np.where(session, handle, 0.0)))
+    stages["queue"] = zero_stage(rows.per_journey(wait))
+    own = np.where(session, 0.0, handle)
+    if records.backstage_s is None:
+        stages["handling"] = zero_stage(rows.per_journey(own))
+        del own
+        stages["backstage"] = zeros_view(n)
+    else:
+        backstage = rows.fold.sorted_rows(np.asarray(records.backstage_s, dtype=float))
+        arrival = rows.take("arrival_s", float)
+        # live work holds the agent at the systems (inside handle_s); parked work does not
+        on_line = handle + wait + backstage > np.nan_to_num(rows.take("end_s", float) - arrival) \
+            + 1e-6
+        del arrival
+        own -= np.where(on_line & ~session, backstage, 0.0)
+        del on_line
+        stages["handling"] = zero_stage(rows.per_journey(own))
+        del own
+        stages["backstage"] = zero_stage(rows.per_journey(backstage))
+        del backstage
+    del wait, handle
+    gap = _gaps(records, rows)
+    if gap is None:  # one row per journey: no gap between rows
+        stages["handoff_delay"] = zeros_view(n)
+        stages["recontact_gap"] = zeros_view(n)
+    else:
+        stages["handoff_delay"] = zero_stage(rows.per_journey(np.where(step > 0, gap, 0.0)))
+        stages["recontact_gap"] = zero_stage(rows.per_journey(np.where(step == 0, gap, 0.0)))
+        del gap
+    if records.deferred_rows is not None and len(records.deferred_rows):
+        closed = rows.take("arrival_s", float) - rows.fold.sorted_rows(records.tried_s())
+    else:
+        arrival = rows.take("arrival_s", float)
+        closed = arrival - arrival
+    stages["closed"] = zero_stage(rows.per_journey(closed))
+    del closed
+    return {name: stages[name] for name in STAGES}, on_hold
+
+
+def _gaps(records: Records, rows: JourneyRows) -> np.ndarray | None:
+    """Per row in journey order: the time since the journey's previous row ended (0 for a
+    journey's first row); ``None`` when every journey is one row."""
+    if rows.single:
+        return None
+    deferred = records.deferred_rows is not None and len(records.deferred_rows) > 0
+    tried = rows.fold.sorted_rows(records.tried_s()) if deferred else rows.take("arrival_s", float)
+    end = rows.take("end_s", float)
+    gap = np.zeros(tried.size)
+    np.subtract(tried[1:], end[:-1], out=gap[1:])
+    del tried, end
+    np.nan_to_num(gap, copy=False)
+    gap[rows.starts] = 0.0
+    return gap
+
+
+def _repeats(customer: np.ndarray, rows: JourneyRows, pool: np.ndarray, outcome: np.ndarray,
+             session: np.ndarray, tried: np.ndarray, end: np.ndarray,
              window_s: float) -> dict[str, np.ndarray]:
     """Per journey: recontacts, retries and the first agent contact (rows sorted by
     journey; see the module docstring)."""
+    n = rows.n
     if n == 0:
         empty = np.zeros(0, dtype=bool)
         return dict.fromkeys(("recontacted", "served", "retried", "reached_agent",
                               "first_agent_only"), empty)
-    cidx = np.flatnonzero(customer)
-    cj = jpos[cidx]
     agent = (pool >= 0) & ((outcome == HANDLED) | (outcome == TRANSFERRED))
     served = agent | (session & (outcome == HANDLED))
+    if rows.single:  # each journey is one contact: no repeat, its first agent is its last
+        reached = agent & customer
+        none = zeros_view(n, bool)
+        return {"recontacted": none, "served": served & customer, "retried": none,
+                "reached_agent": reached, "first_agent_only": reached}
+    cidx = np.flatnonzero(customer)
+    cj = rows.jpos[cidx]
     gave_up = (outcome == ABANDONED) | (outcome == BLOCKED)
     prev, nxt = cidx[:-1], cidx[1:]
     same = cj[1:] == cj[:-1]               # consecutive customer contacts of one journey

@@ -234,7 +234,7 @@ def sojourn_kpis(ctx: KpiContext, group: str) -> dict[str, np.ndarray]:
         return {}
     j = ctx.journeys
     n = len(ctx.names(group))
-    codes = ctx.codes(group)[j.first_row][j.completed]
+    codes = j.at_first(ctx.codes(group))[j.completed]
     return {
         "mean_sojourn_s": ratio(
             np.bincount(codes, weights=j.sojourn_s[j.completed], minlength=n),

@@ -124,31 +124,31 @@ def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFr
     step = np.asarray(c["step"], dtype=np.int64)
     max_step = np.zeros(n, dtype=np.int64)
     if n:
-        max_step = np.maximum.reduceat(step[j.order], j.starts)
+        max_step = np.maximum.reduceat(j.sorted_rows(step), j.starts)
     data: dict[str, object] = {
         "replication": np.full(n, records.replication, dtype=np.int64),
         "journey_id": j.journey_id.astype(np.int64),
-        "channel": _decode(np.asarray(c["channel"])[j.first_row], names["channel"]),
-        "intent": _decode(np.asarray(c["intent"])[j.first_row], names["intent"]),
-        "segment": _decode(np.asarray(c["segment"])[j.first_row], names["segment"]),
+        "channel": _decode(j.at_first(np.asarray(c["channel"])), names["channel"]),
+        "intent": _decode(j.at_first(np.asarray(c["intent"])), names["intent"]),
+        "segment": _decode(j.at_first(np.asarray(c["segment"])), names["segment"]),
         "n_contacts": j.n_contacts,
         "handoffs": max_step,
         "first_arrival_s": j.first_arrival_s,
         "last_end_s": j.last_end_s,
         "sojourn_s": j.sojourn_s,
-        "outcome": _decode(np.asarray(c["outcome"])[j.last_row], names["outcome"]),
+        "outcome": _decode(j.at_last(np.asarray(c["outcome"])), names["outcome"]),
         "in_window": f.in_window,
         "completed": j.completed,
         "start_s": f.start_s,
         "status": _decode(f.status, STATUS_NAMES),
         "resolved": f.resolved,
         "resolution_latency_s": f.resolution_latency_s,
-        "contacts": f.contacts,
+        "contacts": f.contacts.astype(np.int64),
         "attempts": f.attempts.astype(np.int64),
-        "transfers": f.transfers,
-        "channel_switches": f.channel_switches,
-        "repeated_info": f.repeated_info,
-        "failed_self_service": f.failed_self_service,
+        "transfers": f.transfers.astype(np.int64),
+        "channel_switches": f.channel_switches.astype(np.int64),
+        "repeated_info": f.repeated_info.astype(np.int64),
+        "failed_self_service": f.failed_self_service.astype(np.int64),
         "hold_s": f.hold_s,
         "recontacted": f.recontacted,
         "retried": f.retried,
@@ -158,7 +158,7 @@ def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFr
         "cost": f.cost,
     }
     if f.visits is not None:  # field channels: technician visits made
-        data["visits"] = f.visits
+        data["visits"] = f.visits.astype(np.int64)
     for stage in (*STAGES, *(k for k in f.stages if k not in STAGES)):  # + "field"
         data[f"stage_{stage}_s"] = f.stages[stage]
     return pd.DataFrame(data)
