@@ -28,8 +28,9 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -38,6 +39,7 @@ __all__ = [
     "csv_value",
     "safe_output_path",
     "write_bytes_atomic",
+    "write_file_atomic",
     "write_json_atomic",
     "write_parquet_atomic",
     "write_text_atomic",
@@ -80,6 +82,29 @@ def write_bytes_atomic(path: PathLike, data: bytes) -> Path:
     pathlib.Path
         The destination path.
     """
+    return write_file_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_file_atomic(path: PathLike, fill: Callable[[Path], Any]) -> Path:
+    """Write ``path`` atomically by letting ``fill`` write the content to a temporary file.
+
+    ``fill(tmp)`` writes the whole content to the temporary path ``tmp`` (in the
+    destination directory), in as many pieces as it likes, so large content never
+    needs to be in memory at once; the file is then flushed to disk and renamed over
+    ``path``. If ``fill`` raises, nothing is left behind and ``path`` is untouched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; missing parent directories are created.
+    fill : callable
+        Writes the content to the path it is given.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
     dest = Path(path)
     parent = dest.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -95,12 +120,15 @@ def write_bytes_atomic(path: PathLike, data: bytes) -> Path:
     tmp = tempfile.NamedTemporaryFile(
         mode="wb", dir=parent, prefix=f".{dest.name}.", suffix=".tmp", delete=False
     )
+    tmp.close()
     tmp_path = Path(tmp.name)
     try:
-        with tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
+        fill(tmp_path)
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, dest)
     except BaseException:
@@ -221,15 +249,33 @@ def parquet_bytes(df: pd.DataFrame, compression: str = "zstd") -> bytes:
     return buf.getvalue()
 
 
-def write_parquet_atomic(path: PathLike, df: pd.DataFrame, compression: str = "zstd") -> Path:
+#: Rows per parquet row group: pyarrow's default, so that a table written a row group
+#: at a time is byte for byte the file one ``pyarrow.parquet.write_table`` call gives.
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+class RowGroups(Protocol):
+    """A table that can hand out its rows as frames, a number of rows at a time
+    (:class:`sim.metrics.row_table.RowTable`)."""
+
+    def frames(self, rows: int) -> Iterator[pd.DataFrame]: ...
+
+
+def write_parquet_atomic(path: PathLike, df: pd.DataFrame | RowGroups,
+                         compression: str = "zstd") -> Path:
     """Write ``df`` as a parquet file atomically (see :func:`parquet_bytes`).
+
+    The file is written straight to disk, one row group (:data:`ROW_GROUP_ROWS`
+    rows) at a time when ``df`` is a table that decodes its rows on demand, so
+    neither the whole file nor, for such a table, the whole decoded frame is ever in
+    memory. The bytes are those of :func:`parquet_bytes` of the whole frame.
 
     Parameters
     ----------
     path : str or os.PathLike
         Destination file.
-    df : pandas.DataFrame
-        The frame; its index is not stored.
+    df : pandas.DataFrame or RowGroups
+        The frame (its index is not stored), or a table with ``frames(rows)``.
     compression : str, default "zstd"
         Parquet codec.
 
@@ -238,7 +284,27 @@ def write_parquet_atomic(path: PathLike, df: pd.DataFrame, compression: str = "z
     pathlib.Path
         The destination path.
     """
-    return write_bytes_atomic(path, parquet_bytes(df, compression))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frames: Iterable[pd.DataFrame] = [df] if isinstance(df, pd.DataFrame) \
+        else df.frames(ROW_GROUP_ROWS)
+
+    def fill(tmp: Path) -> None:
+        writer = None
+        try:
+            for frame in frames:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                del frame
+                if writer is None:
+                    writer = pq.ParquetWriter(str(tmp), table.schema, compression=compression)
+                writer.write_table(table)
+                del table
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return write_file_atomic(path, fill)
 
 
 def safe_output_path(out_dir: PathLike, name: PathLike) -> Path:

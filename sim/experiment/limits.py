@@ -13,14 +13,16 @@ expected values over every driver of work and memory:
 * a fixed cost per simulated day and per replication.
 
 Memory is the working set of each replication running at once (engine buffers,
-records and the KPI computation in the worker) plus the tables kept for all
-replications; wall time assumes a conservative engine speed. The constants are
-measured (see ``tests/robustness/test_limits_measured.py`` and
-``benchmarks/large.py``): a replication peaks at 600-1,000 bytes per contact (KPIs
-and journey facts in the worker; with the contact and journey tables kept) and runs
-at 8-20 µs per contact on the development machine. The memory estimate is within
-25% above the measured peak where the contact count is known exactly (a plain
-line); the contact count itself is an upper bound where journeys loop. A run that
+records and the KPI computation in the worker, its own tables included) plus the
+tables kept for all replications; wall time assumes a conservative engine speed.
+The constants are measured (see ``tests/robustness/test_limits_measured.py`` and
+``benchmarks/large.py``): a replication peaks at about 205 bytes per contact (the
+engine's records, then the KPIs and journey facts in the worker, with or without
+the contact and journey tables, which share the records' arrays) and keeps about
+150 bytes per contact of tables, and runs at 8-20 µs per contact on the development
+machine. The memory estimate is within 25% above the measured peak where the
+contact count is known exactly (a plain line); the contact count itself is an upper
+bound where journeys loop. A run that
 would exhaust the machine's memory, take longer than a day, simulate more than 10
 years or run more than 1,000 replications is refused with the estimate and the
 flag that overrides it.
@@ -46,13 +48,15 @@ RETRIED_SHARE = 1.0
 CONTACT_EQUIVALENTS_PER_DAY = 50.0
 #: Fixed time per replication (building the world, KPIs of every group, pickling).
 REPLICATION_S = 0.03
-#: Memory per contact kept in the output tables (contacts and journeys, then their
-#: concatenation over replications). Measured: 330-370 bytes (issue 20).
-BYTES_PER_KEPT_CONTACT = 400.0
+#: Memory per contact kept in the output tables (the contact and journey tables as
+#: compact columns, sim.metrics.row_table; stacked over replications without a copy).
+#: Measured: 149 bytes on a plain line (issue 20).
+BYTES_PER_KEPT_CONTACT = 155.0
 #: Memory per contact while a replication runs (column buffers, records, then the
-#: per-replication KPI and journey computations in the worker, whose peak it is).
-#: Measured: 590-650 bytes at 0.25-1M contacts (issue 20).
-BYTES_PER_LIVE_CONTACT = 700.0
+#: per-replication KPI and journey computations in the worker, whose peak it is; the
+#: replication's own tables, when kept, are part of it).
+#: Measured: 200-210 bytes per extra contact at 0.07-1M contacts (issue 20).
+BYTES_PER_LIVE_CONTACT = 230.0
 #: Memory per contact of the busiest simulated day: a day of arrivals is drawn at once.
 BYTES_PER_DAILY_CONTACT = 32.0
 #: Memory and work of one reporting-interval row of one group (channel, pool, total).
@@ -66,7 +70,7 @@ SLOTS_PER_CONTACT = 50.0
 CONTACTS_PER_VISIT = 2.0
 CONTACTS_PER_OUTAGE = 2.0
 #: Fixed memory of a replication (the world, random-number blocks).
-BYTES_PER_REPLICATION = 12 * 2**20
+BYTES_PER_REPLICATION = 13 * 2**20
 #: Memory kept per replication finished (its KPI, interval and small tables).
 BYTES_PER_KEPT_REPLICATION = 1 * 2**20
 MAX_WALL_S = 24 * 3600.0
@@ -199,7 +203,9 @@ def estimate(
             + rows / INTERVAL_ROWS_PER_CONTACT + span / 86400.0 * CONTACT_EQUIVALENTS_PER_DAY)
     at_once = max(1, min(workers, reps))
     daily = per_rep / max(1.0, (scenario.warmup + scenario.horizon) / 86400.0)
-    live = (per_rep * BYTES_PER_LIVE_CONTACT + daily * BYTES_PER_DAILY_CONTACT
+    # a replication's own tables are in its working set and then among those kept
+    per_live = BYTES_PER_LIVE_CONTACT - (BYTES_PER_KEPT_CONTACT if keep_contacts else 0.0)
+    live = (per_rep * per_live + daily * BYTES_PER_DAILY_CONTACT
             + rows * BYTES_PER_INTERVAL_ROW
             + slots * BYTES_PER_SLOT + BYTES_PER_REPLICATION) * at_once
     kept = per_rep * reps * BYTES_PER_KEPT_CONTACT if keep_contacts else 0.0

@@ -14,19 +14,29 @@ and writes the output contract with :meth:`Results.write`: ``summary.json``,
 file is written atomically (to a temporary name, then renamed), so a reader never
 sees half a file; a table left in the folder by an earlier run but not written by
 this one is removed, so the folder always describes one run.
+
+Memory: a run keeps its contact and journey tables as compact columns
+(:class:`~sim.metrics.row_table.RowTable`, in ``contact_rows`` and ``journey_rows``).
+They are decoded into frames only when asked for (``results.contacts``, which then
+keeps the frame) and written to parquet a row group at a time, so writing the
+outputs never needs the decoded tables whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.experiment.manifest import build_manifest, report_writer
 from sim.experiment.precision import StoppingReport
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.metrics.row_table import RowTable
 
 #: Output files a run may skip (tables not kept, no report module yet).
 STALE_CANDIDATES = ("contacts.parquet", "journeys.parquet", "intervals.parquet",
@@ -56,6 +66,33 @@ class _Background:
             raise self._error
 
 
+class _LazyTable:
+    """A table field of :class:`Results` that may hold compact columns (a
+    :class:`RowTable`) and gives a frame when read, decoding it once."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}_kept"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> pd.DataFrame | None:
+        if obj is None:
+            return None  # the field's default
+        rows = obj.__dict__.get(self.slot)
+        if rows is None or isinstance(rows, pd.DataFrame):
+            return rows
+        frame = rows.frame()
+        obj.__dict__[self.slot] = frame  # the frame replaces the columns it was decoded from
+        return frame
+
+    def __set__(self, obj: Any, value: RowTable | pd.DataFrame | None) -> None:
+        obj.__dict__[self.slot] = value
+
+    @staticmethod
+    def stored(obj: Any, name: str) -> RowTable | pd.DataFrame | None:
+        """What ``obj.<name>`` holds, undecoded."""
+        value: RowTable | pd.DataFrame | None = obj.__dict__.get(f"_{name}_kept")
+        return value
+
+
 @dataclass
 class Results:
     """Everything one experiment on one scenario produced.
@@ -68,8 +105,12 @@ class Results:
         Tidy per-replication KPIs ``[replication, group, member, kpi, value]``.
     summary
         ``[group, member, kpi, n, mean, std, ci_low, ci_high, half_width]``.
-    contacts, intervals, journeys
-        Row-level tables over all replications, or ``None`` when not kept.
+    contacts, journeys
+        Row-level tables over all replications (frames), or ``None`` when not kept.
+        A run hands them over as compact columns (:class:`RowTable`), decoded into
+        the frame on first read (:meth:`kept` gives them as they are).
+    intervals
+        The reporting-interval table over all replications, or ``None``.
     outages
         One row per outage (target, kind, start_s, end_s, ...) over all
         replications, written as ``outages.parquet``; ``None`` without outages.
@@ -94,14 +135,31 @@ class Results:
     summary: pd.DataFrame
     replications: int
     wall_s: float
-    contacts: pd.DataFrame | None = None
+    contacts: _LazyTable = _LazyTable()
     intervals: pd.DataFrame | None = None
-    journeys: pd.DataFrame | None = None
+    journeys: _LazyTable = _LazyTable()
     outages: pd.DataFrame | None = None
     visits: pd.DataFrame | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     stopping: StoppingReport | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+
+    def kept(self, name: str) -> RowTable | pd.DataFrame | None:
+        """The ``contacts`` or ``journeys`` table as kept, without decoding it."""
+        return _LazyTable.stored(self, name)
+
+    def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+        """The ``contacts`` or ``journeys`` table with only ``columns`` (those it has),
+        decoded for this call and not kept; ``None`` when the table was not kept.
+
+        Cheaper than the whole table when a few columns will do (the report's figures).
+        """
+        rows = self.kept(name)
+        if rows is None:
+            return None
+        if isinstance(rows, pd.DataFrame):
+            return rows if columns is None else rows[[c for c in rows.columns if c in columns]]
+        return rows.frame(columns=columns)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` document (output contract); identical across executors."""
@@ -176,8 +234,8 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         report = report_writer("write_run_report")
         tables = {
-            "contacts": self.contacts,
-            "journeys": self.journeys,
+            "contacts": self.kept("contacts"),
+            "journeys": self.kept("journeys"),
             "intervals": self.intervals,
             "outages": self.outages,
             "visits": self.visits,

@@ -17,6 +17,8 @@ seed give bit-identical results on every executor and worker count.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -53,14 +55,24 @@ def run_tasks(
     return outputs
 
 
-def stack(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
-    """Stack per-replication tables in order (categoricals kept); ``None`` if none."""
-    from sim.metrics import concat_tables
+def stack(frames: Sequence[Any]) -> Any:
+    """Stack per-replication tables in order (categoricals kept); ``None`` if none.
 
-    present = [f for f in frames if f is not None]
+    Row tables (:class:`~sim.metrics.row_table.RowTable`) stack into one row table
+    without copying; frames (or a mix) into one frame.
+    """
+    from sim.experiment.spill import unspill
+    from sim.metrics import RowTable, concat_tables
+
+    present = [unspill(f) for f in frames if f is not None]
+    if not present:
+        return None
+    if all(isinstance(f, RowTable) for f in present):
+        return RowTable.concat(present)
+    present = [f.frame() if isinstance(f, RowTable) else f for f in present]
     if len(present) == 1 and _fresh_index(present[0]):
         return present[0]  # one replication: already what stacking gives, without a copy
-    return concat_tables(present) if present else None
+    return concat_tables(present)
 
 
 def _fresh_index(frame: pd.DataFrame) -> bool:
@@ -75,6 +87,11 @@ def summarize_outputs(outputs: Sequence[ReplicationOutput]) -> tuple[pd.DataFram
 
     kpis = pd.concat([o.kpis for o in outputs], ignore_index=True)
     return kpis, summarize(kpis)
+
+
+def _spill_dir() -> str:
+    """A new private folder for the row tables of a run's worker processes."""
+    return tempfile.mkdtemp(prefix="servicesim-tables-")
 
 
 def default_max_replications(initial: int) -> int:
@@ -177,12 +194,15 @@ def run(
         sess.start()  # before the progress bar starts its thread (see executors)
     outputs: list[ReplicationOutput] = []
     stopping: StoppingReport | None = None
+    # a worker process hands its row tables back through files (sim.experiment.spill)
+    spill_dir = _spill_dir() if keep_contacts and sess.name == "processes" else None
     try:
         with Progress(progress, f"{scenario.name}: replications", first) as bar:
             done, total, batches = 0, first, 0
             while True:
                 tasks = [
-                    ReplicationTask(scenario, r, keep_intervals, keep_contacts)
+                    ReplicationTask(scenario, r, keep_intervals, keep_contacts,
+                                    spill_dir=spill_dir)
                     for r in range(done, total)
                 ]
                 outputs.extend(run_tasks(sess, tasks, bar))
@@ -201,6 +221,9 @@ def run(
         if own:  # Ctrl-C or a failure: stop the workers now (see Session.__exit__)
             sess.abort()
         raise
+    finally:
+        if spill_dir is not None:  # files of replications never collected (a failure)
+            shutil.rmtree(spill_dir, ignore_errors=True)
     if own:
         sess.close()
     outputs.sort(key=lambda o: o.replication)

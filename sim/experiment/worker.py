@@ -7,22 +7,36 @@ table only when the caller will write them. Only those frames travel back to the
 parent, which keeps pickling cheap (a replication's records can hold hundreds of
 thousands of rows; its KPI table holds a few hundred).
 
-Journeys: :func:`journeys_frame` is the single hook that makes the journeys
+The contact and journey tables travel as :class:`~sim.metrics.row_table.RowTable`
+(the records' own column arrays and the journey facts, not decoded frames), and the
+worker drops the records and the KPI context before it returns, so it never holds
+the records and a second full copy of them at once.
+
+Journeys: :func:`replication_journeys` is the single hook that makes the journeys
 table. When the engine records journeys itself it puts them in
 ``records.extra["journeys"]`` (a mapping of column arrays or a DataFrame) and that
 is used as is; otherwise the journeys are folded from the contacts by
-:func:`sim.metrics.journeys_table`.
+:func:`sim.metrics.journey_columns`.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.metrics.row_table import RowTable
+
+
+#: Replications with at least this many contacts collect the engine's garbage before
+#: their KPIs (a full collection takes tens of milliseconds: a few % of such a run).
+COLLECT_AFTER_CONTACTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,9 @@ class ReplicationTask:
     keep_contacts: bool = False
     tag: int = 0
     """Caller's label (e.g. the variant index in a comparison); returned unchanged."""
+    spill_dir: str | None = None
+    """A folder on this machine to hand the contact and journey tables back through
+    (:mod:`sim.experiment.spill`; process pools), or None to return them as they are."""
 
 
 @dataclass
@@ -45,8 +62,11 @@ class ReplicationOutput:
     tag: int
     kpis: pd.DataFrame
     intervals: pd.DataFrame | None = None
-    contacts: pd.DataFrame | None = None
-    journeys: pd.DataFrame | None = None
+    contacts: RowTable | None = None
+    """One row per contact (:func:`sim.metrics.contact_columns`), kept with the journeys
+    (a :class:`~sim.experiment.spill.SpilledRows` on its way from a worker process)."""
+    journeys: RowTable | pd.DataFrame | None = None
+    """One row per journey (:func:`replication_journeys`)."""
     outages: pd.DataFrame | None = None
     """One row per outage (scenarios with outages only; kept with the intervals)."""
     visits: pd.DataFrame | None = None
@@ -60,22 +80,22 @@ def _with_replication(frame: pd.DataFrame, replication: int) -> pd.DataFrame:
     return frame
 
 
-def journeys_frame(records: Any, ctx: Any = None) -> pd.DataFrame | None:
+def replication_journeys(records: Any, ctx: Any = None) -> RowTable | pd.DataFrame | None:
     """Return the journeys table of a replication (see module docstring).
 
     Accepts ``records.extra["journeys"]`` as a DataFrame or a mapping of equally
-    long column arrays; without it, folds the contacts with
-    ``sim.metrics.journeys_table``; returns ``None`` when neither is available.
+    long column arrays (returned as a frame); without it, folds the contacts with
+    ``sim.metrics.journey_columns`` (a :class:`RowTable`); returns ``None`` when
+    neither is available.
     """
     raw = getattr(records, "extra", {}).get("journeys")
     if raw is None:
         from sim import metrics
 
-        folder = getattr(metrics, "journeys_table", None)
+        folder = getattr(metrics, "journey_columns", None)
         if folder is None:
             return None
-        table = folder(records) if ctx is None else folder(records, ctx)
-        return _with_replication(table, records.replication)
+        return folder(records) if ctx is None else folder(records, ctx)
     if isinstance(raw, pd.DataFrame):
         frame = raw
     elif isinstance(raw, Mapping):
@@ -103,15 +123,26 @@ def run_replication(task: ReplicationTask) -> ReplicationOutput:
     from sim import metrics, model
 
     records = model.simulate(task.scenario, task.replication)
+    if records.n_contacts >= COLLECT_AFTER_CONTACTS:
+        # the engine's world is a reference cycle that only the cyclic collector frees;
+        # free it (its queues and pending events) before the KPIs need the memory
+        gc.collect()
     # one context for the KPIs and the journeys table: the journeys are folded once
-    ctx = metrics.KpiContext(records) if task.keep_contacts else None
+    ctx = metrics.KpiContext(records)
     kpis = _with_replication(metrics.replication_kpis(records, ctx), task.replication)
     out = ReplicationOutput(replication=task.replication, tag=task.tag, kpis=kpis)
     if task.keep_intervals:
         out.intervals = _with_replication(metrics.interval_table(records), task.replication)
         out.outages = metrics.outages_table(records)
     if task.keep_contacts:
-        out.contacts = _with_replication(metrics.contacts_table(records), task.replication)
-        out.journeys = journeys_frame(records, ctx)
+        out.contacts = metrics.contact_columns(records)
+        out.journeys = replication_journeys(records, ctx)
         out.visits = metrics.visits_table(records)
+    # what the tables need of the records and the journey facts, they hold; the rest goes
+    del ctx, records
+    if task.spill_dir is not None and task.keep_contacts:
+        from sim.experiment.spill import spill
+
+        out.contacts = spill(out.contacts, task.spill_dir, "contacts")
+        out.journeys = spill(out.journeys, task.spill_dir, "journeys")
     return out

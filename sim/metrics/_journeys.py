@@ -75,8 +75,8 @@ class JourneyFold:
     @property
     def n_contacts(self) -> np.ndarray:
         """Number of contact rows in each journey."""
-        if self.order is None:
-            return np.ones(self.starts.size, dtype=np.int64)
+        if self.order is None:  # one each: a read-only view of a single 1
+            return np.broadcast_to(np.ones(1, dtype=np.int64), (self.starts.size,))
         return np.diff(self.starts, append=self.order.size).astype(np.int64)
 
     @property

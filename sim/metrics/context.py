@@ -148,8 +148,10 @@ def service_level_rows(records: Records, row_target: np.ndarray) -> tuple[np.nda
     wait = np.asarray(c["wait_s"], dtype=float)
     answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
     open_ = outcome == OPEN
+    waiting = np.flatnonzero(open_ & ~answered)  # the few still waiting at the cut-off
+    missed = np.zeros(open_.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         within = answered & (wait <= row_target)
-        missed = open_ & ~answered & (
-            records.cutoff - np.asarray(c["arrival_s"], dtype=float) > row_target)
+        missed[waiting] = (records.cutoff - np.asarray(c["arrival_s"], dtype=float)[waiting]
+                           > row_target[waiting])
     return (~open_ | answered | missed) & ~np.isnan(row_target), within

@@ -64,7 +64,7 @@ def _binned(
     """Sum (or count) rows per ``(code, interval)`` into an ``(n_names, n_int)`` array."""
     if n_names * n_int == 0:
         return np.zeros((n_names, n_int))
-    flat = codes[mask] * n_int + idx[mask]
+    flat = codes[mask].astype(np.int64) * n_int + idx[mask]
     w = None if weights is None else weights[mask]
     return np.bincount(flat, weights=w, minlength=n_names * n_int).reshape(n_names, n_int)
 
@@ -80,14 +80,17 @@ def _waiting_at(records: Records, times: np.ndarray) -> np.ndarray:
         return out
     outcome = np.asarray(c["outcome"])
     arrival = np.asarray(c["arrival_s"], dtype=float)
-    answer = np.asarray(c["answer_s"], dtype=float)
-    wait = np.asarray(c["wait_s"], dtype=float)
-    channel = np.asarray(c["channel"], dtype=np.int64)
-    left = np.where(~np.isnan(answer), answer,
-                    np.where((outcome == ABANDONED) | (outcome == DROPPED),
-                             arrival + wait, np.inf))
+    channel = np.asarray(c["channel"])
     queued = ((np.asarray(c["step"]) == 0) & (outcome != BLOCKED)
               & ~records.self_service_channels()[channel])
+    # when each contact left the queue: answered, abandoned or dropped, else never
+    left = np.array(c["answer_s"], dtype=float)
+    unanswered = np.isnan(left)
+    gone = unanswered & ((outcome == ABANDONED) | (outcome == DROPPED))
+    left[gone] = arrival[gone] + np.asarray(c["wait_s"], dtype=float)[gone]
+    del gone
+    left[unanswered & ~((outcome == ABANDONED) | (outcome == DROPPED))] = np.inf
+    del unanswered
     for ch in range(n_ch):
         rows = queued & (channel == ch)
         if rows.any():
@@ -124,15 +127,20 @@ def interval_table(records: Records) -> pd.DataFrame:
     wait = np.asarray(c["wait_s"], dtype=float)
     answered = ~np.isnan(np.asarray(c["answer_s"], dtype=float))
     in_window = np.asarray(c["in_window"], dtype=bool)
-    channel = np.asarray(c["channel"], dtype=np.int64)
-    pool = np.asarray(c["pool"], dtype=np.int64)
+    channel = np.asarray(c["channel"])  # codes as recorded: views, not int64 copies
+    pool = np.asarray(c["pool"])
     served = ((outcome == HANDLED) | (outcome == TRANSFERRED)) & (pool >= 0)  # by an agent
 
     if n_int > 0 and records.interval_s > 0:
-        idx = np.floor((arrival - records.warmup_s) / records.interval_s)
-        idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, n_int - 1).astype(np.int64)
+        at = arrival - records.warmup_s  # one temporary, worked on in place
+        at /= records.interval_s
+        np.floor(at, out=at)
+        np.nan_to_num(at, copy=False, nan=0.0)
+        np.clip(at, 0, n_int - 1, out=at)
+        idx = at.astype(np.int32)
+        del at
     else:
-        idx = np.zeros(arrival.shape, dtype=np.int64)
+        idx = np.zeros(arrival.shape, dtype=np.int32)
     cust = in_window & (np.asarray(c["step"]) == 0)
 
     # channel scope

@@ -5,6 +5,11 @@ categoricals whose categories are the scenario's names in code order, so the
 order is stable and the parquet files compact) and put a ``replication`` column
 first, so tables of many replications can be stacked with :func:`concat_tables`
 and written to ``contacts.parquet`` / ``journeys.parquet``.
+
+Each table is made as a :class:`~sim.metrics.row_table.RowTable` first
+(:func:`contact_columns`, :func:`journey_columns`): the records' and journey facts'
+own arrays, decoded only when the frame is asked for. A run keeps its tables in that
+form and writes them a row group at a time (:mod:`sim.metrics.row_table`).
 """
 
 from __future__ import annotations
@@ -15,19 +20,15 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from sim.metrics._journey_rows import small_ints
 from sim.metrics._journeys import fold_journeys
 from sim.metrics.context import KpiContext
 from sim.metrics.journeys import STAGES, STATUS_NAMES, journey_facts
+from sim.metrics.row_table import Column, RowTable, constant
 from sim.records import CALLBACK_NAMES, CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
 
-__all__ = ["concat_tables", "contacts_table", "journeys_table"]
-
-
-def _decode(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
-    """Codes -> categorical of ``names``; negative codes become missing."""
-    codes = np.asarray(codes, dtype=np.int64)
-    codes = np.where((codes >= 0) & (codes < len(names)), codes, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names), dtype=object))
+__all__ = ["concat_tables", "contact_columns", "contacts_table", "journey_columns",
+           "journeys_table"]
 
 
 def _names(records: Records) -> dict[str, tuple[str, ...]]:
@@ -60,26 +61,32 @@ def contacts_table(records: Records) -> pd.DataFrame:
         call-backs, ``callback`` (:data:`sim.records.CALLBACK_NAMES`); with an email
         interrupt, ``interruptions`` (times an agent put the contact aside for a call).
     """
+    return contact_columns(records).frame()
+
+
+def contact_columns(records: Records) -> RowTable:
+    """The contacts table of :func:`contacts_table` as a :class:`RowTable`: the records'
+    own columns (no copy), decoded when the frame is made."""
     c = records.contacts
     n = records.n_contacts
     names = _names(records)
-    data: dict[str, object] = {"replication": np.full(n, records.replication, dtype=np.int64)}
+    cols: dict[str, Column] = {"replication": Column(constant(records.replication, n, "int64"),
+                                                      "int64")}
     for col, dtype in CONTACT_COLUMNS.items():
-        if col in names:
-            data[col] = _decode(c[col], names[col])
-        else:
-            data[col] = np.asarray(c[col]).astype(dtype, copy=False)
+        values = np.asarray(c[col])
+        cols[col] = Column(values, "category", names[col]) if col in names \
+            else Column(values, dtype)
     for col, dtype in JOURNEY_COLUMNS.items():
         if col in c:
-            data[col] = np.asarray(c[col]).astype(dtype, copy=False)
+            cols[col] = Column(np.asarray(c[col]), dtype)
     if records.acw_s is not None:  # after-call work: the agent's wrap-up after the contact
-        data["acw_s"] = np.asarray(records.acw_s, dtype=float)
+        cols["acw_s"] = Column(np.asarray(records.acw_s), "float64")
     if records.callback is not None:  # call-backs: not_offered, declined, accepted, ...
-        data["callback"] = _decode(records.callback, CALLBACK_NAMES)
+        cols["callback"] = Column(np.asarray(records.callback), "category", CALLBACK_NAMES)
     times = (getattr(records, "extra", None) or {}).get("interruptions")
     if times is not None:  # email interrupt: times each contact was put aside for a call
-        data["interruptions"] = np.asarray(times, dtype=np.int16)
-    return pd.DataFrame(data)
+        cols["interruptions"] = Column(np.asarray(times), "int16")
+    return RowTable([cols])
 
 
 def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFrame:
@@ -113,6 +120,13 @@ def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFr
         :mod:`sim.metrics.journeys`) and ``stage_<name>_s`` for the stages of
         :data:`sim.metrics.journeys.STAGES`, which sum to the latency.
     """
+    return journey_columns(records, ctx).frame()
+
+
+def journey_columns(records: Records, ctx: KpiContext | None = None) -> RowTable:
+    """The journeys table of :func:`journeys_table` as a :class:`RowTable`: the journey
+    facts' arrays (views of the records where a journey is one row), decoded when the
+    frame is made."""
     if ctx is not None:
         j, f = ctx.journeys, ctx.journey_facts
     else:
@@ -121,47 +135,52 @@ def journeys_table(records: Records, ctx: KpiContext | None = None) -> pd.DataFr
     c = records.contacts
     names = _names(records)
     n = j.journey_id.size
-    step = np.asarray(c["step"], dtype=np.int64)
-    max_step = np.zeros(n, dtype=np.int64)
-    if n:
-        max_step = np.maximum.reduceat(j.sorted_rows(step), j.starts)
-    data: dict[str, object] = {
-        "replication": np.full(n, records.replication, dtype=np.int64),
-        "journey_id": j.journey_id.astype(np.int64),
-        "channel": _decode(j.at_first(np.asarray(c["channel"])), names["channel"]),
-        "intent": _decode(j.at_first(np.asarray(c["intent"])), names["intent"]),
-        "segment": _decode(j.at_first(np.asarray(c["segment"])), names["segment"]),
-        "n_contacts": j.n_contacts,
-        "handoffs": max_step,
-        "first_arrival_s": j.first_arrival_s,
-        "last_end_s": j.last_end_s,
-        "sojourn_s": j.sojourn_s,
-        "outcome": _decode(j.at_last(np.asarray(c["outcome"])), names["outcome"]),
-        "in_window": f.in_window,
-        "completed": j.completed,
-        "start_s": f.start_s,
-        "status": _decode(f.status, STATUS_NAMES),
-        "resolved": f.resolved,
-        "resolution_latency_s": f.resolution_latency_s,
-        "contacts": f.contacts.astype(np.int64),
-        "attempts": f.attempts.astype(np.int64),
-        "transfers": f.transfers.astype(np.int64),
-        "channel_switches": f.channel_switches.astype(np.int64),
-        "repeated_info": f.repeated_info.astype(np.int64),
-        "failed_self_service": f.failed_self_service.astype(np.int64),
-        "hold_s": f.hold_s,
-        "recontacted": f.recontacted,
-        "retried": f.retried,
-        "reached_agent": f.reached_agent,
-        "fcr": f.fcr,
-        "effort_score": f.effort_score,
-        "cost": f.cost,
+    step = np.asarray(c["step"])
+    # the highest step of each journey (a journey of one row: its own)
+    max_step = step if j.single else small_ints(np.maximum.reduceat(j.sorted_rows(step),
+                                                                    j.starts))
+
+    def first(name: str) -> Column:
+        return Column(j.at_first(np.asarray(c[name])), "category", names[name])
+
+    floats = "float64"
+    cols: dict[str, Column] = {
+        "replication": Column(constant(records.replication, n, "int64"), "int64"),
+        "journey_id": Column(j.journey_id, "int64"),
+        "channel": first("channel"),
+        "intent": first("intent"),
+        "segment": first("segment"),
+        "n_contacts": Column(j.n_contacts, "int64"),
+        "handoffs": Column(max_step, "int64"),
+        "first_arrival_s": Column(j.first_arrival_s, floats),
+        "last_end_s": Column(j.last_end_s, floats),
+        "sojourn_s": Column(j.last_end_s, floats, minus=j.first_arrival_s),
+        "outcome": Column(j.at_last(np.asarray(c["outcome"])), "category", names["outcome"]),
+        "in_window": Column(f.in_window, "bool"),
+        "completed": Column(j.completed, "bool"),
+        "start_s": Column(f.start_s, floats),
+        "status": Column(f.status, "category", STATUS_NAMES),
+        "resolved": Column(f.resolved, "bool"),
+        "resolution_latency_s": Column(f.resolution_latency_s, floats),
+        "contacts": Column(f.contacts, "int64"),
+        "attempts": Column(f.attempts, "int64"),
+        "transfers": Column(f.transfers, "int64"),
+        "channel_switches": Column(f.channel_switches, "int64"),
+        "repeated_info": Column(f.repeated_info, "int64"),
+        "failed_self_service": Column(f.failed_self_service, "int64"),
+        "hold_s": Column(f.hold_s, floats),
+        "recontacted": Column(f.recontacted, "bool"),
+        "retried": Column(f.retried, "bool"),
+        "reached_agent": Column(f.reached_agent, "bool"),
+        "fcr": Column(f.fcr, "bool"),
+        "effort_score": Column(f.effort_score, floats),
+        "cost": Column(f.cost, floats),
     }
     if f.visits is not None:  # field channels: technician visits made
-        data["visits"] = f.visits.astype(np.int64)
+        cols["visits"] = Column(f.visits, "int64")
     for stage in (*STAGES, *(k for k in f.stages if k not in STAGES)):  # + "field"
-        data[f"stage_{stage}_s"] = f.stages[stage]
-    return pd.DataFrame(data)
+        cols[f"stage_{stage}_s"] = Column(f.stages[stage], floats)
+    return RowTable([cols])
 
 
 def concat_tables(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
