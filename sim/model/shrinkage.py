@@ -25,7 +25,8 @@ minute by minute, over the whole run:
   ``adherence`` times it.
 
 Then, as for the simple option, each shift's agents on duty at a minute are scaled by
-``1 - shrinkage`` and the pool's total is rounded once, halves up. Going off duty
+``1 - shrinkage`` and the pool's total is rounded once, halves up (a size or schedule
+pool: its available agents by its own ``shrinkage``). Going off duty
 (a break, an adherence slot) works as a shift end does: idle agents leave at once,
 busy ones finish the contact in hand first (:class:`sim.model.staffing.Staffing`).
 
@@ -87,8 +88,8 @@ def uses_shrinkage(s: Scenario) -> bool:
 def reports_scheduled(s: Scenario) -> bool:
     """True if some pool loses time to shrinkage of either kind (then the scheduled
     agents differ from the staffed ones and are reported)."""
-    return any(p.uses_shrinkage or any(sh.shrinkage > 0 for sh in p.shifts or ())
-               for p in s.pools.values())
+    return any(p.uses_shrinkage or p.shrinkage > 0
+               or any(sh.shrinkage > 0 for sh in p.shifts or ()) for p in s.pools.values())
 
 
 def stagger(room: int, n: int) -> np.ndarray:
@@ -250,6 +251,8 @@ def _layer_grid(pool: Pool, name: str, start_clock_s: float, end_s: float,
         i0 = d * _DAY_MIN
         lo, hi = max(i0, m0), min(i0 + _DAY_MIN, m1)
         net[lo - m0:hi - m0] = counts[lo - i0:hi - i0]
+    if pool.shrinkage > 0:  # the headcount cut on top, rounded once with the rest
+        net *= 1.0 - pool.shrinkage
     return m0, net
 
 
@@ -271,7 +274,7 @@ def scheduled_steps(pool: Pool, start_clock_s: float,
                     end_s: float) -> tuple[list[float], list[int]]:
     """The pool's scheduled (rostered) agents over ``[0, end_s)``, before shrinkage."""
     if not pool.shifts:
-        return headcount_steps(pool, start_clock_s, end_s)
+        return headcount_steps(pool, start_clock_s, end_s, gross=True)
     m0, gross = _minute_grid(pool, "", start_clock_s, end_s, None)
     return _steps(m0, gross, start_clock_s, end_s)
 

@@ -4,7 +4,9 @@ A pool's headcount is a step function of time, from a fixed ``size``, a
 ``schedule`` (headcount per interval of the day or week) or ``shifts`` (blocks of
 agents on duty between two times of day on some weekdays, net of shrinkage: at each
 minute the on-duty agents of every shift, times one minus its shrinkage, are summed
-and the total is rounded once to the nearest agent, halves up).
+and the total is rounded once to the nearest agent, halves up). A pool with a ``size``
+or ``schedule`` may take the same headcount cut, ``shrinkage``, on its own total
+(:func:`after_cut`: size 10 with shrinkage 0.3 has 7 agents on duty).
 
 :class:`Staffing` makes the world follow the steps: agents join when the headcount
 rises (and take waiting contacts at once); when it falls, idle agents leave at once
@@ -28,16 +30,29 @@ from sim.scenario.schema import Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S
 
 
+def after_cut(headcount: np.ndarray, shrinkage: float) -> np.ndarray:
+    """Agents on duty of a rostered ``headcount`` after the headcount cut ``shrinkage``:
+    ``headcount * (1 - shrinkage)`` rounded to the nearest agent, halves up."""
+    if shrinkage == 0:
+        return np.asarray(headcount, dtype=np.int64)
+    net = np.asarray(headcount, dtype=np.float64) * (1.0 - shrinkage)
+    return np.floor(net + 0.5 + 1e-9).astype(np.int64)
+
+
 def headcount_steps(
-    pool: Pool, start_clock_s: float, end_s: float
+    pool: Pool, start_clock_s: float, end_s: float, gross: bool = False
 ) -> tuple[list[float], list[int]]:
     """Change times (sim seconds, the first is 0) and the headcount from each one on.
 
-    Consecutive equal headcounts are merged, so every step is a real change.
+    Consecutive equal headcounts are merged, so every step is a real change. A size or
+    schedule pool's own ``shrinkage`` cuts the headcount (:func:`after_cut`) unless
+    ``gross`` (the roster itself).
     """
+    cut = 0.0 if gross else pool.shrinkage
     if pool.size is not None:
-        return [0.0], [pool.size]
+        return [0.0], [int(after_cut(np.array(pool.size), cut))]
     grid_s, week = _weekly_grid(pool)
+    week = after_cut(week, cut)
     n = week.shape[0]
     first = int(np.floor(start_clock_s / grid_s))
     last = int(np.ceil((start_clock_s + end_s) / grid_s))
@@ -86,8 +101,8 @@ Steps = Callable[[Pool, str], tuple[list[float], list[int]]]
 def max_headcount(pool: Pool) -> int:
     """The most agents this pool ever has on duty."""
     if pool.size is not None:
-        return pool.size
-    return int(_weekly_grid(pool)[1].max())
+        return int(after_cut(np.array(pool.size), pool.shrinkage))
+    return int(after_cut(_weekly_grid(pool)[1], pool.shrinkage).max())
 
 
 class Staffing:

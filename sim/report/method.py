@@ -194,16 +194,21 @@ def _staffing(sc: Any) -> str:
     kinds = {("size" if p.size is not None else "schedule" if p.schedule is not None
               else "shifts") for p in sc.pools.values()}
     shrinks = any(p.uses_shrinkage for p in sc.pools.values())
+    cuts = any(getattr(p, "shrinkage", 0.0) for p in sc.pools.values())
     text = f"<strong>Staffing.</strong> {plural(len(sc.pools), 'team')} of agents. "
     if kinds == {"size"}:
-        text += (f"Every team has a fixed number of agents {'rostered' if shrinks else 'on duty'}"
-                 " all the time.")
+        text += ("Every team has a fixed number of agents "
+                 f"{'rostered' if shrinks or cuts else 'on duty'} all the time.")
     else:
         text += ("Headcount follows the schedules or shifts given; an agent whose shift ends "
                  "finishes the contact in hand first.")
     shifts = [s for p in sc.pools.values() for s in (p.shifts or ())]
-    if any(s.shrinkage for s in shifts):
-        text += " Shrinkage (breaks, training, absence) reduces the agents on duty."
+    if any(s.shrinkage for s in shifts) or cuts:
+        text += (" Shrinkage (breaks, training, absence) reduces the agents on duty: the "
+                 "rostered headcount times one minus the shrinkage, rounded to the nearest "
+                 "agent (halves up).")
+        if cuts and not shrinks:
+            text += " Scheduled agents are reported beside those on duty."
     if shrinks:
         text += (" Breaks are taken inside the shifts or days on duty (staggered within "
                  "their windows), absence is drawn per day and adherence thins the time "

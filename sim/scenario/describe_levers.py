@@ -8,6 +8,7 @@ shared forecast error.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sim.scenario.describe_ops import _dist
@@ -104,6 +105,12 @@ def shrinkage_text(pool: Any) -> str:
     cut = sorted({s.shrinkage for s in shifts if s.shrinkage > 0})
     if cut:
         parts.append("shrinkage " + "/".join(f"{c:.0%}" for c in cut) + " (headcount cut)")
+    own_cut = getattr(pool, "shrinkage", 0.0)
+    if own_cut > 0:  # a pool with a size or schedule: the cut on its total, halves up
+        size = getattr(pool, "size", None)
+        on_duty = ("" if size is None else
+                   f": {math.floor(size * (1 - own_cut) + 0.5 + 1e-9)} of {size} on duty")
+        parts.append(f"shrinkage {own_cut:.0%} (headcount cut{on_duty})")
     for i, s in enumerate(shifts):
         label = f"shift {i + 1}" if len(shifts) > 1 else "shift"
         bits = _losses(s)

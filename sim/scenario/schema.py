@@ -330,6 +330,10 @@ class Pool(Model):
     size: int | None = Field(default=None, ge=0, le=100_000)
     schedule: Schedule | None = None
     shifts: tuple[Shift, ...] | None = None
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    """A pool with a ``size`` or ``schedule``: share of paid time not available for
+    contacts, the simple headcount cut of a shift's ``shrinkage`` applied to the pool's
+    total on duty each minute (rounded once, halves up); pools with shifts give it per shift."""
     breaks: tuple[Break, ...] = ()
     """A pool with a ``size`` or ``schedule``: breaks every agent on duty takes each day,
     as on a shift (pools with shifts give them per shift; :mod:`sim.model.shrinkage`)."""
@@ -372,7 +376,7 @@ class Pool(Model):
             raise ValueError("give both 'escalate_below' and 'escalate_to', or neither")
         return self
 
-    @field_validator("breaks", "absence", "adherence")
+    @field_validator("shrinkage", "breaks", "absence", "adherence")
     @classmethod
     def _shrinkage(cls, value: Any, info: ValidationInfo) -> Any:
         return pool_shrinkage_rules(str(info.field_name), value, info.data)

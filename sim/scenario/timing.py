@@ -174,24 +174,26 @@ def _no_overlap(spans: list[tuple[float, float]], whose: str) -> None:
 
 
 def pool_shrinkage_rules(field: str, value: Any, staffing: dict[str, Any]) -> Any:
-    """Check a pool's own ``breaks``, ``absence`` or ``adherence`` (``field``, ``value``)
-    against its staffing (``staffing``: the pool's ``size``, ``schedule``, ``shifts``
-    read so far).
+    """Check a pool's own ``shrinkage``, ``breaks``, ``absence`` or ``adherence``
+    (``field``, ``value``) against its staffing (``staffing``: the pool's ``size``,
+    ``schedule``, ``shifts`` read so far).
 
-    They apply to a pool with a ``size`` or a ``schedule``, which works in clock days
-    (:mod:`sim.model.shrinkage`): each break lies within a day (00:00-24:00),
-    break windows do not overlap, a schedule's interval is whole minutes. A pool with
-    ``shifts`` gives them on each shift.
+    They apply to a pool with a ``size`` or a ``schedule``; breaks, absence and
+    adherence work in clock days (:mod:`sim.model.shrinkage`): each break lies within a
+    day (00:00-24:00), break windows do not overlap, a schedule's interval is whole
+    minutes. A pool with ``shifts`` gives them on each shift.
 
     Raises:
         ValueError: any of these rules broken, worded for a planner.
     """
-    unused = {"breaks": (), "absence": 0.0, "adherence": 1.0}[field]
+    unused = {"shrinkage": 0.0, "breaks": (), "absence": 0.0, "adherence": 1.0}[field]
     if value == unused:
         return value
     if staffing.get("shifts") is not None:
         raise ValueError(f"a pool with shifts takes '{field}' on each shift (shifts: "
                          f"[{{start: ..., end: ..., agents: ..., {field}: ...}}])")
+    if field == "shrinkage":  # a headcount cut: any schedule interval will do
+        return value
     schedule = staffing.get("schedule")
     if schedule is not None and schedule.interval % 60:
         raise ValueError(f"'{field}' needs a schedule in whole minutes; its interval is "
