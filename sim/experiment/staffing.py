@@ -68,6 +68,7 @@ from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
     pool_loads,
 )
 from sim.experiment.staffing_judge import CONFIDENCE_RULE, _Judge
+from sim.experiment.staffing_shrinkage import Carried, carry, gross_up
 
 
 def _fmt_interval(seconds: float) -> str:
@@ -81,13 +82,17 @@ def _schedule(counts: np.ndarray, slot_s: float) -> dict[str, Any]:
     return {"interval": _fmt_interval(slot_s), "headcount": [int(x) for x in counts]}
 
 
-def _changes(counts: dict[str, np.ndarray], slot_s: float) -> dict[str, Any]:
-    """``with_changes`` paths staffing each pool with ``counts`` (one count: ``size``)."""
+def _changes(counts: dict[str, np.ndarray], slot_s: float,
+             carried: dict[str, Carried] | None = None) -> dict[str, Any]:
+    """``with_changes`` paths staffing each pool with ``counts`` (one count: ``size``),
+    with the shrinkage ``carried`` from its shifts (:mod:`~sim.experiment.staffing_shrinkage`)."""
     out: dict[str, Any] = {}
     for p, c in counts.items():
         keep = "size" if slot_s >= DAY_S else "schedule"
         out.update({f"pools.{p}.{k}": None for k in ("size", "schedule", "shifts") if k != keep})
         out[f"pools.{p}.{keep}"] = int(c[0]) if keep == "size" else _schedule(c, slot_s)
+        out.update({f"pools.{p}.{k}": v for k, v in (carried or {}).get(p, Carried())
+                    .changes.items()})
     return out
 
 
@@ -125,6 +130,9 @@ class StaffingPlan:
     notes: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     kept: tuple[str, ...] = ()
+    carried: dict[str, Carried] = field(default_factory=dict)
+    """Per planned pool, the shrinkage carried onto its new staffing (head counts are
+    rostered agents; :mod:`sim.experiment.staffing_shrinkage`)."""
 
     @property
     def misses(self) -> int:
@@ -157,7 +165,8 @@ class StaffingPlan:
 
     def changes(self, erlang: bool = False) -> dict[str, Any]:
         """``with_changes`` paths that put the plan into the scenario (flat: ``size``)."""
-        return _changes(self.erlang_agents if erlang else self.agents, self.interval_s)
+        return _changes(self.erlang_agents if erlang else self.agents, self.interval_s,
+                        self.carried)
 
     def to_scenario(self, erlang: bool = False) -> Scenario:
         """The scenario staffed with this plan (validated)."""
@@ -183,6 +192,7 @@ class StaffingPlan:
             "converged": self.converged, "meets_targets": self.meets_targets,
             "intervals_missing_a_target": self.misses, "rule": CONFIDENCE_RULE,
             "kept": list(self.kept), "notes": self.notes,
+            "shrinkage_carried": {p: c.text for p, c in self.carried.items() if c.text},
             "agent_hours_per_day": {"simulation": self._hours(self.agents),
                                     "erlang": self._hours(self.erlang_agents)},
             "schedules": {p: self.to_schedule(p) for p in self.pools},
@@ -204,7 +214,9 @@ def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
     """Write ``source`` (YAML) to ``dest`` with each planned pool's staffing replaced.
 
     Comments and layout survive (ruamel round trip); flat plans write ``size``,
-    others a ``schedule``. The text is validated before it is written atomically.
+    others a ``schedule``, followed by the shrinkage carried from a pool's shifts
+    (:attr:`StaffingPlan.carried`), and a comment beside it naming the targets and what
+    was carried and how. The text is validated before it is written atomically.
     """
     from io import StringIO
 
@@ -241,12 +253,35 @@ def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
             seq.fa.set_flow_style()
             node.insert(pos, "schedule", CommentedMap(interval=sched["interval"], headcount=seq))
         key = "size" if plan.flat else "schedule"
-        node.yaml_add_eol_comment(f"servicesim staff: {', '.join(map(str, plan.goals))}", key)
+        carried = plan.carried.get(p, Carried())
+        for i, (k, v) in enumerate(carried.changes.items()):
+            node.insert(pos + 1 + i, k, _flow(v))
+        note = f"; rostered agents; shrinkage {carried.text}" if carried.text else ""
+        node.yaml_add_eol_comment(f"servicesim staff: {', '.join(map(str, plan.goals))}{note}",
+                                  key)
     buf = StringIO()
     yaml.dump(data, buf)
     scenario = load_text(buf.getvalue(), file=str(dest))
     io.write_text_atomic(dest, buf.getvalue())
     return scenario
+
+
+def _flow(value: Any) -> Any:
+    """``value`` for ruamel, lists and mappings inside in flow style (breaks on one line),
+    times of day quoted."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, dict):
+        out: Any = CommentedMap((k, _flow(v)) for k, v in value.items())
+    elif isinstance(value, list):
+        out = CommentedSeq(_flow(v) for v in value)
+    elif isinstance(value, str) and ":" in value:
+        return DoubleQuotedScalarString(value)
+    else:
+        return value
+    out.fa.set_flow_style()
+    return out
 
 
 # -- the search -----------------------------------------------------------------------------
@@ -448,9 +483,16 @@ def staff(
     if not names:
         raise StaffingError("no team to plan: every team asked for only takes back-office "
                             "work passed on asynchronously, which no target applies to")
+    carried = {p: carry(scenario, p, whole_minutes=flat or slot_s % 60 == 0) for p in names}
     erl, busiest = {}, {}
     for p in names:
-        erl[p] = erlang_counts(scenario, p, loads[p], goals, days, erlang)[days].max(axis=0)
+        on_duty = erlang_counts(scenario, p, loads[p], goals, days, erlang)[days].max(axis=0)
+        erl[p] = gross_up(on_duty, carried[p].equivalent)
+        if carried[p].text:
+            notes.append(f"{p}: head counts are rostered (paid) agents; shrinkage in every "
+                         f"candidate, {carried[p].text}; the Erlang start is the "
+                         "agents needed on duty / (1 - shrinkage equivalent "
+                         f"{100 * carried[p].equivalent:.4g}%), rounded up")
         busiest[p] = np.asarray(days)[loads[p]["work"][days].argmax(axis=0)]
     judge = _Judge(scenario, goals, names, slot_s, _day_groups(scenario))
     judged = np.ones(n, dtype=bool)
@@ -485,7 +527,7 @@ def staff(
                 if rounds >= max_rounds:
                     break
                 last = {p: v.copy() for p, v in h.items()}
-                res = run(scenario.with_changes(_changes(h, slot_s)), replications=reps,
+                res = run(scenario.with_changes(_changes(h, slot_s, carried)), replications=reps,
                           session=session, keep_contacts=True, keep_intervals=occ)
                 rounds += 1
                 cache[key] = shape(judge.evaluate(res))
@@ -542,5 +584,5 @@ def staff(
         agents=final, erlang_agents=erl, table=table_for(final), erlang_table=table_for(erl),
         history=pd.concat(history, ignore_index=True), replications=reps, rounds=rounds,
         converged=converged, notes=notes, wall_s=time.perf_counter() - started,
-        kept=tuple(offline_only),
+        kept=tuple(offline_only), carried=carried,
     )
