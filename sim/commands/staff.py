@@ -37,6 +37,9 @@ HELP = "\n\n".join([
     "Each team is judged on the traffic it serves, channel by channel; a target counts "
     "as met only when its whole 95% confidence interval over replications is on the right "
     "side (the lower bound for '>=', the upper bound for '<=').",
+    "Head counts are rostered (paid) agents: a team's shrinkage, breaks, absence and "
+    "adherence stay in every candidate (a team with shifts has them moved onto the team; "
+    "a note says what was carried and how).",
     "Saves staffing.csv and staffing.json (both answers side by side, with the KPIs each "
     "achieved); --write saves the scenario with the planned staffing. When the plan still "
     "misses a target the command says so, does not write the scenario and exits with "

@@ -28,6 +28,10 @@
    factors) are pooled; an interval takes its worst day group. A plan that misses
    is returned with :attr:`StaffingPlan.meets_targets` False.
 
+Head counts are rostered (paid) agents: a planned pool's shrinkage goes into every
+candidate and the written scenario (a shifts pool's moves onto the pool), and the Erlang
+start is grossed up for it (:mod:`sim.experiment.staffing_shrinkage`).
+
 Pools that only take asynchronous handoff work keep the scenario's staffing (no
 target applies to it). Limits: each interval is minimal given its neighbours and
 the other pools, not globally; the plan is one day repeated daily, sized for the
@@ -69,6 +73,7 @@ from sim.experiment.staffing_erlang import (  # noqa: F401 - re-exported
 )
 from sim.experiment.staffing_judge import CONFIDENCE_RULE, _Judge
 from sim.experiment.staffing_shrinkage import Carried, carry, gross_up
+from sim.experiment.staffing_write import write_scenario  # noqa: F401 - re-exported
 
 
 def _fmt_interval(seconds: float) -> str:
@@ -207,81 +212,6 @@ class StaffingPlan:
         io.write_text_atomic(out / "staffing.csv", io.csv_text(self.side_by_side()))
         io.write_json_atomic(out / "staffing.json", self.to_dict())
         return out
-
-
-def write_scenario(plan: StaffingPlan, source: str | Path, dest: str | Path,
-                   erlang: bool = False) -> Scenario:
-    """Write ``source`` (YAML) to ``dest`` with each planned pool's staffing replaced.
-
-    Comments and layout survive (ruamel round trip); flat plans write ``size``,
-    others a ``schedule``, followed by the shrinkage carried from a pool's shifts
-    (:attr:`StaffingPlan.carried`), and a comment beside it naming the targets and what
-    was carried and how. The text is validated before it is written atomically.
-    """
-    from io import StringIO
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.util import load_yaml_guess_indent
-
-    from sim import io
-    from sim.scenario.loader import load_text
-
-    text = Path(source).read_text(encoding="utf-8")
-    _, indent, seq_indent = load_yaml_guess_indent(text)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    offset = seq_indent or 0  # ruamel guesses the sequence indent and the dash offset
-    yaml.indent(mapping=max(2, (indent or 2) - offset), sequence=indent or 2, offset=offset)
-    data = yaml.load(text)
-    for p in plan.pools:
-        node = data["pools"][p]
-        keys = list(node.keys())
-        old = [k for k in ("size", "schedule", "shifts") if k in node]
-        pos = keys.index(old[0]) if old else 0
-        for k in old:
-            del node[k]
-        if isinstance(node, CommentedMap):
-            node.fa.set_block_style()
-        counts = (plan.erlang_agents if erlang else plan.agents)[p]
-        if plan.flat:
-            node.insert(pos, "size", int(counts[0]))
-        else:
-            sched = plan.to_schedule(p, erlang)
-            seq = CommentedSeq(sched["headcount"])
-            seq.fa.set_flow_style()
-            node.insert(pos, "schedule", CommentedMap(interval=sched["interval"], headcount=seq))
-        key = "size" if plan.flat else "schedule"
-        carried = plan.carried.get(p, Carried())
-        for i, (k, v) in enumerate(carried.changes.items()):
-            node.insert(pos + 1 + i, k, _flow(v))
-        note = f"; rostered agents; shrinkage {carried.text}" if carried.text else ""
-        node.yaml_add_eol_comment(f"servicesim staff: {', '.join(map(str, plan.goals))}{note}",
-                                  key)
-    buf = StringIO()
-    yaml.dump(data, buf)
-    scenario = load_text(buf.getvalue(), file=str(dest))
-    io.write_text_atomic(dest, buf.getvalue())
-    return scenario
-
-
-def _flow(value: Any) -> Any:
-    """``value`` for ruamel, lists and mappings inside in flow style (breaks on one line),
-    times of day quoted."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
-    if isinstance(value, dict):
-        out: Any = CommentedMap((k, _flow(v)) for k, v in value.items())
-    elif isinstance(value, list):
-        out = CommentedSeq(_flow(v) for v in value)
-    elif isinstance(value, str) and ":" in value:
-        return DoubleQuotedScalarString(value)
-    else:
-        return value
-    out.fa.set_flow_style()
-    return out
 
 
 # -- the search -----------------------------------------------------------------------------
