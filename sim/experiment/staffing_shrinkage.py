@@ -170,16 +170,17 @@ def carry(scenario: Scenario, name: str, whole_minutes: bool = True) -> Carried:
     equivalent = 1 - float(np.average((1 - s) * (1 - a) * (1 - every) * d, weights=w))
     changes: dict[str, Any] = {}
     what: list[str] = []
-    if other.any() or not whole_minutes:
+    if other.any() or not whole_minutes and (a.any() or (d < 1).any()):
         fold = (1 - other) if whole_minutes else (1 - other) * (1 - a) * d
         cut = min(round(1 - float(np.average((1 - s) * fold, weights=w)), DECIMALS), 0.9999)
         folded = [f"{_break_text(b)} (shift {i + 1})" for i, sh in enumerate(shifts)
                   for b in sh.breaks if b not in kept]
-        also = "" if whole_minutes else ", absence and adherence"
+        also = ("" if whole_minutes else " x (1 - absence) x adherence (a schedule interval "
+                "of whole seconds takes none of them)")
         what.append(f"shrinkage {_pct(cut)} = 1 - agent-hour-weighted mean over the shifts "
                     f"of (1 - shift shrinkage {'/'.join(_pct(x) for x in s)}) x (1 - share "
-                    f"of paid time in breaks not every shift has{also}"
-                    + (f": {', '.join(folded)})" if folded else ")"))
+                    "of paid time in breaks not every shift has"
+                    + (f": {', '.join(folded)})" if folded else ")") + also)
         if cut > 0:
             changes["shrinkage"] = cut
     else:

@@ -138,5 +138,9 @@ def test_shifts_that_agree_carry_their_values_unchanged() -> None:
                          "breaks": [{"length": "15min", "at": "10:00"}]}
     assert c.text == ("from the shifts: shrinkage 25% (every shift); absence 5% (every "
                       "shift); breaks 15min at 10:00 (every shift)")
+    # a schedule in whole seconds takes no breaks or absence: all of it folds into the cut,
+    # 1 - 0.75 x (1 - 15/480) x (1 - 0.05) = 0.309766
+    whole_s = carry(validate(_pool({"shifts": [shift, later]})), "agents", whole_minutes=False)
+    assert whole_s.changes == {"shrinkage": 0.3098}
     assert carry(validate(_pool({"shifts": [{**shift, "shrinkage": 0.0, "absence": 0.0,
                                              "breaks": []}]})), "agents").text == ""
