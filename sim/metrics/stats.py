@@ -22,9 +22,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import stdtrit  # scipy.stats.t.ppf's own kernel; scipy.stats imports slowly
 
-__all__ = ["half_width", "mean_ci", "paired_ci", "ratio", "welch_ci"]
+__all__ = ["half_width", "mean_ci", "paired_ci", "ratio", "t_quantiles", "welch_ci"]
 
 _NAN = float("nan")
 
@@ -42,8 +41,23 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
 
 
+def t_quantiles(df: np.ndarray, q: float) -> np.ndarray:
+    """Student-t quantiles ``q`` for ``df`` degrees of freedom (NaN: none).
+
+    SciPy's ``stdtrit`` (``scipy.stats.t.ppf``'s own kernel; ``scipy.stats`` imports
+    slowly), imported only when some ``df`` is a number: a run of one replication has
+    no interval, and its command does not wait for SciPy.
+    """
+    df = np.asarray(df, dtype=float)
+    if not np.isfinite(df).any():
+        return np.full(df.shape, np.nan)
+    from scipy.special import stdtrit
+
+    return np.asarray(stdtrit(df, q), dtype=float)
+
+
 def _t_quantile(confidence: float, df: float) -> float:
-    return float(stdtrit(df, 0.5 + confidence / 2.0))
+    return float(t_quantiles(np.asarray(df, dtype=float), 0.5 + confidence / 2.0))
 
 
 def half_width(values: ArrayLike, confidence: float = 0.95) -> float:

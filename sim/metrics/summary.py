@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit  # scipy.stats.t.ppf's own kernel; scipy.stats imports slowly
 
 from sim.metrics.definitions import KPI_ORDER
+from sim.metrics.stats import t_quantiles
 
 __all__ = ["SUMMARY_COLUMNS", "summarize", "summary_dict"]
 
@@ -99,7 +99,7 @@ def summarize(kpi_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame
     n = agg["n"].to_numpy(dtype=float)
     std = agg["std"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stdtrit(np.where(n >= 2, n - 1, np.nan), 0.5 + confidence / 2.0)
+        t = t_quantiles(np.where(n >= 2, n - 1, np.nan), 0.5 + confidence / 2.0)
         half = np.where(n >= 2, t * std / np.sqrt(n), np.nan)
     mean = agg["mean"].to_numpy(dtype=float)
     bounds = [kpi_range(str(k)) for k in agg["kpi"]]

@@ -57,19 +57,48 @@ def _input(results: Any, key: str, compute: Any) -> Any:
     return compute(results)
 
 
+#: The columns of the row-level tables that the figures read (customers waiting, the
+#: latency sample, the stage breakdown; and every ``stage_*_s`` column of the journeys).
+FIGURE_COLUMNS: dict[str, frozenset[str]] = {
+    "contacts": frozenset({"replication", "journey_id", "step", "channel", "pool",
+                           "arrival_s", "end_s", "wait_s", "handle_s", "outcome",
+                           "in_window", "asynchronous"}),
+    "journeys": frozenset({"replication", "journey_id", "in_window", "completed", "resolved",
+                           "sojourn_s", "resolution_latency_s"}),
+}
+
+
+def _figure_table(results: Any, name: str) -> pd.DataFrame | None:
+    """The columns of table ``name`` the figures read (:data:`FIGURE_COLUMNS`); from
+    compact columns only those are decoded, and the results keep theirs undecoded."""
+    kept = results.kept(name) if hasattr(results, "kept") else getattr(results, name, None)
+    if kept is None:
+        return None
+    wanted = [c for c in kept.columns
+              if c in FIGURE_COLUMNS[name] or (c.startswith("stage_") and c.endswith("_s"))]
+    if isinstance(kept, pd.DataFrame):
+        return kept[wanted]
+    return kept.frame(columns=wanted)
+
+
 def light_results(results: Any) -> Any:
     """A copy of ``results`` that draws the same figures without the row-level tables.
 
     What the figures take from the contact and journey tables (customers waiting per
-    interval, the latency sample, the stage breakdown) is computed now and kept on the
-    copy; the tables themselves are left out, so the copy is small to send to another
-    process (:mod:`sim.report.background`).
+    interval, the latency sample, the stage breakdown) is computed now, from the
+    columns they read (:data:`FIGURE_COLUMNS`), and kept on the copy; the tables
+    themselves are left out, so the copy is small to send to another process
+    (:mod:`sim.report.background`).
     """
     import copy
+    from types import SimpleNamespace
 
-    inputs = {"queue_means": customer_queue_means(results),
-              "latency": latency_sample(results),
-              "stages": stage_breakdown(results)}
+    narrow = SimpleNamespace(scenario=results.scenario, replications=results.replications,
+                             contacts=_figure_table(results, "contacts"),
+                             journeys=_figure_table(results, "journeys"))
+    inputs = {"queue_means": customer_queue_means(narrow),
+              "latency": latency_sample(narrow),
+              "stages": stage_breakdown(narrow)}
     light = copy.copy(results)
     for name in ("contacts", "journeys", "visits", "kpis"):
         if hasattr(light, name):

@@ -63,27 +63,28 @@ def customer_queue_means(results: Any) -> pd.DataFrame:
     if c is None or c.empty or not {"step", "arrival_s", "wait_s", "channel"} <= set(c):
         return pd.DataFrame()
     starts, lengths = interval_grid(results.scenario)
-    rows = c[np.asarray(c["step"]) == 0]
-    if "asynchronous" in rows:
-        rows = rows[~rows["asynchronous"].astype(bool)]
-    arrival = rows["arrival_s"].to_numpy(float)
-    wait = rows["wait_s"].to_numpy(float)
-    outcome = rows["outcome"].astype(str).to_numpy() if "outcome" in rows else None
-    still = (np.isnan(wait) & (outcome == "open")) if outcome is not None \
-        else np.zeros(len(rows), bool)
+    # the customers' own contacts, column by column (a row selection would copy them all)
+    keep = np.asarray(c["step"]) == 0
+    if "asynchronous" in c:
+        keep &= ~c["asynchronous"].to_numpy(dtype=bool)
+    arrival = c["arrival_s"].to_numpy(float)[keep]
+    wait = c["wait_s"].to_numpy(float)[keep]
+    still = (np.isnan(wait) & (c["outcome"] == "open").to_numpy(dtype=bool)[keep]) \
+        if "outcome" in c else np.zeros(arrival.size, bool)
     end = np.where(still, np.inf, arrival + wait)
     ok = np.isfinite(arrival) & (np.isfinite(end) | still) & (end > arrival)
     reps = sorted(c["replication"].unique()) if "replication" in c else [0]
-    rep_col = rows["replication"].to_numpy() if "replication" in rows else np.zeros(len(rows))
+    rep_col = c["replication"].to_numpy()[keep] if "replication" in c \
+        else np.zeros(arrival.size)
     names = [str(n) for n, ch in results.scenario.channels.items()
              if ch.kind not in ("self_service", "bot", "field")]
-    channel = rows["channel"].astype(str).to_numpy()
     safe = np.where(lengths > 0, lengths, 1.0)
     out = []
     for name in names:
         total = np.zeros(starts.size)
+        on_channel = ok & (c["channel"] == name).to_numpy(dtype=bool)[keep]
         for r in reps:
-            sel = ok & (channel == name) & (rep_col == r)
+            sel = on_channel & (rep_col == r)
             total += covered_time(arrival[sel], np.minimum(end[sel], 1e300), starts,
                                   lengths) / safe
         out.append(pd.DataFrame({"name": name, "interval": np.arange(starts.size),

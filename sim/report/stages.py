@@ -32,7 +32,7 @@ def _frame(results: Any, name: str) -> pd.DataFrame | None:
 
 def _customer_handled(contacts: pd.DataFrame) -> pd.Series:
     """Mask of step-0, in-window contacts served to completion."""
-    mask = contacts["outcome"].astype(str) == "handled"
+    mask = contacts["outcome"] == "handled"
     if "step" in contacts:
         mask &= contacts["step"] == 0
     if "in_window" in contacts:
@@ -47,25 +47,27 @@ def latency_sample(results: Any) -> tuple[np.ndarray, str] | None:
     the system of completed journeys (``journeys.sojourn_s``); or ``end_s -
     arrival_s`` of handled customer contacts. Returns ``None`` when none exists.
     """
+    # column by column: a row selection of the tables would copy every column
     journeys = _frame(results, "journeys")
     if journeys is not None and "resolution_latency_s" in journeys:
-        rows = journeys[journeys["in_window"].astype(bool)] if "in_window" in journeys \
-            else journeys
-        v = rows["resolution_latency_s"].to_numpy(dtype=float)
+        v = journeys["resolution_latency_s"].to_numpy(dtype=float)
+        if "in_window" in journeys:
+            v = v[journeys["in_window"].to_numpy(dtype=bool)]
         v = v[np.isfinite(v)]
         if v.size:
             return v, "resolution latency (first contact to resolution)"
     if journeys is not None and "sojourn_s" in journeys:
-        rows = journeys[journeys["completed"].astype(bool)] if "completed" in journeys \
-            else journeys
-        v = rows["sojourn_s"].to_numpy(dtype=float)
+        v = journeys["sojourn_s"].to_numpy(dtype=float)
+        if "completed" in journeys:
+            v = v[journeys["completed"].to_numpy(dtype=bool)]
         v = v[np.isfinite(v)]
         if v.size:
             return v, "time in the system per journey (first arrival to end of last step)"
     contacts = _frame(results, "contacts")
     if contacts is not None and {"end_s", "arrival_s", "outcome"} <= set(contacts):
-        rows = contacts[_customer_handled(contacts)]
-        v = (rows["end_s"] - rows["arrival_s"]).to_numpy(dtype=float)
+        handled = _customer_handled(contacts).to_numpy(dtype=bool)
+        v = (contacts["end_s"].to_numpy(dtype=float)[handled]
+             - contacts["arrival_s"].to_numpy(dtype=float)[handled])
         v = v[np.isfinite(v)]
         if v.size:
             return v, "time in the system per contact (arrival to end of service)"

@@ -88,3 +88,24 @@ def test_paired_narrower_than_welch_under_positive_correlation():
     _, wlo, whi = welch_ci(a, b)
     assert (phi - plo) < 0.5 * (whi - wlo)
     assert plo > 0, "the paired interval sees the true difference of 2"
+
+
+def test_one_replication_summary_imports_no_scipy() -> None:
+    """A run of one replication has no interval: summarizing it never waits for SciPy's
+    import, and two replications get the textbook t quantile (12.706 for 1 d.f.)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import pandas as pd; from sim.metrics.summary import summarize\n"
+        "frame = pd.DataFrame({'group': ['all'], 'member': [''], 'kpi': ['asa_s'],"
+        " 'value': [12.0]})\n"
+        "s = summarize(frame); assert s['n'].tolist() == [1] and s['half_width'].isna().all()\n"
+        "bad = [m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')]\n"
+        "print(bad); sys.exit(1 if bad else 0)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    from sim.metrics.stats import t_quantiles
+
+    assert t_quantiles(np.array([1.0, np.nan]), 0.975)[0] == pytest.approx(12.7062047, rel=1e-7)
+    assert np.isnan(t_quantiles(np.array([np.nan]), 0.975)).all()

@@ -44,3 +44,28 @@ def test_contacts_of_journeys_mask_is_the_inner_merge(results: Any) -> None:
     picked = c[_in_journeys(c, pop)].reset_index(drop=True)
     assert picked.equals(merged)
     assert stage_breakdown(results) is not None
+
+
+def test_figure_inputs_decode_only_the_columns_the_figures_read() -> None:
+    """The command hands the helper the figures' inputs without decoding the contact
+    and journey tables (it writes them from their compact columns); the inputs are
+    those the whole tables give."""
+    import numpy as np
+
+    from sim.experiment import run
+    from sim.metrics.row_table import RowTable
+    from sim.report.plots import _INPUTS, light_results
+    from sim.report.queues import customer_queue_means
+    from sim.report.stages import latency_sample
+
+    from .conftest import small
+
+    fresh = run(small(), executor="serial")
+    assert isinstance(fresh.kept("contacts"), RowTable)
+    inputs = getattr(light_results(fresh), _INPUTS)
+    assert isinstance(fresh.kept("contacts"), RowTable)  # still undecoded
+    assert isinstance(fresh.kept("journeys"), RowTable)
+    sample, what = latency_sample(fresh)  # from the whole (decoded) tables
+    assert inputs["latency"][1] == what and np.array_equal(inputs["latency"][0], sample)
+    assert inputs["queue_means"].equals(customer_queue_means(fresh))
+    assert inputs["stages"].equals(stage_breakdown(fresh))
