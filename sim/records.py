@@ -93,6 +93,11 @@ JOURNEY_COLUMNS: dict[str, str] = {
     "asynchronous": "bool",    # back-office piece: the customer was not on the line
 }
 
+#: Optional contact column of scenarios whose agents have identity (a pool's ``tenure``,
+#: ``recontact.sticky``): the number of the agent who answered the contact within its
+#: ``pool`` (0, 1, ...; -1: never answered). ``(pool, agent)`` names one agent.
+AGENT_COLUMN: tuple[str, str] = ("agent", "int32")
+
 
 #: Column name -> numpy dtype of the outages table (one row per outage).
 OUTAGE_COLUMNS: dict[str, str] = {

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.analytic.staffing import Target, parse_target, required_agents
+from sim.scenario.identity import mean_multiplier
 from sim.scenario.operations import Reserve, sl_target_s
 from sim.scenario.schema import Scenario
 from sim.scenario.units import DAY_S
@@ -152,7 +153,9 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
     also in ``work``) and ``unreserved`` (Erlangs of work on channels other than the
     pool's ``reserve`` channel, also in ``work``; 0 without a reserve).
 
-    Each is an array ``(7, n_slots)``: weekday × interval of the day. Fresh demand
+    Each is an array ``(7, n_slots)``: weekday × interval of the day. Talk time is
+    divided by the pool's proficiency and, with a ``tenure`` mix, multiplied by its
+    mean handle-time multiplier over its agents (after-call work is not). Fresh demand
     enters the pools the engine routes it to (split equally); handoffs follow their
     probabilities, escalations the share a pool fails to resolve (``1 - resolution ×
     min(1, proficiency)``, after its handoffs) on intents below ``escalate_below``.
@@ -171,7 +174,7 @@ def pool_loads(s: Scenario, slot_s: float, n_slots: int) -> dict[str, dict[str, 
         p, ch = s.pools[pool], s.channels[channel]
         prof = 1.0 if p.skills is None else (p.skills.get(intent, 0.0) or 1.0)
         h = handle if handle is not None else s.intents[intent].handle_time_on(channel).mean_s
-        h /= prof
+        h *= mean_multiplier(p) / prof  # a tenure mix: the pool's mean multiplier (talk)
         # after-call work: the agent is busy for it too (talk + ACW), at any proficiency
         acw = s.intents[intent].acw_mean_s(channel)
         if ch.kind == "chat" and ch.max_concurrency > 1 and not offline:

@@ -91,6 +91,19 @@ KPI_DEFINITIONS: dict[str, str] = {
     "dropped": "Contacts cut off in queue or in service by an outage with 'drops' (a "
                "telephony or site outage); their customers retry (recontact.retry, or the "
                "default outage retry). Only scenarios with such an outage report it.",
+    "handle_multiplier": "Tenure mixes: by team, the mean handle-time multiplier of the work "
+                         "it did (its talk time over the same contacts at standard speed); "
+                         "by tenure group, the group's multiplier.",
+    "handled_share": "Tenure mixes: the group's share of its team's handled contacts.",
+    "same_agent_rate": "Sticky agents: answered recontacts (customer contacts after an "
+                       "earlier one an agent answered) answered by the agent who answered "
+                       "the journey's previous contact / answered recontacts.",
+    "same_agent_resolution_rate": "Sticky agents: of the recontacts answered by their "
+                                  "previous agent, the share that resolved the need at that "
+                                  "contact.",
+    "other_agent_resolution_rate": "Sticky agents: of the recontacts answered by another "
+                                   "agent, the share that resolved the need at that "
+                                   "contact.",
     "journeys": "Customer needs (journeys) that started in the window.",
     "resolution_rate": "Resolved journeys / journeys.",
     "resolution_latency_s": "Mean time from when the customer first tried (a night "

@@ -85,7 +85,9 @@ Out-of-hours demand (``out_of_hours``, ``out_of_hours_lost``,
 :mod:`sim.metrics.closed`; call-backs (``callbacks_offered``, ``callbacks_accepted``,
 ``callbacks_not_reached``, ``callback_wait_s``) in :mod:`sim.metrics.callbacks`; email
 interrupt (``emails_interrupted``, ``emails_interrupted_share``) in
-:mod:`sim.metrics.interrupts`.
+:mod:`sim.metrics.interrupts`; tenure groups (group ``tenure``, ``handled_share``,
+``handle_multiplier``) and sticky recontacts (``same_agent_rate``, ...) in
+:mod:`sim.metrics.identity`.
 
 Journey KPIs (resolution latency, recontact rate, FCR, containment, effort, cost)
 are defined in :mod:`sim.metrics.journey_kpis`.
@@ -107,6 +109,7 @@ from sim.metrics.closed import out_of_hours_kpis
 from sim.metrics.context import Family, KpiContext, service_level_rows, timed
 from sim.metrics.definitions import CUSTOMER_GROUPS, GROUPS, KPI_ORDER
 from sim.metrics.field import FIELD_KPIS, field_kpis, field_pool_frame
+from sim.metrics.identity import sticky_kpis, tenure_frame, tenure_pool_kpis
 from sim.metrics.interrupts import INTERRUPT_KPIS, interrupt_kpis
 from sim.metrics.journey_kpis import JOURNEY_KPIS, containment_kpis, cost_kpis, journey_kpis
 from sim.metrics.stats import ratio
@@ -293,6 +296,8 @@ FAMILIES: list[Family] = [
     containment_kpis,
     cost_kpis,
     field_kpis,
+    tenure_pool_kpis,
+    sticky_kpis,
 ]
 
 
@@ -351,6 +356,8 @@ def replication_kpis(records: Records, ctx: KpiContext | None = None) -> pd.Data
         frames += event_frames(ctx, FAMILIES)
     if records.visits is not None:  # technician pools, reported by pool (sim.metrics.field)
         frames.append(field_pool_frame(ctx))
+    if (records.extra or {}).get("tenure"):  # tenure groups of pools (sim.metrics.identity)
+        frames.append(tenure_frame(ctx))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     field = [n for n, k in zip(records.channels, records.channel_kinds, strict=False)
              if k == "field"]

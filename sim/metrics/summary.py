@@ -41,6 +41,8 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ("segment", "by_segment"),
     ("intent", "by_intent"),
 )
+#: Sections written only when the records produce their group.
+_OPTIONAL_SECTIONS: tuple[tuple[str, str], ...] = (("tenure", "by_tenure"),)
 
 
 #: KPIs that are shares of something, so lie in [0, 1].
@@ -180,7 +182,8 @@ def summary_dict(
     dict
         ``scenario``, ``replications``, ``kpis`` (group ``all``), then
         ``by_channel``, ``by_pool``, ``by_segment``, ``by_intent`` (members in the
-        order of the frame, KPIs in :func:`~sim.metrics.kpis.kpi_names` order).
+        order of the frame, KPIs in :func:`~sim.metrics.kpis.kpi_names` order), and
+        ``by_tenure`` (members ``pool/group``) when pools have tenure mixes.
         The interval key is ``"ci95"`` (``"ci90"`` etc. for other levels). Values
         are floats rounded to 10 significant digits or ``None`` for NaN, so
         ``json.dumps(..., allow_nan=False)`` succeeds.
@@ -192,8 +195,10 @@ def summary_dict(
         "replications": int(replications),
         "kpis": kpi_block(summary_df[summary_df["group"] == "all"], ci_key),
     }
-    for group, section in _SECTIONS:
+    for group, section in _SECTIONS + _OPTIONAL_SECTIONS:
         rows = summary_df[summary_df["group"] == group]
+        if rows.empty and (group, section) in _OPTIONAL_SECTIONS:
+            continue
         members = list(dict.fromkeys(rows["member"].tolist()))
         out[section] = {
             str(m): kpi_block(rows[rows["member"] == m], ci_key) for m in members

@@ -23,9 +23,17 @@ from pandas.api.types import union_categoricals
 from sim.metrics._journey_rows import small_ints
 from sim.metrics._journeys import fold_journeys
 from sim.metrics.context import KpiContext
+from sim.metrics.identity import tenure_rows
 from sim.metrics.journeys import STAGES, STATUS_NAMES, journey_facts
 from sim.metrics.row_table import Column, RowTable, constant
-from sim.records import CALLBACK_NAMES, CONTACT_COLUMNS, JOURNEY_COLUMNS, OUTCOME_NAMES, Records
+from sim.records import (
+    AGENT_COLUMN,
+    CALLBACK_NAMES,
+    CONTACT_COLUMNS,
+    JOURNEY_COLUMNS,
+    OUTCOME_NAMES,
+    Records,
+)
 
 __all__ = ["concat_tables", "contact_columns", "contacts_table", "journey_columns",
            "journeys_table"]
@@ -59,7 +67,10 @@ def contacts_table(records: Records) -> pd.DataFrame:
         carry (engine records carry all of them); with after-call work, ``acw_s``
         (the agent's wrap-up after the contact; ``handle_s`` excludes it); with
         call-backs, ``callback`` (:data:`sim.records.CALLBACK_NAMES`); with an email
-        interrupt, ``interruptions`` (times an agent put the contact aside for a call).
+        interrupt, ``interruptions`` (times an agent put the contact aside for a call);
+        with agents that have identity, ``agent`` (the answering agent's number in its
+        pool, -1: none) and, with tenure mixes, ``tenure`` (that agent's
+        ``pool/group``; missing otherwise).
     """
     return contact_columns(records).frame()
 
@@ -86,6 +97,11 @@ def contact_columns(records: Records) -> RowTable:
     times = (getattr(records, "extra", None) or {}).get("interruptions")
     if times is not None:  # email interrupt: times each contact was put aside for a call
         cols["interruptions"] = Column(np.asarray(times), "int16")
+    if AGENT_COLUMN[0] in c:  # agents with identity: who answered, and their tenure group
+        cols[AGENT_COLUMN[0]] = Column(np.asarray(c[AGENT_COLUMN[0]]), AGENT_COLUMN[1])
+        members, code, _, _ = tenure_rows(records)
+        if members:
+            cols["tenure"] = Column(code, "category", members)  # pool/group
     return RowTable([cols])
 
 

@@ -24,7 +24,10 @@ Resolution (live contacts)
     If it does not, and the pool escalates (``escalate_below`` above its
     proficiency for the intent), the work is transferred to ``escalate_to`` (the
     machine names the pool; the world makes the transfer, :mod:`sim.model.handoffs`);
-    otherwise the contact ends unresolved. Before all this, a contact of an intent
+    otherwise the contact ends unresolved. With sticky agents, a recontact answered
+    by the agent who answered the journey's previous contact resolves with
+    ``min(1, p + resolution_uplift)`` (the same uniform draw compared with ``p +
+    uplift``, :mod:`sim.model.identity`). Before all this, a contact of an intent
     that needs a technician visit may book one instead (:mod:`sim.model.field`):
     the journey then goes on in the field and no recontact follows.
 
@@ -108,7 +111,8 @@ class Journeys:
     (proficiency scales resolution); ``patience`` maps (channel, segment) codes to
     the patience distribution of customers (None: they never abandon).
     ``backstage`` (contacts that failed at a system do not resolve) and ``field``
-    (needs that take a technician visit) are None when the scenario has none.
+    (needs that take a technician visit) are None when the scenario has none;
+    ``uplift(row)`` (sticky agents) is a row's resolution uplift, else None.
     """
 
     def __init__(self, ctx: ModelContext, *,
@@ -116,8 +120,10 @@ class Journeys:
                  pools: Sequence[PoolState],
                  patience: dict[tuple[int, int], Distribution | None],
                  backstage: Backstage | None,
-                 field: FieldOps | None) -> None:
+                 field: FieldOps | None,
+                 uplift: Callable[[int], float] | None = None) -> None:
         self.ctx = ctx
+        self.uplift = uplift  # sticky agents: a row's resolution uplift (sim.model.identity)
         self._arrive = arrive
         self.bs = backstage
         self.field = field
@@ -292,7 +298,9 @@ class Journeys:
             return None
         intent = rec.intent[row]
         p = self.resolve_p[pool][channel * self.n_in + intent]
-        if p is None or p >= 1 or (p > 0 and self.resolve_u[intent].next() < p):
+        uplift = self.uplift
+        if p is None or p >= 1 or (p > 0 and self.resolve_u[intent].next() < p + (
+                0.0 if uplift is None else uplift(row))):
             rec.resolved[row] = 1
             return None
         esc = self.escalate_pool[pool]

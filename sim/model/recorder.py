@@ -15,7 +15,9 @@ twice); ``contact_id`` and ``in_window`` are made there.
 With journeys on, each contact also gets the journey columns (attempt, resolved,
 repeated information, asynchronous); without, they are filled in at the end for
 the classic model (first attempt, a handled contact resolves), so the hot path of
-a plain scenario pays nothing for them.
+a plain scenario pays nothing for them. With agents that have identity (tenure,
+sticky recontacts), each contact also records the number of the agent who answered
+it (:data:`sim.records.AGENT_COLUMN`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim.model.timearea import TimeArea
-from sim.records import CONTACT_COLUMNS, HANDLED, JOURNEY_COLUMNS, OPEN, Records
+from sim.records import AGENT_COLUMN, CONTACT_COLUMNS, HANDLED, JOURNEY_COLUMNS, OPEN, Records
 from sim.scenario.operations import segment_target
 from sim.scenario.schema import Scenario
 
@@ -42,7 +44,7 @@ WAITING = -1
 IN_SERVICE = -2
 
 #: The value a contact's column holds until the model writes it (0 for the others).
-_FILL = {"pool": -1, "answer_s": NAN, "end_s": NAN, "wait_s": NAN, "handle_s": NAN,
+_FILL = {"pool": -1, "agent": -1, "answer_s": NAN, "end_s": NAN, "wait_s": NAN, "handle_s": NAN,
          "outcome": WAITING}
 #: Columns made by :meth:`Recorder.finish` rather than written per contact.
 _DERIVED = ("contact_id", "in_window")
@@ -93,7 +95,7 @@ class Recorder:
 
     def __init__(
         self, n_pools: int, n_channels: int, warmup_s: float, end_s: float, interval_s: float,
-        journeys: bool = False,
+        journeys: bool = False, agents: bool = False,
     ) -> None:
         self.n = 0         # contacts recorded so far (rows in use)
         self.capacity = 0  # rows allocated in every buffer
@@ -106,7 +108,11 @@ class Recorder:
         self.with_journeys = journeys
         if journeys:
             self.new_contact = self._new_journey_contact  # type: ignore[method-assign]
-        grown = {**self.cols, **(j if journeys else {})}
+        # agents with identity (sim.model.identity): the number of the agent who answered
+        self.agent = array(_TYPECODES[AGENT_COLUMN[1]])
+        self.with_agents = agents
+        grown = {**self.cols, **(j if journeys else {}),
+                 **({AGENT_COLUMN[0]: self.agent} if agents else {})}
         self._buffers = [(buf, _FILL.get(name, 0)) for name, buf in grown.items()]
         self.outcome = self.cols["outcome"]
         self._views = [(attr, self.cols[name]) for attr, name in _VIEWS.items()]
@@ -234,6 +240,9 @@ class Recorder:
                 contacts[name] = outcome == HANDLED
             else:
                 contacts[name] = np.zeros(n, dtype=dt)
+        if self.with_agents:
+            name, dt = AGENT_COLUMN
+            contacts[name] = buffer_view(self.agent, dt, n)
         return Records(
             contacts=contacts,
             pool_staffed_s=self.staffed.close(t_end),

@@ -68,14 +68,15 @@ WAITING = -1  # outcome code of a contact still in queue (see recorder)
 
 
 class Agent:
-    """One agent: which pool, how many contacts held, whether on duty."""
+    """One agent: which pool, its number there, how many contacts held, whether on duty."""
 
-    __slots__ = ("pool", "load", "on_duty", "leaving", "idle", "idle_since", "gen", "chat_mode",
-                 "cap", "bucket", "seq")
+    __slots__ = ("pool", "index", "load", "on_duty", "leaving", "idle", "idle_since", "gen",
+                 "chat_mode", "cap", "bucket", "seq")
 
-    def __init__(self, pool: int, seq: int = 0) -> None:
+    def __init__(self, pool: int, seq: int = 0, index: int = -1) -> None:
         self.pool = pool
         self.seq = seq     # join order within the pool (staffing: the order of pool.agents)
+        self.index = index  # the agent's number in its pool (PoolState.seat), -1: none
         self.load = 0
         self.on_duty = False
         self.leaving = False
@@ -118,12 +119,28 @@ class PoolState:
     # channels whose contacts simply go to the longest-idle agent (single-slot work and
     # no reserve holding them back): :meth:`Router.pick_agent` takes a short cut for them
     plain: frozenset[int] = frozenset()
+    # agents' numbers (identity, sim.model.identity): number -> agent on duty, and the
+    # numbers of agents gone off duty, to reuse (lowest first)
+    roster: dict = field(default_factory=dict)
+    free_numbers: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         top = max(self.chat_capacity.values(), default=1)
         # ordered dicts: the first entry of a plain dict that had many deleted is found
         # by walking past them all (agents are filed and unfiled with every chat)
         self.partial = [OrderedDict() for _ in range(top)]
+
+    def seat(self, agent: Agent) -> None:
+        """Give an agent coming on duty its number: the lowest not held by an agent on
+        duty, so a number stands for one person of the pool, shift after shift."""
+        free = self.free_numbers
+        agent.index = heapq.heappop(free) if free else len(self.roster)
+        self.roster[agent.index] = agent
+
+    def unseat(self, agent: Agent) -> None:
+        """An agent goes off duty: its number is free for the next to come on."""
+        del self.roster[agent.index]
+        heapq.heappush(self.free_numbers, agent.index)
 
     def can_serve(self, channel: int, intent: int) -> bool:
         """True if the pool's agents may take ``intent`` on ``channel``."""

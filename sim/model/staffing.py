@@ -168,6 +168,7 @@ class Staffing:
                 agent = Agent(p, pool.joined)
                 pool.joined += 1
                 agent.on_duty = True
+                pool.seat(agent)  # its number in the pool (identity: tenure, sticky agents)
                 pool.agents[agent] = None
                 pool.active += 1
                 self.staffed.change(p, now, 1.0)
@@ -203,6 +204,7 @@ class Staffing:
             pool.n_idle -= 1
         agent.idle = False
         del pool.agents[agent]
+        pool.unseat(agent)
         self.refile(agent)
         self.staffed.change(agent.pool, now, -1.0)
 

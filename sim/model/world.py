@@ -26,8 +26,9 @@ Journeys (:mod:`sim.model.journeys`, ``self.jm``), backstage systems
 (:mod:`sim.model.outages`, ``self.out``) and technician visits
 (:mod:`sim.model.field`, ``self.field``), channels' opening hours
 (:mod:`sim.model.hours`, ``self.hours``), call-backs (:mod:`sim.model.callbacks`,
-``self.cb``) and email interrupt (:mod:`sim.model.interrupt`, ``self.intr``) are
-opt-in: each is None when the
+``self.cb``), email interrupt (:mod:`sim.model.interrupt`, ``self.intr``) and
+agents with identity (tenure, sticky recontacts: :mod:`sim.model.identity`,
+``self.ident``) are opt-in: each is None when the
 scenario does not use it, and the classic model runs untouched. A backlog at the
 start (:mod:`sim.model.backlog`) enters the queues at time 0, before any fresh
 arrival. Outages with ``drops`` cut the work in progress (:meth:`World.drop_work`);
@@ -60,6 +61,7 @@ from sim.model.demand import Demand
 from sim.model.field import FieldOps, uses_field
 from sim.model.handoffs import Handoffs
 from sim.model.hours import OpeningHours, uses_hours
+from sim.model.identity import Identity, uses_identity
 from sim.model.interrupt import Interrupts, uses_interrupt
 from sim.model.journeys import Journeys, uses_journeys
 from sim.model.lines import resolve_lines
@@ -106,8 +108,9 @@ class World:
         self.ranks = [[[(1 if offline else r, -prio) for prio in self.priority]
                        for r in self.rank] for offline in (False, True)]
         journeys = uses_journeys(s)
+        identity = uses_identity(s)
         self.rec = Recorder(len(self.pool_names), len(channels), s.warmup, self.end_s, s.interval,
-                            journeys=journeys)
+                            journeys=journeys, agents=identity)
         # what every part shares; parts get their world callbacks as explicit arguments
         self.ctx = ModelContext(self.env, s, self.streams, self.rec, self.codes,
                                 self.channel_names, self.intent_names, self.segment_names,
@@ -152,12 +155,16 @@ class World:
         # it uses (built before it); the opt-in ones are None when the scenario does
         # not use them, which keeps the classic hot path
         ctx = self.ctx
+        # agents with identity: tenure multipliers, sticky recontacts (sim.model.identity)
+        self.ident = Identity(ctx, self.pools) if identity else None
+        self.sticky = self.ident if self.ident is not None and self.ident.sticky else None
         self.bs = (Backstage(ctx, finish=self.finish, release=self.wrap_up)
                    if s.backstage else None)  # backstage systems
         self.field = (FieldOps(ctx, backstage=self.bs)
                       if uses_field(s) else None)  # technician visits
         self.jm = (Journeys(ctx, arrive=self.arrive, pools=self.pools, patience=patience,
-                            backstage=self.bs, field=self.field)
+                            backstage=self.bs, field=self.field,
+                            uplift=None if self.sticky is None else self.sticky.uplift)
                    if journeys else None)
         self.handoffs = Handoffs(ctx, arrive=self.arrive, journeys=self.jm)
         self.has_handoffs = [bool(rules) for rules in self.handoffs.rules]
@@ -328,9 +335,15 @@ class World:
             self.backlog_rows.append(row)
         if pools is None:
             pools = self.entry[channel][intent][segment]
-        agent = None if down else self.router.pick_agent(
+        hold = None  # a recontact waiting for the agent who served it before
+        if self.sticky is not None and attempt and not (step or down or offline):
+            hold, wait = self.sticky.prefer(journey, channel, pools)
+            if hold is not None and not wait:
+                self._answer(hold, row, channel, intent, handle, now)
+                return row
+        agent = None if down or hold is not None else self.router.pick_agent(
             pools, channel, self.ranks[offline][channel][segment])
-        if agent is None and self.intr is not None and not (down or offline):
+        if agent is None and self.intr is not None and hold is None and not (down or offline):
             agent = self.intr.take(pools, channel)  # a call puts an email aside
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
@@ -346,7 +359,7 @@ class World:
         called_back = False
         cb = self.cb
         if step == 0:  # the channel's queue holds customers, not other pools' pieces of work
-            if cb is not None and not offline and cb.rules[channel] is not None:
+            if cb is not None and not offline and hold is None and cb.rules[channel] is not None:
                 # an accepted call-back leaves the live queue and never abandons
                 called_back = cb.offer(row, channel, self.waiting[channel], pools)
             if not called_back:
@@ -356,10 +369,14 @@ class World:
             key = (CALLBACK_RANK, -self.priority[segment], now, row)
         else:
             key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
-        self.router.enqueue_all(pools, channel, key)
         self._handle_of[row] = handle
         if patience < INF and not called_back:
             self.env.call(patience, partial(self._abandon, row, channel))
+        if hold is not None and self.sticky is not None:  # queued for the pools later
+            self.sticky.hold(hold, row, partial(self._queue_held, row, channel, intent, key,
+                                                pools))
+            return row
+        self.router.enqueue_all(pools, channel, key)
         if self.overflows[channel]:
             for p in pools:
                 self._schedule_overflow(p, row, channel, intent, key, pools)
@@ -367,6 +384,25 @@ class World:
             for p in dict.fromkeys(pools):
                 self._schedule_age(p, row, channel, key)
         return row
+
+    def _queue_held(self, row: int, channel: int, intent: int, key: tuple,
+                    pools: tuple[int, ...]) -> None:
+        """A recontact stops waiting for its previous agent (:mod:`sim.model.identity`):
+        it joins its pools' queues with its place by arrival time, or a free agent takes
+        it; overflow timers start now."""
+        self.router.enqueue_all(pools, channel, key)
+        agent = self.router.pick_agent(pools, channel, key[:2])
+        if agent is None and self.intr is not None:
+            agent = self.intr.take(pools, channel)  # a call puts an email aside
+        if agent is not None:
+            self._answer_waiting(agent, row, channel)
+            return
+        if self.overflows[channel]:
+            for p in pools:
+                self._schedule_overflow(p, row, channel, intent, key, pools)
+        if self.aging[channel] and key[0]:
+            for p in dict.fromkeys(pools):
+                self._schedule_age(p, row, channel, key)
 
     def _schedule_age(self, p: int, row: int, channel: int, key: tuple) -> None:
         """Start the timer after which the email ``row`` ranks as a live contact in pool
@@ -672,6 +708,8 @@ class World:
             agent.chat_mode = False
             if agent.bucket:
                 self.router.unfile(agent)
+        if self.ident is not None:  # records the agent; tenure multiplier, sticky facts
+            handle = self.ident.answer(agent, row, handle)
         # routing never gives a pool work outside its skills (proficiency > 0)
         handle /= pool.proficiency[intent]
         rec.outcome[row] = IN_SERVICE
@@ -743,10 +781,19 @@ class World:
         router = self.router
         if self.intr is not None and self.intr.resume(agent):
             return  # back to a call waiting, or to the email a call interrupted
+        sticky = self.sticky
         if agent.leaving:
+            if sticky is not None and sticky.held:  # recontacts waiting for it: queue them
+                sticky.release_all(agent)
             if agent.load == 0:
                 self._off_duty(agent, self.env.now)
             return
+        if sticky is not None and sticky.held:  # its own recontact waiting for it first
+            row = sticky.take_held(agent)
+            if row is not None:
+                self._answer_waiting(agent, row, self.rec.channel[row])
+                if not agent.chat_mode or agent.load >= agent.cap:
+                    return
         while True:
             key = router.pick_contact(agent)
             if key is None:
@@ -787,6 +834,8 @@ class World:
             base["acw_s"] = self.acw.column(self.rec.n)
         if self.cb is not None:  # each contact's call-back: offered, accepted, reached
             base["callback"] = self.cb.column(self.rec.n)
+        if self.ident is not None:  # tenure groups of the agents' numbers, sticky settings
+            base["extra"] = {**base.get("extra", {}), **self.ident.facts()}
         if self.closed is not None:  # tries on closed channels (out-of-hours demand)
             base["closed_tries"] = self.closed.facts()
         if self.bs is not None:
@@ -796,7 +845,7 @@ class World:
         if self.field is not None:
             base.update(self.field.facts())
         if self.demand.shocks is not None:  # demand shock windows, for inside/outside KPIs
-            base["extra"] = {"events": self.demand.shocks.facts()}
+            base["extra"] = {**base.get("extra", {}), "events": self.demand.shocks.facts()}
         if self.intr is not None:  # times each contact was put aside for a call
             base.setdefault("extra", {})["interruptions"] = self.intr.facts(self.rec.n)
         return self.rec.finish(self.end_s, base)

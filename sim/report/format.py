@@ -120,6 +120,19 @@ KPI_INFO: dict[str, KpiInfo] = {
                                   "Emails an agent put aside to take a call, then resumed."),
     "emails_interrupted_share": KpiInfo("Emails interrupted (share)", "share",
                                         "Share of answered emails put aside for a call."),
+    "handle_multiplier": KpiInfo("Handle-time multiplier", "number",
+                                 "Talk time relative to standard speed (tenure mix)."),
+    "handled_share": KpiInfo("Share of the team's contacts", "share",
+                             "Share of the team's handled contacts this group took."),
+    "same_agent_rate": KpiInfo("Recontacts to the same agent", "share",
+                               "Share of answered recontacts answered by the customer's "
+                               "previous agent."),
+    "same_agent_resolution_rate": KpiInfo("Resolved by the same agent", "share",
+                                          "Recontacts their previous agent answered that "
+                                          "resolved the need."),
+    "other_agent_resolution_rate": KpiInfo("Resolved by another agent", "share",
+                                           "Recontacts another agent answered that "
+                                           "resolved the need."),
     "resolution_rate": KpiInfo("Resolved", "share", "Share of customer needs resolved."),
     "journeys": KpiInfo("Customer needs", "count", "Journeys that started in the period."),
     "contacts_per_journey": KpiInfo("Contacts per need", "number",

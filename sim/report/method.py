@@ -6,9 +6,10 @@ is for, its logic (arrivals, routing, abandonment, staffing), the data it was
 given (the scenario in brief), how the experiment was run (warm-up,
 replications, confidence intervals, random-number streams), what it leaves out,
 and how it was implemented. The text adapts to the scenario: overflow, handoffs,
-skills, segments' priorities, queue limits and schedules are only mentioned when
-the scenario uses them, and so are journeys (self-service, resolution, recontacts),
-backstage systems with outages and failover, field visits and demand shocks.
+skills, segments' priorities, queue limits, schedules, tenure mixes and sticky
+agents are only mentioned when the scenario uses them, and so are journeys
+(self-service, resolution, recontacts), backstage systems with outages and
+failover, field visits and demand shocks.
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def _routing(sc: Any) -> str:
     if any(sc.channels[c].kind == "chat" and sc.channels[c].max_concurrency > 1
            for c in sc.channels):
         text += " Chat agents may hold several chats at once."
+    sticky = getattr(getattr(sc, "recontact", None), "sticky", None)
+    if sticky is not None:
+        wait = (f"waits for that agent up to {fmt_duration(sticky.wait_up_to)} if busy, "
+                "then joins the usual queue with its place by arrival"
+                if sticky.wait_up_to > 0 else "goes to the usual queue if that agent is busy")
+        text += (f" Sticky agents: {sticky.share:.0%} of customers coming back about the "
+                 "same need are offered first to the agent who last served them, when that "
+                 f"agent is on duty; such a contact is answered at once if the agent is "
+                 f"free, else {wait}.")
     return text + _blending(sc)
 
 
@@ -133,6 +143,15 @@ def _journeys(sc: Any) -> str:
                     + ". Coming back within the window after a served contact is a "
                       "recontact and counts against first-contact resolution; trying again "
                       "after giving up in the queue is a retry, counted apart.")
+        st = getattr(rc, "sticky", None)
+        if st is not None and st.resolution_uplift > 0:
+            bits.append(f"A recontact answered by the agent who served the customer's "
+                        f"previous contact resolves with {st.resolution_uplift:.0%} more "
+                        "probability (capped at 100%), whether routed there or by chance. "
+                        "Since it acts on recontacts, it leaves first-contact resolution and "
+                        "the recontact rate (both decided at the first served contact) "
+                        "unchanged; it shows in resolution, contacts per need and the "
+                        "same-agent KPIs.")
     if not bits:
         return ""
     return ("<strong>Customer journeys.</strong> Every contact belongs to a journey: one "
@@ -196,6 +215,17 @@ def _staffing(sc: Any) -> str:
     shrinks = any(p.uses_shrinkage for p in sc.pools.values())
     cuts = any(getattr(p, "shrinkage", 0.0) for p in sc.pools.values())
     text = f"<strong>Staffing.</strong> {plural(len(sc.pools), 'team')} of agents. "
+    tenured = [(n, p) for n, p in sc.pools.items() if getattr(p, "tenure", None)]
+    if tenured:
+        text += ("Tenure mixes: in " + ", ".join(esc(n) for n, _ in tenured)
+                 + " a share of the agents (new hires, say) take a set multiple of the "
+                 "standard talk time on every contact they handle ("
+                 + "; ".join(esc(f"{n}: " + ", ".join(f"{g.share:.0%} at {g.handle_time:g}x"
+                                                      for g in p.tenure))
+                             for n, p in tenured)
+                 + "; the rest at standard speed). Agents are numbered in their team and "
+                 "the groups are fixed by number, so no chance is involved; the Erlang "
+                 "starting point of staffing counts each team's mean multiplier. ")
     if kinds == {"size"}:
         text += ("Every team has a fixed number of agents "
                  f"{'rostered' if shrinks or cuts else 'on duty'} all the time.")
@@ -271,9 +301,16 @@ LEFT_OUT = [
 ]
 
 
+#: Replaces the first item of :data:`LEFT_OUT` when teams have tenure mixes.
+IDENTITY_LEFT_OUT = ("Agents of a team differ only by their tenure group's handle-time "
+                     "multiplier: no learning over the period, no fatigue or mistakes.")
+
+
 def _left_out(sc: Any) -> str:
     shrinks = any(getattr(p, "uses_shrinkage", False) for p in sc.pools.values())
     items = [i for i in LEFT_OUT if not (i.startswith("Staff follow") and shrinks)]
+    if any(getattr(p, "tenure", None) for p in sc.pools.values()):
+        items = [IDENTITY_LEFT_OUT if i.startswith("Agents of a team") else i for i in items]
     if getattr(sc, "recontact", None) is None:
         items.append("Customers who give up or are not resolved do not come back later "
                      "(no recontacts in this scenario).")

@@ -3,7 +3,8 @@
 Sections, top to bottom: the answer (the targets given with ``-t``, met or not,
 or each channel's service level against its own target); the headline KPIs with
 their 95% confidence intervals;
-tables by channel, pool, segment and intent; KPIs inside vs outside each demand
+tables by channel, pool, segment and intent (and tenure group, for pools with a tenure
+mix); KPIs inside vs outside each demand
 shock (scenarios with ``events``); KPIs during vs outside outages, the outages and
 the failover rules (scenarios with ``outages``); technician visits (field channels); the
 figures (the day interval by interval, utilisation, the latency distribution,
@@ -56,15 +57,19 @@ GROUP_KPIS: dict[str, list[str]] = {
     "channel": [*CUSTOMER_KPIS, "dropped", "out_of_hours", "out_of_hours_lost",
                 "out_of_hours_deflected", "callbacks_offered", "callbacks_accepted",
                 "callbacks_not_reached", "callback_wait_s", "emails_interrupted",
-                "emails_interrupted_share"],
+                "emails_interrupted_share", "same_agent_rate", "same_agent_resolution_rate",
+                "other_agent_resolution_rate"],
     "pool": ["handled", "utilization", "asa_s", "aht_s", "talk_s", "acw_s",
-             "scheduled_agents_mean", "staffed_agents_mean", "busy_agents_mean",
-             "emails_interrupted", "emails_interrupted_share", "cost_total"],
+             "handle_multiplier", "scheduled_agents_mean", "staffed_agents_mean",
+             "busy_agents_mean", "emails_interrupted", "emails_interrupted_share",
+             "cost_total"],
     "segment": CUSTOMER_KPIS,
     "intent": [*CUSTOMER_KPIS, "aht_s", "talk_s", "acw_s"],
+    "tenure": ["handled", "handled_share", "aht_s", "talk_s", "acw_s", "handle_multiplier"],
 }
 GROUP_TITLES = {"channel": "By channel", "pool": "By team (pool)", "segment": "By segment",
-                "intent": "By contact reason (intent)"}
+                "intent": "By contact reason (intent)",
+                "tenure": "By tenure group (team/group)"}
 
 #: File names of the run report's figures (so stale ones can be removed).
 PLOT_KEYS = ("intraday", "utilization", "latency", "stages", "segments", "outages")
@@ -126,7 +131,8 @@ def group_table(summary: pd.DataFrame, group: str) -> str:
             else:
                 cells.append("&ndash;")
         body.append(cells)
-    name = {"pool": "Pool", "intent": "Intent"}.get(group, group.capitalize())
+    name = {"pool": "Pool", "intent": "Intent", "tenure": "Team/group"}.get(
+        group, group.capitalize())
     caption = f"{GROUP_TITLES[group]}: mean with 95% confidence interval below"
     return table(caption, [name, *(scoped_label(k, group) for k in kpis)], body,
                  numeric=[False, *([True] * len(kpis))])
@@ -237,7 +243,8 @@ def build_run_html(results: Any, manifest: dict[str, Any] | None = None,
                     + segment_targets_html(summary, sc)),
             section("headline", "Headline results", headline_html(summary,
                                                                     results.replications))]
-    tables = "".join(group_table(summary, g) for g in ("channel", "pool", "segment", "intent"))
+    tables = "".join(group_table(summary, g)
+                     for g in ("channel", "pool", "segment", "intent", "tenure"))
     if tables:
         body.append(section("breakdown", "Results by channel, team, segment and reason", tables))
     shocks = shocks_html(summary, sc)

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.scenario.distributions import Deterministic, Distribution
+from sim.scenario.identity import Sticky
 from sim.scenario.units import parse_duration
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
@@ -108,6 +109,10 @@ class Recontact(Model):
     """``recontact_rate`` counts journeys with a repeat contact within this time of the first."""
     retry: Retry | None = None
     """Abandoned and blocked customers; omitted: they do not try again."""
+    sticky: Sticky | None = None
+    """Recontacts offered first to the agent who last served them, e.g. ``{share: 0.5,
+    wait_up_to: 2min, resolution_uplift: 0.1}`` (:mod:`sim.scenario.identity`);
+    omitted: recontacts route like any contact."""
 
     @model_validator(mode="after")
     def _rows(self) -> Recontact:

@@ -4,9 +4,9 @@
 can check that the file says what they meant: run settings, channels with their
 opening hours (and what customers do while closed) and bot/self-service settings,
 demand per hour with the offered load in Erlangs (arrival rate x mean handle time,
-after-call work included), intents, segments (with their service-level targets), pools,
-recontacts, backstage systems, outages and failover (see
-:mod:`sim.scenario.describe_ops`).
+after-call work included), intents, segments (with their service-level targets),
+pools (with their tenure mixes), recontacts (with sticky agents), backstage systems,
+outages and failover (see :mod:`sim.scenario.describe_ops`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sim.scenario.describe_ops import (
 )
 from sim.scenario.events import describe_shock
 from sim.scenario.field import describe_field
+from sim.scenario.identity import tenure_text
 from sim.scenario.schema import LIVE_KINDS, DemandLine, Pool, Scenario
 from sim.scenario.units import DAY_S, WEEK_S, format_clock, format_duration
 
@@ -129,7 +130,9 @@ def describe(scenario: Scenario) -> str:
         out.append(f"  {name:<{w}}  {ch.kind:<12} SL target {format_duration(ch.sl_target_s)}; "
                    f"{patience}; {queue}{extra}{hours}")
     out.append("Demand (mean rate over the day; load = rate x mean handle time"
-               + (", talk + after-call work)" if uses_acw(sc) else ")"))
+               + (", talk + after-call work" if uses_acw(sc) else "")
+               + ("; at standard speed, before tenure multipliers)"
+                  if any(p.tenure for p in sc.pools.values()) else ")"))
     load_by_channel: dict[str, float] = {}
     for i, line in enumerate(sc.demand):
         channel = sc.channels.get(line.channel)
@@ -188,7 +191,7 @@ def describe(scenario: Scenario) -> str:
         extras.extend(blending_text(pool))
         tail = f"; {'; '.join(extras)}" if extras else ""
         out.append(f"  {name:<{w}}  {_staffing(pool)}; channels {', '.join(pool.channels)}; "
-                   f"skills {skills}{tail}{shrinkage_text(pool)}")
+                   f"skills {skills}{tail}{tenure_text(pool)}{shrinkage_text(pool)}")
     out.extend(describe_journeys(sc))
     out.extend(describe_outages(sc))
     out.extend(backlog_lines(sc))

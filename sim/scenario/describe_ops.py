@@ -16,6 +16,7 @@ from typing import Any
 
 from sim.scenario.events import clock_text
 from sim.scenario.field import _block_text
+from sim.scenario.identity import sticky_text
 from sim.scenario.schema import Scenario
 from sim.scenario.units import format_duration
 
@@ -93,6 +94,9 @@ def describe_journeys(sc: Scenario) -> list[str]:
                    f"{rc.retry.probability:.0%} after {_dist(rc.retry.delay)}")
     else:
         out.append("  abandoned and blocked customers do not try again")
+    sticky = sticky_text(rc)
+    if sticky:
+        out.append(sticky)
     return out
 
 
@@ -158,4 +162,11 @@ def scenario_warnings(sc: Scenario) -> list[str]:
             out.append(f"failover from {what} '{fo.from_}' to '{fo.to}' never applies: no "
                        f"outage takes '{fo.from_}' down (add one under 'outages', or remove "
                        "the rule)")
+    st = sc.recontact.sticky if sc.recontact is not None else None
+    if st is not None and st.resolution_uplift > 0 and not any(
+            (i.resolution is not None and i.resolution < 1)
+            or any(p < 1 for p in (i.resolution_by_channel or {}).values())
+            for i in sc.intents.values()):
+        out.append("recontact.sticky.resolution_uplift never applies: every handled contact "
+                   "resolves (give intents a 'resolution' below 1)")
     return out

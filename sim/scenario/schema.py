@@ -42,6 +42,7 @@ from sim.scenario.callbacks import Callback, callback_rules
 from sim.scenario.distributions import Distribution
 from sim.scenario.events import DemandShock
 from sim.scenario.field import Hours, TechnicianPool, Visits, channel_rules
+from sim.scenario.identity import TenureGroup, tenure_rules
 from sim.scenario.operations import (
     AgePriority,
     Backlog,
@@ -359,8 +360,18 @@ class Pool(Model):
     interrupt: Interrupt | None = None
     """Blending: a call that finds no agent free takes an agent away from an email, which
     resumes afterwards, e.g. ``{channel: email}`` (:mod:`sim.model.interrupt`)."""
+    tenure: tuple[TenureGroup, ...] | None = None
+    """Agents with their own handle-time multiplier, e.g. ``[{name: new_hires, share:
+    0.2, handle_time: 1.3}]``; the rest are ``standard`` at 1.0x
+    (:mod:`sim.scenario.identity`)."""
     cost_per_hour: float = Field(default=0.0, ge=0)
     description: str = ""
+
+    @field_validator("tenure")
+    @classmethod
+    def _tenure(cls, value: tuple[TenureGroup, ...] | None) -> tuple[TenureGroup, ...] | None:
+        tenure_rules(value)
+        return value
 
     @model_validator(mode="after")
     def _staffing(self) -> Pool:

@@ -13,6 +13,7 @@ from sim.metrics import kpi_names, mean_ci, replication_kpis, summarize, summary
 from sim.metrics.callbacks import CALLBACK_KPIS
 from sim.metrics.closed import OUT_OF_HOURS_KPIS
 from sim.metrics.field import FIELD_KPIS
+from sim.metrics.identity import IDENTITY_KPIS
 from sim.metrics.interrupts import INTERRUPT_KPIS
 from sim.metrics.kpis import DROP_KPIS, SHRINKAGE_KPIS, WRAP_UP_KPIS
 from sim.metrics.summary import SUMMARY_COLUMNS
@@ -68,11 +69,11 @@ def test_summary_dict_contract_shape():
     assert d["scenario"] == "Story" and d["replications"] == 5
     assert list(d["kpis"]) == [k for k in kpi_names() if k in d["kpis"]]
     # every KPI, except those of field work, after-call work, opening hours,
-    # call-backs, shift shrinkage, drops and email interrupt, which only scenarios with
-    # them produce
+    # call-backs, shift shrinkage, drops, email interrupt and agents with identity, which
+    # only scenarios with them produce
     assert set(d["kpis"]) == (set(kpi_names()) - set(FIELD_KPIS) - set(WRAP_UP_KPIS)
                               - set(OUT_OF_HOURS_KPIS) - set(CALLBACK_KPIS)
-                              - set(SHRINKAGE_KPIS)
+                              - set(SHRINKAGE_KPIS) - set(IDENTITY_KPIS)
                               - set(DROP_KPIS) - set(INTERRUPT_KPIS))
     assert list(d["by_channel"]) == ["phone", "chat", "email", "video"]
     assert list(d["by_pool"]) == ["front", "back", "idle"]
