@@ -5,7 +5,8 @@ rule: every contact accounted for, no negative waits or durations, times that ne
 go backwards, busy agents never above those on duty, shares within [0, 1],
 call-backs offered only to customer calls, accepted ones never abandoning
 (a call-back that did not reach the customer ends abandoned, never answered), only
-answered emails put aside for calls (email interrupt), never dropped.
+answered emails put aside for calls (email interrupt), never dropped, the
+answering agent named exactly on answered contacts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from sim.records import (
     ABANDONED,
+    AGENT_COLUMN,
     BLOCKED,
     CB_ACCEPTED,
     CB_FAILED,
@@ -93,6 +95,9 @@ def check_records(rec: Records) -> None:
         _check_callbacks(rec)
     if (getattr(rec, "extra", None) or {}).get("interruptions") is not None:
         _check_interruptions(rec)
+    if AGENT_COLUMN[0] in c:  # agents with identity (sim.model.identity)
+        _require(bool(((c[AGENT_COLUMN[0]] >= 0) == (c["pool"] >= 0)).all()),
+                 "a contact names the agent who answered it exactly when a pool answered it")
     if rec.pool_chats_s is not None and rec.pool_chat_agents_s is not None:
         slots = (np.ones(len(rec.pools)) if rec.pool_chat_slots is None
                  else np.asarray(rec.pool_chat_slots, dtype=float))[:, None]

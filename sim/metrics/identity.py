@@ -45,8 +45,8 @@ from sim.records import AGENT_COLUMN
 if TYPE_CHECKING:
     from sim.metrics.context import KpiContext
 
-__all__ = ["IDENTITY_KPIS", "STICKY_KPIS", "TENURE_KPIS", "sticky_kpis", "tenure_frame", "tenure_pool_kpis",
-           "tenure_rows"]
+__all__ = ["IDENTITY_KPIS", "STICKY_KPIS", "TENURE_KPIS", "previous_agent", "sticky_kpis",
+           "tenure_frame", "tenure_pool_kpis", "tenure_rows"]
 
 #: KPIs of the ``tenure`` group, in display order.
 TENURE_KPIS = ("handled", "aht_s", "talk_s", "acw_s", "handled_share", "handle_multiplier")

@@ -28,11 +28,13 @@ pools:
   care:
     size: 10
     channels: [phone]
-    tenure: [{name: new_hires, share: 0.2, handle_time: 1.3x}, {name: experts, share: 0.1, handle_time: 0.8}]
+    tenure:
+      - {name: new_hires, share: 0.2, handle_time: 1.3x}
+      - {name: experts, share: 0.1, handle_time: 0.8}
 """
 
-TENURE = ("    tenure: [{name: new_hires, share: 0.2, handle_time: 1.3x}, "
-          "{name: experts, share: 0.1, handle_time: 0.8}]")
+TENURE = ("    tenure:\n      - {name: new_hires, share: 0.2, handle_time: 1.3x}\n"
+          "      - {name: experts, share: 0.1, handle_time: 0.8}")
 STICKY = "  sticky: {share: 0.5, wait_up_to: 2min, resolution_uplift: 0.1}"
 
 CASES = [
