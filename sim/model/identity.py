@@ -185,6 +185,8 @@ class Identity:
     def take_held(self, agent: Agent) -> int | None:
         """The first recontact waiting for ``agent`` that it may take now (removed from
         the waiting ones), or None."""
+        if not self.held:
+            return None
         waiting = self.held.get(agent)
         if not waiting:
             return None
@@ -203,7 +205,7 @@ class Identity:
 
     def release_all(self, agent: Agent) -> None:
         """``agent`` leaves: the recontacts waiting for it are queued as usual now."""
-        waiting = self.held.pop(agent, None)
+        waiting = self.held.pop(agent, None) if self.held else None
         for row, release in (waiting or {}).items():
             if self.rec.outcome[row] == WAITING:
                 release()

@@ -335,15 +335,13 @@ class World:
             self.backlog_rows.append(row)
         if pools is None:
             pools = self.entry[channel][intent][segment]
-        hold = None  # a recontact waiting for the agent who served it before
-        if self.sticky is not None and attempt and not (step or down or offline):
-            hold, wait = self.sticky.prefer(journey, channel, pools)
-            if hold is not None and not wait:
-                self._answer(hold, row, channel, intent, handle, now)
-                return row
-        agent = None if down or hold is not None else self.router.pick_agent(
+        if self.sticky is not None and attempt and not (step or down or offline) and \
+                self._to_previous_agent(row, channel, intent, segment, patience, handle,
+                                        journey, pools, now):
+            return row  # answered or waiting for the agent who served it before
+        agent = None if down else self.router.pick_agent(
             pools, channel, self.ranks[offline][channel][segment])
-        if agent is None and self.intr is not None and hold is None and not (down or offline):
+        if agent is None and self.intr is not None and not (down or offline):
             agent = self.intr.take(pools, channel)  # a call puts an email aside
         if agent is not None:
             self._answer(agent, row, channel, intent, handle, now)
@@ -359,7 +357,7 @@ class World:
         called_back = False
         cb = self.cb
         if step == 0:  # the channel's queue holds customers, not other pools' pieces of work
-            if cb is not None and not offline and hold is None and cb.rules[channel] is not None:
+            if cb is not None and not offline and cb.rules[channel] is not None:
                 # an accepted call-back leaves the live queue and never abandons
                 called_back = cb.offer(row, channel, self.waiting[channel], pools)
             if not called_back:
@@ -372,10 +370,6 @@ class World:
         self._handle_of[row] = handle
         if patience < INF and not called_back:
             self.env.call(patience, partial(self._abandon, row, channel))
-        if hold is not None and self.sticky is not None:  # queued for the pools later
-            self.sticky.hold(hold, row, partial(self._queue_held, row, channel, intent, key,
-                                                pools))
-            return row
         self.router.enqueue_all(pools, channel, key)
         if self.overflows[channel]:
             for p in pools:
@@ -384,6 +378,32 @@ class World:
             for p in dict.fromkeys(pools):
                 self._schedule_age(p, row, channel, key)
         return row
+
+    def _to_previous_agent(self, row: int, channel: int, intent: int, segment: int,
+                           patience: float, handle: float, journey: int,
+                           pools: tuple[int, ...], now: float) -> bool:
+        """A recontact with sticky agents (:mod:`sim.model.identity`): answered at once by
+        the agent who served the journey before, or waiting for that agent (in the
+        channel's queue, free to abandon, no call-back offered); True if so. False: it
+        routes as usual (not sticky, that agent off duty, or the queue full)."""
+        sticky = self.sticky
+        assert sticky is not None
+        agent, wait = sticky.prefer(journey, channel, pools)
+        if agent is None:
+            return False
+        if not wait:
+            self._answer(agent, row, channel, intent, handle, now)
+            return True
+        if self.waiting[channel] >= self.capacity[channel]:
+            return False
+        self.waiting[channel] += 1
+        self.rec.queued.add((channel, now, 1.0))
+        key = (self.rank[channel], -self.priority[segment], now, row)
+        self._handle_of[row] = handle
+        if patience < INF:
+            self.env.call(patience, partial(self._abandon, row, channel))
+        sticky.hold(agent, row, partial(self._queue_held, row, channel, intent, key, pools))
+        return True
 
     def _queue_held(self, row: int, channel: int, intent: int, key: tuple,
                     pools: tuple[int, ...]) -> None:
@@ -781,19 +801,14 @@ class World:
         router = self.router
         if self.intr is not None and self.intr.resume(agent):
             return  # back to a call waiting, or to the email a call interrupted
-        sticky = self.sticky
         if agent.leaving:
-            if sticky is not None and sticky.held:  # recontacts waiting for it: queue them
-                sticky.release_all(agent)
+            if self.sticky is not None:  # recontacts waiting for it: queued as usual now
+                self.sticky.release_all(agent)
             if agent.load == 0:
                 self._off_duty(agent, self.env.now)
             return
-        if sticky is not None and sticky.held:  # its own recontact waiting for it first
-            row = sticky.take_held(agent)
-            if row is not None:
-                self._answer_waiting(agent, row, self.rec.channel[row])
-                if not agent.chat_mode or agent.load >= agent.cap:
-                    return
+        if self.sticky is not None and self._take_held(agent):
+            return
         while True:
             key = router.pick_contact(agent)
             if key is None:
@@ -809,6 +824,16 @@ class World:
             router.make_idle(agent, self.env.now)
         else:
             router.file(agent)
+
+    def _take_held(self, agent: Agent) -> bool:
+        """A free agent takes a recontact waiting for it (sticky agents) first; True if it
+        is then full."""
+        assert self.sticky is not None
+        row = self.sticky.take_held(agent)
+        if row is None:
+            return False
+        self._answer_waiting(agent, row, self.rec.channel[row])
+        return not agent.chat_mode or agent.load >= agent.cap
 
     # -- results --------------------------------------------------------------------
     def records(self) -> Records:
