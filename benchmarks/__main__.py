@@ -11,6 +11,8 @@
 4. the large operation, 3,000 agents / 100 pools / 200 intents / 1M contacts a day
    for a week, as a worker plays it: µs per contact and peak memory
    (:mod:`benchmarks.large`; ``--no-large`` skips it);
+4b. a worker's peak memory per contact on a plain line at 0.26-1M contacts, KPIs only
+   and with the contact and journey tables (:mod:`benchmarks.worker`);
 5. 16 replications in-process against a 2-worker process pool
    (:mod:`benchmarks.bench_executors`);
 6. the whole ``servicesim run --executor serial`` command on the one-pool scenario
@@ -32,7 +34,7 @@ import time
 import numpy as np
 import simpy
 
-from benchmarks import bench_executors, cli, large, routing, scaling, throughput
+from benchmarks import bench_executors, cli, large, routing, scaling, throughput, worker
 
 TARGETS = {
     "one_pool": 3.0,        # servicesim one-pool / bare SimPy, contacts/s (issue 20: 0.8, then 3)
@@ -40,7 +42,7 @@ TARGETS = {
     "bytes": 200.0,         # peak memory per recorded contact at the largest size
     "speedup": 1.8,         # process pool (2 workers) / in-process, 16 replications
     "flat": 1.5,            # engine µs per contact, largest / smallest pool shape
-    "worker_bytes": 300.0,  # a worker's peak per contact (KPIs included), large operation
+    "worker_bytes": 300.0,  # a worker's peak per contact, KPIs and tables included
     "cli": cli.TARGET,      # whole servicesim run command / bare SimPy program, wall time
 }
 
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.no_large:
         print()
         out["large"] = large.measure(days=7.0 * scale)
+    print()
+    out["worker"] = worker.measure(tuple(d * scale for d in worker.DAYS))
     if not args.no_executors:
         print()
         out["executors"] = bench_executors.measure(reps=max(2, round(16 * min(1.0, scale * 4))),
@@ -111,6 +115,10 @@ def _verdicts(out: dict, largest: int) -> None:
                  f"<= {TARGETS['flat']}x", r["chat_ratio"] <= TARGETS["flat"]))
     rows.append(("shift change per agent, 2,000 -> 50,000", f"{r['shift_ratio']:.2f}x",
                  f"<= {TARGETS['flat']}x", r["shift_ratio"] <= TARGETS["flat"]))
+    w = out["worker"]
+    rows.append((f"worker peak, KPIs and tables, {w['contacts'] / 1e6:.2g}M contacts",
+                 f"{w['tables_b']:.0f} B", f"<= {TARGETS['worker_bytes']:.0f} B",
+                 w["tables_b"] <= TARGETS["worker_bytes"]))
     if "large" in out:
         g = out["large"]
         rows.append((f"large operation, {g['days']:g} days: worker peak per contact",

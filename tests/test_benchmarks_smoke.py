@@ -40,6 +40,7 @@ def test_python_m_benchmarks_runs_end_to_end(capsys):
     assert len(out["scaling"]["rows"]) == 3
     assert out["executors"]["identical"] == 1.0
     assert out["routing"]["shared_us"] and out["large"]["contacts"] > 0
+    assert out["worker"]["tables_b"] > 0 and "worker peak, KPIs and tables" in text
 
 
 def test_large_quick_runs():

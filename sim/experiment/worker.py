@@ -143,6 +143,6 @@ def run_replication(task: ReplicationTask) -> ReplicationOutput:
     if task.spill_dir is not None and task.keep_contacts:
         from sim.experiment.spill import spill
 
-        out.contacts = spill(out.contacts, task.spill_dir, "contacts")
-        out.journeys = spill(out.journeys, task.spill_dir, "journeys")
+        sent = spill({"contacts": out.contacts, "journeys": out.journeys}, task.spill_dir)
+        out.contacts, out.journeys = sent["contacts"], sent["journeys"]
     return out

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from sim.experiment import run
+from sim.metrics import RowTable
 from sim.report.background import FigureHelper
 from sim.report.plots import run_figures
 from sim.report.stages import _in_journeys, stage_breakdown
+
+from .conftest import small
 
 
 def _key(plots: list[Any]) -> list[tuple[str, str, str, bytes, str]]:
@@ -69,3 +76,19 @@ def test_figure_inputs_decode_only_the_columns_the_figures_read() -> None:
     assert inputs["latency"][1] == what and np.array_equal(inputs["latency"][0], sample)
     assert inputs["queue_means"].equals(customer_queue_means(fresh))
     assert inputs["stages"].equals(stage_breakdown(fresh))
+
+
+def test_writing_a_run_with_the_helper_decodes_no_whole_table(tmp_path: Path) -> None:
+    """The figures' inputs read a few columns of the contact and journey tables, decoded
+    for them alone: the run keeps its tables compact (issue 20), and the figures are
+    those drawn from the whole tables."""
+    res = run(small(), executor="serial")
+    with FigureHelper() as helper:
+        res.write(tmp_path, figures=helper)
+    assert isinstance(res.kept("contacts"), RowTable)
+    assert isinstance(res.kept("journeys"), RowTable)
+    assert (tmp_path / "report.html").exists()
+    with FigureHelper() as helper:
+        drawn = helper.submit(res).result()
+    assert _key(drawn) == _key(run_figures(res))  # decodes them: the same figures
+    assert isinstance(res.kept("journeys"), pd.DataFrame)
