@@ -98,9 +98,23 @@ def pick_member(tp: Any, value: Any, disc: str | None = None) -> tuple[Any, tupl
                 if str(value.get(disc)) in tag_values(strip(m)[0], disc):
                     return strip(m)[0], meta
         return strip(models[0])[0], meta
-    chosen = others[0] if others else members[0]
+    chosen = next((m for m in others if _shape_fits(strip(m)[0], value)),
+                  others[0] if others else members[0])
     c, m2, _ = strip(chosen)
     return c, meta + m2
+
+
+def _shape_fits(core: Any, value: Any) -> bool:
+    """True if a union member of type ``core`` has the shape of ``value``: a mapping
+    type for a mapping, a sequence type for a list or tuple, a plain type otherwise."""
+    origin = get_origin(core) or core
+    is_map = isinstance(origin, type) and issubclass(origin, Mapping)
+    is_seq = origin in (list, tuple)
+    if isinstance(value, Mapping):
+        return is_map
+    if isinstance(value, (list, tuple)):
+        return is_seq
+    return not (is_map or is_seq)
 
 
 def by_marker(

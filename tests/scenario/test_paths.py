@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from sim.scenario import (
     apply_changes,
     describe,
     get_path,
+    load,
     load_text,
     scenario_hash,
 )
@@ -158,6 +160,17 @@ def test_input_form_round_trips_a_rich_scenario() -> None:
     again = Scenario.from_dict(to_input(rich))
     for name in Scenario.model_fields:
         assert getattr(again, name) == getattr(rich, name), name
+
+
+@pytest.mark.parametrize("path", sorted(Path("scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_input_form_round_trips_every_bundled_scenario(path: Path) -> None:
+    # e.g. a segment's per-channel service_level_target (a dict in a duration-or-dict union)
+    from sim.scenario.fields import to_input
+
+    sc = load(path)
+    again = Scenario.from_dict(to_input(sc))
+    for name in Scenario.model_fields:
+        assert getattr(again, name) == getattr(sc, name), name
 
 
 def test_check_runs_standalone() -> None:
