@@ -65,6 +65,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 WAITING = -1  # outcome code of a contact still in queue (see recorder)
+#: Tuples of pools whose groups are remembered by identity (see Router._group).
+_BY_ID_LIMIT = 1024
 
 
 class Agent:
@@ -191,13 +193,25 @@ class Router:
         self.pools = pools
         self.outcome = outcome  # the recorder's outcome column, read to skip stale entries
         self.groups: dict[tuple[int, ...], Group] = {}
+        # the same groups by the identity of the tuple asked with (the world asks with a
+        # few long-lived tuples): hashing a tuple of 200 pools per contact costs more
+        # than the rest of its routing; the tuple is kept, so its id stays its own
+        self._by_id: dict[int, tuple[tuple[int, ...], Group]] = {}
         self._seq = 0  # order of idle entries in the groups' heaps
 
     def _group(self, pools: tuple[int, ...]) -> Group:
         """The group of several pools, made on first use (seeded with the idle agents)."""
+        known = self._by_id.get(id(pools))
+        if known is not None and known[0] is pools:
+            return known[1]
         group = self.groups.get(pools)
-        if group is not None:
-            return group
+        if group is None:
+            group = self._new_group(pools)
+        if len(self._by_id) < _BY_ID_LIMIT:
+            self._by_id[id(pools)] = (pools, group)
+        return group
+
+    def _new_group(self, pools: tuple[int, ...]) -> Group:
         group = self.groups[pools] = Group(pools)
         seen: set[int] = set()
         for pos, p in enumerate(pools):

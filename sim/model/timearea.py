@@ -85,23 +85,9 @@ class TimeArea:
         stride = self.area.shape[1]
         cell = rows * stride + i
         part = value * (b - a)
-        if cross.size:  # rare: split those at the edges, in order, as change by change
-            pieces = [_split(float(a[k]), float(b[k]), int(i[k]), float(value[k]), t0, dt)
-                      for k in cross.tolist()]
-            count = np.ones(cell.shape[0], dtype=np.intp)
-            count[cross] = [len(p) for p in pieces]
-            at = np.cumsum(count) - count
-            new_cell = np.empty(int(count.sum()), dtype=np.intp)
-            new_part = np.empty(new_cell.shape[0])
-            plain = np.ones(cell.shape[0], dtype=bool)
-            plain[cross] = False
-            new_cell[at[plain]] = cell[plain]
-            new_part[at[plain]] = part[plain]
-            for k, p in zip(cross.tolist(), pieces, strict=True):
-                for j, (di, area) in enumerate(p):
-                    new_cell[at[k] + j] = cell[k] + di
-                    new_part[at[k] + j] = area
-            cell, part = new_cell, new_part
+        if cross.size:  # split those at the edges, in order, as change by change
+            cell, part = _with_pieces(cell, part, cross, a[cross], b[cross], i[cross],
+                                      value[cross], t0, dt)
         np.add.at(self.area.reshape(-1), cell, part)  # in order, one by one
 
     def close(self, t: float) -> np.ndarray:
@@ -112,18 +98,44 @@ class TimeArea:
         return self.area[:, : self.n].copy()
 
 
-def _split(a: float, b: float, i: int, value: float, t0: float,
-           dt: float) -> list[tuple[int, float]]:
-    """A change whose span ``[a, b)`` crosses interval edges: (intervals past ``i``,
-    area) of each piece, in order, with the float operations of the change-by-change
-    integration."""
-    out = []
-    edge = t0 + (i + 1) * dt
-    j = 0
-    while a < b:
-        seg_end = b if b < edge else edge
-        out.append((j, value * (seg_end - a)))
-        a = seg_end
-        j += 1
-        edge = t0 + (i + j + 1) * dt
-    return out
+def _with_pieces(cell: np.ndarray, part: np.ndarray, cross: np.ndarray, a: np.ndarray,
+                 b: np.ndarray, i: np.ndarray, value: np.ndarray, t0: float,
+                 dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``cell`` and ``part`` with each change ``cross`` (spanning ``[a, b)`` from interval
+    ``i`` over interval edges) replaced by its pieces, one per interval, in order.
+
+    The pieces are those of integrating change by change: edge ``e_j = t0 + (i + j + 1)
+    dt``; piece ``j`` runs from ``a`` (``j = 0``) or ``e_{j-1}`` to ``b`` if ``b < e_j``,
+    else to ``e_j``; the last piece is the first ``j`` with ``b <= e_j``.
+    """
+    last = ((b - t0) // dt).astype(np.intp) - i - 1  # about the last piece; then exactly
+    while True:
+        short = b > t0 + (i + last + 1) * dt
+        if not short.any():
+            break
+        last[short] += 1
+    while True:
+        long = (last > 0) & (b <= t0 + (i + last) * dt)
+        if not long.any():
+            break
+        last[long] -= 1
+    pieces = last + 1
+    count = np.ones(cell.shape[0], dtype=np.intp)
+    count[cross] = pieces
+    at = np.cumsum(count) - count  # where each change's first piece goes
+    out_cell = np.empty(int(count.sum()), dtype=np.intp)
+    out_part = np.empty(out_cell.shape[0])
+    plain = np.ones(cell.shape[0], dtype=bool)
+    plain[cross] = False
+    out_cell[at[plain]] = cell[plain]
+    out_part[at[plain]] = part[plain]
+    owner = np.repeat(np.arange(cross.shape[0]), pieces)
+    j = np.arange(owner.shape[0]) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    k = i[owner] + j  # the interval of each piece
+    lo = np.where(j == 0, a[owner], t0 + k * dt)
+    edge = t0 + (k + 1) * dt
+    hi = np.where(b[owner] < edge, b[owner], edge)
+    where = at[cross][owner] + j
+    out_cell[where] = cell[cross][owner] + j
+    out_part[where] = value[owner] * (hi - lo)
+    return out_cell, out_part

@@ -37,13 +37,15 @@ def _reference(changes: list[tuple[int, float, float]], rows: int, t0: float, t1
 
 def test_folded_areas_equal_change_by_change_to_the_bit() -> None:
     rng = np.random.default_rng(5)
-    rows, t0, t1, dt = 3, 1000.0, 9000.0, 700.0  # warm-up, horizon, uneven intervals
+    rows, t0, t1, dt = 4, 1000.0, 9000.0, 700.0  # warm-up, horizon, uneven intervals
     times = np.sort(rng.uniform(0.0, 10_000.0, 4000))
     times[100:110] = times[100]  # simultaneous changes
+    times[200:210] = t0 + 3 * dt  # on an interval edge
+    sparse = {500, 1700, 1701, 3000}  # row 3: long spans over many edges
     changes: list[tuple[int, float, float]] = []
     count = [0] * rows
-    for t in times.tolist():
-        row = int(rng.integers(rows))
+    for k, t in enumerate(times.tolist()):
+        row = 3 if k in sparse else int(rng.integers(rows - 1))
         delta = float(rng.choice([-2, -1, 1, 1, 3])) if count[row] > 3 else 1.0
         count[row] += int(delta)
         changes.append((row, t, delta))
@@ -58,6 +60,7 @@ def test_folded_areas_equal_change_by_change_to_the_bit() -> None:
     got = area.close(10_500.0)
     want = _reference(changes, rows, t0, t1, dt, 10_500.0)
     assert got.shape == want.shape == (rows, 12)
+    assert got[3].sum() > 0
     assert np.array_equal(got, want)
     # a planner's check: the area is the count x time, e.g. one agent on all the window
     one = TimeArea(1, t0, t1, dt)
