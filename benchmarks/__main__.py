@@ -113,7 +113,7 @@ def _verdicts(out: dict, largest: int) -> None:
                  f"<= {TARGETS['flat']}x", r["shared_ratio"] <= TARGETS["flat"]))
     rows.append(("engine cost, chat pool of 50 -> 5,000", f"{r['chat_ratio']:.2f}x",
                  f"<= {TARGETS['flat']}x", r["chat_ratio"] <= TARGETS["flat"]))
-    rows.append(("shift change per agent, 2,000 -> 50,000", f"{r['shift_ratio']:.2f}x",
+    rows.append(("one-agent shift step, 2,000 -> 50,000", f"{r['shift_ratio']:.2f}x",
                  f"<= {TARGETS['flat']}x", r["shift_ratio"] <= TARGETS["flat"]))
     w = out["worker"]
     rows.append((f"worker peak, KPIs and tables, {w['contacts'] / 1e6:.2g}M contacts",
