@@ -36,9 +36,13 @@ __all__ = ["Column", "RowTable", "constant", "decode"]
 def decode(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
     """Codes -> categorical of ``names``; codes outside ``0 .. len(names) - 1`` become
     missing."""
-    codes = np.asarray(codes, dtype=np.int64)
-    codes = np.where((codes >= 0) & (codes < len(names)), codes, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names), dtype=object))
+    codes = np.asarray(codes)
+    n = len(names)
+    # straight into the code type pandas keeps for this many categories (no int64 copy)
+    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
+    out = codes.astype(kind)
+    out[(codes < 0) | (codes >= n)] = -1
+    return pd.Categorical.from_codes(out, categories=pd.Index(list(names), dtype=object))
 
 
 def constant(value: Any, n: int, dtype: str | np.dtype) -> np.ndarray:
@@ -83,7 +87,7 @@ class Column:
         if self.minus is not None:
             values = values - self.minus[start:stop]
         if self.dtype == "category":
-            return np.asarray(values, dtype=np.int64)
+            return np.asarray(values)  # codes as kept: decode() narrows them
         return np.array(values, dtype=self.dtype)
 
     def __reduce__(self) -> tuple[Any, ...]:
