@@ -121,7 +121,7 @@ def _verdicts(out: dict, largest: int) -> None:
                  w["tables_b"] <= TARGETS["worker_bytes"]))
     if "large" in out:
         g = out["large"]
-        rows.append((f"large operation, {g['days']:g} days: worker peak per contact",
+        rows.append((f"large operation, {g['days']:g} days: worker peak",
                      f"{g['bytes_per_contact']:.0f} B", f"<= {TARGETS['worker_bytes']:.0f} B",
                      g["bytes_per_contact"] <= TARGETS["worker_bytes"]))
     if "executors" in out:

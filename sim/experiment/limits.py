@@ -70,7 +70,7 @@ SLOTS_PER_CONTACT = 50.0
 CONTACTS_PER_VISIT = 2.0
 CONTACTS_PER_OUTAGE = 2.0
 #: Fixed memory of a replication (the world, random-number blocks).
-BYTES_PER_REPLICATION = 13 * 2**20
+BYTES_PER_REPLICATION = 14 * 2**20
 #: Memory kept per replication finished (its KPI, interval and small tables).
 BYTES_PER_KEPT_REPLICATION = 1 * 2**20
 #: SciPy's special functions, imported for the confidence intervals of two or more
