@@ -73,7 +73,8 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     # outcomes: higher is better
     "service_level": "higher", "fcr": "higher", "containment_rate": "higher",
     "resolution_rate": "higher", "first_visit_fix_rate": "higher",
-    "first_visit_fix": "higher",
+    "first_visit_fix": "higher", "same_agent_resolution_rate": "higher",
+    "other_agent_resolution_rate": "higher",
     # volumes, mix and workload: no direction
     "offered": None, "handled": None, "sessions": None, "journeys": None, "visits": None,
     "utilization": None, "slot_occupancy": None, "mean_concurrency": None,
@@ -82,6 +83,7 @@ KPI_DIRECTIONS: dict[str, str | None] = {
     "talk_s": None, "acw_s": None, "out_of_hours": None, "out_of_hours_deflected": None,
     "callbacks_offered": None, "callbacks_accepted": None,
     "emails_interrupted": None, "emails_interrupted_share": None,
+    "same_agent_rate": None, "handle_multiplier": None, "handled_share": None,
     "technician_utilization": None,
 }
 LOWER_IS_BETTER = frozenset(k for k, d in KPI_DIRECTIONS.items() if d == "lower")
