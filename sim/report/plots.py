@@ -379,6 +379,14 @@ def fig_outages(results: Any) -> Figure | None:
     return Figure(to_png(fig), alt)
 
 
+def _down(column: pd.Series) -> pd.Series:
+    """An interval's outage flag as True/False: a number above 0, or a non-empty list of
+    the targets down (the interval table's ``outage`` column: ``"billing,chat"``)."""
+    if column.dtype == object:
+        return column.astype(str).str.len() > 0
+    return column.astype(float) > 0
+
+
 def _fig_outage_flags(results: Any) -> Figure | None:
     """Share of replications with an outage per interval, from an interval flag column."""
     iv = getattr(results, "intervals", None)
@@ -389,9 +397,10 @@ def _fig_outage_flags(results: Any) -> Figure | None:
     if col is None:
         return None
     rows = iv[iv[col].notna()]
-    if rows.empty or not (rows[col].astype(float) > 0).any():
+    flag = _down(rows[col])
+    if rows.empty or not flag.any():
         return None
-    m = rows.assign(flag=rows[col].astype(float) > 0).groupby(
+    m = rows.assign(flag=flag).groupby(
         ["name", "interval"], sort=False).agg(flag=("flag", "mean"), clock=("clock", "first"))
     m = m.reset_index()
     fig, ax = new_figure(9.5, 3.0)

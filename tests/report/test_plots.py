@@ -150,6 +150,25 @@ def test_outage_timeline_when_outages_exist(results: Any) -> None:
     assert "system (rep." not in alt and "mean of 2 replications" in alt
 
 
+def test_outage_flags_read_the_interval_table_outage_names(results: Any) -> None:
+    # scenario outages that fall outside the measured window: no downtime rows, and the
+    # interval table's ``outage`` column holds the names down ("" for none), not numbers
+    @dataclasses.dataclass
+    class Flags:
+        scenario: Any
+        intervals: pd.DataFrame
+        outages: Any = None
+        replications: int = 2
+
+    iv = pd.DataFrame({"replication": [0, 0, 1, 1], "interval": [0, 1, 0, 1],
+                       "clock": ["Mon 08:15", "Mon 08:45"] * 2, "name": ["phone"] * 4,
+                       "outage": ["", "", "", ""]})
+    assert fig_outages(Flags(results.scenario, iv)) is None
+    iv["outage"] = ["", "billing,chat", "", ""]
+    alt = check(fig_outages(Flags(results.scenario, iv)))
+    assert "phone: outage in 1 interval(s), first at Mon 08:45" in alt
+
+
 def test_queue_plot_counts_only_customers_waiting_on_the_channel(results: Any) -> None:
     from sim.report.queues import customer_queue_means
 
