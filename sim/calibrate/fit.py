@@ -9,6 +9,8 @@ What is fitted, and from which rows:
 * **handle time** per intent — lognormal, gamma or exponential by AIC over the
   answered contacts of the intent (all channels: the schema has one handle time
   per intent; the means by channel are reported) (:mod:`sim.calibrate.dists`).
+* **after-call work** per intent (and per channel where it differs), only from a
+  log with a wrap-up column, fitted like the handle time (:mod:`sim.calibrate.wrapup`).
 * **patience** per channel — from answered (censored) and abandoned waits.
 * **resolution** per intent (and per channel where it differs by more than two
   standard errors), **recontact** and **retry** probability and delay, and
@@ -53,6 +55,7 @@ from sim.calibrate.stages import (
     fit_handoffs,
     fit_sessions,
 )
+from sim.calibrate.wrapup import WrapFit, fit_wrap_up
 
 __all__ = ["Calibration", "FitOptions", "Support", "calibrate", "parse_pool_sizes",
            "schema_support"]
@@ -136,7 +139,7 @@ class ChannelFit:
 
 @dataclass
 class IntentFit:
-    """An intent: handle time, resolution."""
+    """An intent: handle time, after-call work, resolution."""
 
     name: str
     n_answered: int
@@ -149,6 +152,8 @@ class IntentFit:
     """Resolution from the no-repeat proxy (the log has no resolution flag)."""
     handle_note: str = ""
     """How the handle time was obtained when the intent has no answered contact."""
+    acw: WrapFit | None = None  # after-call work, from a log with wrap-up (and by channel)
+    acw_by_channel: dict[str, WrapFit] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,6 +254,7 @@ def _intents(c: pd.DataFrame, support: Support, resolution_known: bool,
         by_ch = {str(ch): (float(r["handle_s"].mean()), len(r))
                  for ch, r in rows.groupby("channel", sort=True)}
         fit = IntentFit(str(name), len(rows), fit_durations(rows["handle_s"].to_numpy()), by_ch)
+        fit.acw, fit.acw_by_channel = fit_wrap_up(rows)
         if support.resolution and resolution_known:
             known = rows.loc[rows["resolved"].notna()]
             if len(known):

@@ -62,6 +62,8 @@ def rate(per_s: float) -> str:
 
 def dist_text(spec: dict[str, Any]) -> str:
     """``{dist: lognormal, mean: 252.3s, cv: 0.812}``."""
+    if spec["dist"] == "deterministic":
+        return f"{{dist: deterministic, value: {duration(spec['value'])}}}"
     parts = [f"dist: {spec['dist']}", f"mean: {duration(spec['mean'])}"]
     if "cv" in spec:
         parts.append(f"cv: {spec['cv']:.4g}")
@@ -223,12 +225,29 @@ def _handle_comment(it: IntentFit) -> str:
             f"AIC: {h.aic_text()}{zero}. Mean by channel: {by}")
 
 
+def _after_call_work(doc: Doc, it: IntentFit) -> None:
+    """``after_call_work`` (and ``after_call_work_by_channel``) from the log's wrap-up."""
+    if it.acw is None:
+        return
+    if not it.acw.none:
+        doc.comment(f"after-call work from the wrap-up column: {it.acw.how()}; observed "
+                    f"mean {duration(it.acw.mean_s)}")
+        doc.key("after_call_work", dist_text(it.acw.spec()))
+    if it.acw_by_channel:
+        ns = "; ".join(f"{ch}: {w.how()}, observed mean {duration(w.mean_s)}"
+                       for ch, w in it.acw_by_channel.items())
+        doc.comment(f"after-call work that differs by channel (> 2 standard errors): {ns}")
+        doc.key("after_call_work_by_channel",
+                _flow({ch: dist_text(w.spec()) for ch, w in it.acw_by_channel.items()}))
+
+
 def _intent(doc: Doc, it: IntentFit) -> None:
     doc.key(it.name)
     doc.level += 1
     assert it.handle is not None
     doc.comment(_handle_comment(it))
     doc.key("handle_time", dist_text(it.handle.spec()))
+    _after_call_work(doc, it)
     if it.resolution is not None:
         p, n = it.resolution
         how = ("1 - the censoring-corrected share followed by a repeat contact within the "

@@ -29,7 +29,7 @@ FORMAT_HELP = ("'auto' (default: an event log when the file has an activity colu
                "case:concept:name, concept:name, time:timestamp, org:resource).")
 COLUMNS_HELP = ("Column names of your file, e.g. 'case=CustomerID,arrival=Start,wait=QueueSec'"
                 " (fields: case, arrival, outcome, wait, handle, channel, intent, pool, segment,"
-                " resolved; event logs: case, activity, timestamp, resource, channel, intent,"
+                " resolved, wrap; event logs: case, activity, timestamp, resource, channel, intent,"
                 " segment).")
 STATUS_STYLE = {"ok": "green", "near": "yellow", "off": "red"}
 
@@ -84,6 +84,7 @@ def _print_fit(cal: Any) -> None:
         cv = f", cv {h.cv:.2f}" if h.dist != "exponential" else ""
         handle.add_row(it.name, f"{h.n:,}", *aic, f"{h.dist} {duration(h.mean_s)}{cv}")
     console.print(handle)
+    _print_wrap_up(console, cal)
     patience = _table("Patience by channel (answered waits censored)",
                       ["channel", "queued", "abandoned", "naive mean", "AIC exp.", "AIC lognormal",
                        "chosen"])
@@ -110,6 +111,27 @@ def _print_fit(cal: Any) -> None:
         console.print("Journeys: " + "; ".join(rows))
     for pool in cal.pools.values():
         console.print(f"Pool {pool.name} ({', '.join(pool.channels)}): {pool.staffing_note}")
+
+
+def _print_wrap_up(console: Any, cal: Any) -> None:
+    """After-call work by intent (and channel), when the log has a wrap-up column."""
+    from sim.calibrate.write import duration
+
+    fitted = [it for it in cal.intents.values() if it.acw is not None]
+    if not fitted:
+        return
+    table = _table("After-call work by intent (from the wrap-up column)",
+                   ["intent / channel", "answered", "no wrap-up", "observed mean", "chosen"])
+    for it in fitted:
+        rows = [(it.name, it.acw)] + [(f"{it.name} / {ch}", w)
+                                      for ch, w in it.acw_by_channel.items()]
+        for label, w in rows:
+            d = w.dist
+            chosen = ("none" if w.none else f"fixed {duration(w.value_s)}" if d is None else
+                      f"{d.dist} {duration(d.mean_s)}"
+                      + (f", cv {d.cv:.2f}" if d.dist != "exponential" else ""))
+            table.add_row(label, f"{w.n:,}", f"{w.n_zero:,}", duration(w.mean_s), chosen)
+    console.print(table)
 
 
 def calibrate(
@@ -143,7 +165,8 @@ def calibrate(
     """Fit a scenario to a contact log and write it as a commented YAML file.
 
     Demand per channel and intent (rate, intraday profile, weekday factors), handle
-    times (lognormal, gamma or exponential by AIC), patience (abandoned waits, with
+    times (lognormal, gamma or exponential by AIC; after-call work likewise from a
+    wrap-up column), patience (abandoned waits, with
     answered waits as censored), resolution, recontacts, retries and channel
     switches, and pools with approximate staffing. Skipped rows are counted by
     reason. The file validates; review it, then `servicesim check LOG FILE`.
