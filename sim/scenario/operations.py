@@ -178,17 +178,26 @@ def _unknown(what: str, name: str, known: Mapping[str, Any], section: str) -> st
     return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
 
 
+def _served_channel(sc: Any, pool: Any, cname: str, at: tuple[str | int, ...], add: Add,
+                    why: str = "") -> Any:
+    """The channel ``cname`` a pool's policy names, or None after reporting at ``at``
+    that it is not declared or that the pool does not serve it (``why`` appended)."""
+    on = sc.channels.get(cname)
+    if on is None:
+        add(at, _unknown("channel", cname, sc.channels, "channels"))
+    elif cname not in pool.channels:
+        add(at, f"the pool does not serve '{cname}'{why}")
+        return None
+    return on
+
+
 def _check_interrupt(sc: Any, name: str, pool: Any, add: Add) -> None:
     """A pool's ``interrupt``: an email channel it serves, interrupted by voice channels
     it serves."""
     spec = pool.interrupt
     at = ("pools", name, "interrupt", "channel")
-    on = sc.channels.get(spec.channel)
-    if on is None:
-        add(at, _unknown("channel", spec.channel, sc.channels, "channels"))
-    elif spec.channel not in pool.channels:
-        add(at, f"the pool does not serve '{spec.channel}'")
-    elif on.kind != "email":
+    on = _served_channel(sc, pool, spec.channel, at, add)
+    if on is not None and on.kind != "email":
         add(at, f"an interrupt puts an email aside for a call; '{spec.channel}' is "
                 f"{on.kind} (give the pool's email channel)")
     if spec.by is None:
@@ -199,12 +208,10 @@ def _check_interrupt(sc: Any, name: str, pool: Any, add: Add) -> None:
         return
     for i, cname in enumerate(spec.by):
         where = ("pools", name, "interrupt", "by", i)
-        ch = sc.channels.get(cname)
+        ch = _served_channel(sc, pool, cname, where, add)
         if ch is None:
-            add(where, _unknown("channel", cname, sc.channels, "channels"))
-        elif cname not in pool.channels:
-            add(where, f"the pool does not serve '{cname}'")
-        elif ch.kind == "chat":
+            continue
+        if ch.kind == "chat":
             add(where, f"chats do not interrupt emails ('{cname}' is chat): an agent "
                     "taking a chat keeps filling its chat slots, so the email could wait "
                     "behind chats without end; list voice channels")
@@ -220,28 +227,20 @@ def check_operations(sc: Any, add: Add) -> None:
         res = pool.reserve
         if res is not None:
             at = ("pools", name, "reserve", "channel")
-            on = sc.channels.get(res.channel)
-            if on is None:
-                add(at, _unknown("channel", res.channel, sc.channels, "channels"))
-            elif res.channel not in pool.channels:
-                add(at, f"the pool does not serve '{res.channel}'; a reserve keeps agents "
-                        "free for a channel the pool serves")
-            elif on.kind not in ("voice", "chat"):
+            on = _served_channel(sc, pool, res.channel, at, add,
+                                 "; a reserve keeps agents free for a channel the pool serves")
+            if on is not None and on.kind not in ("voice", "chat"):
                 add(at, f"a reserve keeps agents free for a live channel (voice or chat); "
                         f"'{res.channel}' is {on.kind}")
-            elif len(pool.channels) < 2:
+            elif on is not None and len(pool.channels) < 2:
                 add(("pools", name, "reserve"), "a reserve holds agents back from the "
                     "pool's other channels; this pool serves only "
                     f"'{res.channel}'")
         age = pool.age_priority
         if age is not None:
             at = ("pools", name, "age_priority", "channel")
-            on = sc.channels.get(age.channel)
-            if on is None:
-                add(at, _unknown("channel", age.channel, sc.channels, "channels"))
-            elif age.channel not in pool.channels:
-                add(at, f"the pool does not serve '{age.channel}'")
-            elif on.kind != "email":
+            on = _served_channel(sc, pool, age.channel, at, add)
+            if on is not None and on.kind != "email":
                 add(at, f"age priority lifts emails to the rank of live contacts; "
                         f"'{age.channel}' is {on.kind}")
         if pool.interrupt is not None:
