@@ -352,7 +352,7 @@ class Router:
             return self._pick_shared(self._group(pools), channel, rank)
         pool_states = self.pools
         pool = pool_states[pools[0]]
-        if channel in pool.plain:  # the head of the pool's idle line, if any
+        if channel in pool.plain:  # the head of the idle line (_head_idle, inlined: per contact)
             idle = pool.idle
             while idle:
                 entry = idle[0]

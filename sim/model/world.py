@@ -366,7 +366,7 @@ class World:
         if called_back and cb is not None and not cb.keeps_place(channel):
             key = (CALLBACK_RANK, -self.priority[segment], now, row)
         else:
-            key = (1 if offline else self.rank[channel], -self.priority[segment], now, row)
+            key = self.ranks[offline][channel][segment] + (now, row)
         self._handle_of[row] = handle
         if patience < INF and not called_back:
             self.env.call(patience, partial(self._abandon, row, channel))
