@@ -27,15 +27,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from benchmarks.fresh import run_fresh
 from sim.scenario.schema import Scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 CONTACTS_PER_DAY = 1_000_000
 INTENTS = 200
@@ -149,11 +145,7 @@ def child(days: float) -> dict:
 
 def measure(days: float = 7.0) -> dict:
     """Run :func:`child` in a fresh interpreter; print and return its figures."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, "-m", "benchmarks.large", "--child", str(days)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    r = json.loads(done.stdout.strip().splitlines()[-1])
+    r = run_fresh("benchmarks.large", str(days))
     n = r["contacts"]
     r["engine_us"] = r["engine_wall_s"] * 1e6 / n
     r["us"] = r["wall_s"] * 1e6 / n

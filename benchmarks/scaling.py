@@ -26,14 +26,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.fresh import run_fresh
 
 #: Largest/smallest ratio of time per contact (and of marginal bytes per contact)
 #: accepted as linear growth.
@@ -110,13 +106,7 @@ def child(contacts: int, trace: bool) -> dict:
 
 def run_child(contacts: int, trace: bool = False) -> dict:
     """Run :func:`child` in a fresh interpreter and return its figures."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "benchmarks.scaling", "--child", str(contacts)]
-    if trace:
-        cmd.append("--trace")
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_fresh("benchmarks.scaling", str(contacts), *(["--trace"] if trace else []))
 
 
 def measure(sizes: list[int], trace_sizes: list[int]) -> dict:

@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.fresh import ROOT, run_fresh
+
 DAYS = (4.0, 8.0, 16.0)
 
 
@@ -109,13 +107,7 @@ def breakdown(days: float) -> list[tuple[str, float, float]]:
 
 def run_child(days: float, tables: bool) -> dict:
     """Run :func:`child` in a fresh interpreter and return its figures."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "benchmarks.worker", "--child", str(days)]
-    if tables:
-        cmd.append("--tables")
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_fresh("benchmarks.worker", str(days), *(["--tables"] if tables else []))
 
 
 def measure(days: tuple[float, ...] = DAYS, show_breakdown: bool = False) -> dict:
