@@ -371,12 +371,8 @@ class World:
         if patience < INF and not called_back:
             self.env.call(patience, partial(self._abandon, row, channel))
         self.router.enqueue_all(pools, channel, key)
-        if self.overflows[channel]:
-            for p in pools:
-                self._schedule_overflow(p, row, channel, intent, key, pools)
-        if self.aging[channel] and key[0]:
-            for p in dict.fromkeys(pools):
-                self._schedule_age(p, row, channel, key)
+        if self.overflows[channel] or self.aging[channel]:
+            self._start_timers(row, channel, intent, key, pools)
         return row
 
     def _to_previous_agent(self, row: int, channel: int, intent: int, segment: int,
@@ -398,7 +394,7 @@ class World:
             return False
         self.waiting[channel] += 1
         self.rec.queued.add((channel, now, 1.0))
-        key = (self.rank[channel], -self.priority[segment], now, row)
+        key = self.ranks[False][channel][segment] + (now, row)
         self._handle_of[row] = handle
         if patience < INF:
             self.env.call(patience, partial(self._abandon, row, channel))
@@ -417,6 +413,12 @@ class World:
         if agent is not None:
             self._answer_waiting(agent, row, channel)
             return
+        self._start_timers(row, channel, intent, key, pools)
+
+    def _start_timers(self, row: int, channel: int, intent: int, key: tuple,
+                      pools: tuple[int, ...]) -> None:
+        """A contact starts waiting: its overflow timers, and for an email its ageing
+        timers (blending policy), one per pool that has them."""
         if self.overflows[channel]:
             for p in pools:
                 self._schedule_overflow(p, row, channel, intent, key, pools)
