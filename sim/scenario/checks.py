@@ -10,9 +10,9 @@ segment shares that do not add up to one. All problems are collected, the first
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
-from sim.scenario.errors import Issue, did_you_mean, format_path, raise_issues
+from sim.scenario.errors import Issue, format_path, raise_issues, unknown_name
 from sim.scenario.events import check_event_reach, check_events
 from sim.scenario.field import check_field, check_field_coverage
 from sim.scenario.operations import check_operations
@@ -71,21 +71,14 @@ def find_issues(scenario: Scenario, locate: Locate) -> list[Issue]:
 Add = Callable[[Sequence[str | int], str], None]
 
 
-def _unknown(what: str, name: str, known: Iterable[str], section: str) -> str:
-    known = list(known)
-    if not known:
-        return f"unknown {what} '{name}': no {section} are declared"
-    hint = did_you_mean(name, known)
-    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
-
 
 def _check_demand_refs(sc: Scenario, add: Add) -> None:
     for i, line in enumerate(sc.demand):
         if line.channel not in sc.channels:
             add(("demand", i, "channel"),
-                _unknown("channel", line.channel, sc.channels, "channels"))
+                unknown_name("channel", line.channel, sc.channels, "channels"))
         if line.intent is not None and line.intent not in sc.intents:
-            add(("demand", i, "intent"), _unknown("intent", line.intent, sc.intents, "intents"))
+            add(("demand", i, "intent"), unknown_name("intent", line.intent, sc.intents, "intents"))
         if line.segment is not None:
             if not sc.segments:
                 add(
@@ -95,10 +88,10 @@ def _check_demand_refs(sc: Scenario, add: Add) -> None:
                 )
             elif line.segment not in sc.segments:
                 add(("demand", i, "segment"),
-                    _unknown("segment", line.segment, sc.segments, "segments"))
+                    unknown_name("segment", line.segment, sc.segments, "segments"))
         if isinstance(line.profile, str) and line.profile not in sc.profiles:
             add(("demand", i, "profile"),
-                _unknown("profile", line.profile, sc.profiles, "profiles"))
+                unknown_name("profile", line.profile, sc.profiles, "profiles"))
 
 
 def _check_pools(sc: Scenario, add: Add) -> None:
@@ -106,11 +99,11 @@ def _check_pools(sc: Scenario, add: Add) -> None:
         for j, ch in enumerate(pool.channels):
             if ch not in sc.channels:
                 add(("pools", name, "channels", j),
-                    _unknown("channel", ch, sc.channels, "channels"))
+                    unknown_name("channel", ch, sc.channels, "channels"))
         for intent in pool.skills or {}:
             if intent not in sc.intents:
                 add(("pools", name, "skills", intent),
-                    _unknown("intent", intent, sc.intents, "intents"))
+                    unknown_name("intent", intent, sc.intents, "intents"))
         targets: list[tuple[tuple[str | int, ...], str]] = []
         if pool.overflow is not None:
             targets.append((("pools", name, "overflow", "to"), pool.overflow.to))
@@ -119,7 +112,7 @@ def _check_pools(sc: Scenario, add: Add) -> None:
             for m, intent in enumerate(handoff.intents or ()):
                 if intent not in sc.intents:
                     add(("pools", name, "handoffs", k, "intents", m),
-                        _unknown("intent", intent, sc.intents, "intents"))
+                        unknown_name("intent", intent, sc.intents, "intents"))
         if pool.escalate_to is not None:
             targets.append((("pools", name, "escalate_to"), pool.escalate_to))
         for j, ch in enumerate(pool.channels):
@@ -132,7 +125,7 @@ def _check_pools(sc: Scenario, add: Add) -> None:
             if to == name:
                 add(parts, f"pool '{name}' cannot pass contacts to itself")
             elif to not in sc.pools:
-                add(parts, _unknown("pool", to, sc.pools, "pools"))
+                add(parts, unknown_name("pool", to, sc.pools, "pools"))
         over = pool.overflow
         if over is not None and over.to in sc.pools and over.to != name:
             shared = set(pool.channels) & set(sc.pools[over.to].channels)
@@ -205,18 +198,18 @@ def _check_journey_refs(sc: Scenario, add: Add) -> None:
             for intent, value in ch.containment.items():
                 if intent not in sc.intents:
                     add(("channels", name, "containment", intent),
-                        _unknown("intent", intent, sc.intents, "intents"))
+                        unknown_name("intent", intent, sc.intents, "intents"))
                 if isinstance(value, dict):
                     for seg in value:
                         if seg not in sc.segments:
                             add(("channels", name, "containment", intent, seg),
-                                _unknown("segment", seg, sc.segments, "segments"))
+                                unknown_name("segment", seg, sc.segments, "segments"))
         if ch.escalation is not None:
             for to in ch.escalation.to:
                 target = sc.channels.get(to)
                 where = ("channels", name, "escalation", "to", to)
                 if target is None:
-                    add(where, _unknown("channel", to, sc.channels, "channels"))
+                    add(where, unknown_name("channel", to, sc.channels, "channels"))
                 elif target.kind not in LIVE_KINDS:
                     add(where, f"escalation goes to a live channel (voice, chat or email); "
                                f"'{to}' is {target.kind}")
@@ -224,12 +217,12 @@ def _check_journey_refs(sc: Scenario, add: Add) -> None:
         for cname in spec.resolution_by_channel or {}:
             if cname not in sc.channels:
                 add(("intents", name, "resolution_by_channel", cname),
-                    _unknown("channel", cname, sc.channels, "channels"))
+                    unknown_name("channel", cname, sc.channels, "channels"))
         for cname in spec.handle_time_by_channel or {}:
             at = ("intents", name, "handle_time_by_channel", cname)
             on = sc.channels.get(cname)
             if on is None:
-                add(at, _unknown("channel", cname, sc.channels, "channels"))
+                add(at, unknown_name("channel", cname, sc.channels, "channels"))
             elif on.kind not in LIVE_KINDS:
                 add(at, f"handle_time_by_channel applies to live channels (voice, chat or "
                         f"email); '{cname}' is {on.kind}: its session time is the "
@@ -237,22 +230,22 @@ def _check_journey_refs(sc: Scenario, add: Add) -> None:
     for i, rule in enumerate(sc.routing):
         for j, pool in enumerate(rule.to):
             if pool not in sc.pools:
-                add(("routing", i, "to", j), _unknown("pool", pool, sc.pools, "pools"))
+                add(("routing", i, "to", j), unknown_name("pool", pool, sc.pools, "pools"))
         for key, section, known in (("segment", "segments", sc.segments),
                                     ("intent", "intents", sc.intents),
                                     ("channel", "channels", sc.channels)):
             for j, value in enumerate(getattr(rule, key) or ()):
                 if value not in known:
-                    add(("routing", i, key, j), _unknown(key, value, known, section))
+                    add(("routing", i, key, j), unknown_name(key, value, known, section))
     if sc.recontact is not None:
         for src, row in sc.recontact.channel_switch.items():
             if src not in sc.channels:
                 add(("recontact", "channel_switch", src),
-                    _unknown("channel", src, sc.channels, "channels"))
+                    unknown_name("channel", src, sc.channels, "channels"))
             for to in row:
                 if to not in sc.channels:
                     add(("recontact", "channel_switch", src, to),
-                        _unknown("channel", to, sc.channels, "channels"))
+                        unknown_name("channel", to, sc.channels, "channels"))
 
 
 def _check_reachable(sc: Scenario, add: Add) -> None:
@@ -302,7 +295,7 @@ def _check_backstage(sc: Scenario, add: Add) -> None:
             for j, value in enumerate(getattr(system.needed_by, key) or ()):
                 if value not in known:
                     add(("backstage", name, "needed_by", key, j),
-                        _unknown(key[:-1], value, known, key))
+                        unknown_name(key[:-1], value, known, key))
         if name in sc.channels or name in sc.pools:
             add(("backstage", name), f"'{name}' is also a channel or pool name; outages and "
                                      "failover name their target, so give the system its own name")
@@ -315,7 +308,7 @@ def _check_backstage(sc: Scenario, add: Add) -> None:
                 "(voice, chat, email), backstage systems and pools")
         elif outage.target not in targets:
             add(("outages", i, "target"),
-                _unknown("outage target", outage.target, targets, "backstage, channels, pools"))
+                unknown_name("outage target", outage.target, targets, "backstage, channels, pools"))
         elif outage.share < 1 and outage.target not in sc.pools:
             add(("outages", i, "share"), "'share' (of agents lost) applies to pool outages only")
         elif outage.drops and not (outage.target in sc.pools or (
@@ -338,9 +331,9 @@ def _check_backstage(sc: Scenario, add: Add) -> None:
                 add(("failover", i, "from"), f"channel '{fo.from_}' is not a live channel")
         elif fo.from_ in sc.pools:
             if fo.to not in sc.pools:
-                add(("failover", i, "to"), _unknown("pool", fo.to, sc.pools, "pools"))
+                add(("failover", i, "to"), unknown_name("pool", fo.to, sc.pools, "pools"))
         else:
-            add(("failover", i, "from"), _unknown("channel or pool", fo.from_,
+            add(("failover", i, "from"), unknown_name("channel or pool", fo.from_,
                                                   [*sc.channels, *sc.pools], "channels, pools"))
         if fo.from_ == fo.to:
             add(("failover", i, "to"), "a failover cannot go to where it comes from")

@@ -106,6 +106,16 @@ def did_you_mean(word: str, options: Iterable[str], *, list_all: int = 12) -> st
     return ""
 
 
+def unknown_name(what: str, name: str, known: Iterable[str], section: str) -> str:
+    """The message for a name a scenario uses but does not declare, e.g. ``unknown
+    channel 'fone'; did you mean 'phone'?`` (``section``: where such names are declared)."""
+    known = list(known)
+    if not known:
+        return f"unknown {what} '{name}': no {section} are declared"
+    hint = did_you_mean(name, known)
+    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
+
+
 def closest(word: str, options: Iterable[str]) -> str | None:
     """Return the option closest to ``word`` if one is close enough, else None."""
     opts = {str(o).lower(): str(o) for o in options}

@@ -45,14 +45,14 @@ arrived inside each shock's window with those outside it
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.scenario.behaviour import Name, Names, Seconds
-from sim.scenario.errors import did_you_mean
+from sim.scenario.errors import unknown_name
 from sim.scenario.units import DAY_S, WEEKDAYS, format_duration, parse_clock, parse_multiplier
 
 if TYPE_CHECKING:
@@ -196,13 +196,6 @@ def describe_shock(shock: DemandShock, start_clock_s: float) -> str:
             f"(x{shock.mean_multiplier:.2f} on average)")
 
 
-def _unknown(what: str, name: str, known: Iterable[str], section: str) -> str:
-    known = list(known)
-    if not known:
-        return f"unknown {what} '{name}': no {section} are declared"
-    hint = did_you_mean(name, known)
-    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
-
 
 def check_events(sc: Scenario, add: Add) -> None:
     """Names the shocks select, unique names, and windows inside the measured run."""
@@ -214,7 +207,7 @@ def check_events(sc: Scenario, add: Add) -> None:
             known = sections[key]
             for j, value in enumerate(getattr(shock, key) or ()):
                 if value not in known:
-                    add(("events", i, key, j), _unknown(key, value, known, key + "s"))
+                    add(("events", i, key, j), unknown_name(key, value, known, key + "s"))
         label = shock.label
         if label in seen:
             where = ("events", i, "name") if shock.name is not None else ("events", i)

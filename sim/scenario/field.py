@@ -39,14 +39,14 @@ intent no technician can serve) are checked by :func:`check_field`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.scenario.behaviour import Delay, Name, Names, Probability, Seconds
 from sim.scenario.distributions import Deterministic
-from sim.scenario.errors import did_you_mean
+from sim.scenario.errors import unknown_name
 from sim.scenario.timing import TimeOfDay
 from sim.scenario.units import WEEKDAYS
 
@@ -235,13 +235,6 @@ def parts_only_systems(sc: Scenario) -> frozenset[str]:
                      if n in sc.backstage and "needed_by" not in sc.backstage[n].model_fields_set)
 
 
-def _unknown(what: str, name: str, known: Iterable[str], section: str) -> str:
-    known = list(known)
-    if not known:
-        return f"unknown {what} '{name}': no {section} are declared"
-    hint = did_you_mean(name, known)
-    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
-
 
 def check_field(sc: Scenario, add: Add) -> None:
     """Cross-references of field channels and technician pools (see the module)."""
@@ -273,7 +266,7 @@ def check_field(sc: Scenario, add: Add) -> None:
         for intent in visits.needed:
             where = ("channels", ch_name, "visits", "needed", intent)
             if intent not in sc.intents:
-                add(where, _unknown("intent", intent, sc.intents, "intents"))
+                add(where, unknown_name("intent", intent, sc.intents, "intents"))
             elif intent in needed_by:
                 add(where, f"intent '{intent}' already books visits on field channel "
                            f"'{needed_by[intent]}'; an intent books visits on one channel")
@@ -283,7 +276,7 @@ def check_field(sc: Scenario, add: Add) -> None:
             for intent in visits.fix:
                 if intent not in sc.intents:
                     add(("channels", ch_name, "visits", "fix", intent),
-                        _unknown("intent", intent, sc.intents, "intents"))
+                        unknown_name("intent", intent, sc.intents, "intents"))
         parts = visits.parts
         if parts is not None and parts.system is not None and parts.system not in sc.backstage:
             where = ("channels", ch_name, "visits", "parts", "system")
@@ -291,7 +284,7 @@ def check_field(sc: Scenario, add: Add) -> None:
                 add(where, f"unknown backstage system '{parts.system}': declare it under "
                            "'backstage' (e.g. an inventory with its latency)")
             else:
-                add(where, _unknown("backstage system", parts.system, sc.backstage,
+                add(where, unknown_name("backstage system", parts.system, sc.backstage,
                                     "backstage"))
     _check_pools(sc, fields, add)
 
@@ -318,19 +311,19 @@ def _check_pools(sc: Scenario, fields: list[str], add: Add) -> None:
             continue
         if ch_name not in fields:
             add(("technicians", name, "channel"), f"'{ch_name}' is not a field channel"
-                if ch_name in sc.channels else _unknown("channel", ch_name, fields, "channels"))
+                if ch_name in sc.channels else unknown_name("channel", ch_name, fields, "channels"))
             continue
         visits = sc.channels[ch_name].visits
         assert visits is not None
         for j, t in enumerate(pool.territories or ()):
             if t not in visits.territories:
                 add(("technicians", name, "territories", j),
-                    _unknown("territory", t, visits.territories,
+                    unknown_name("territory", t, visits.territories,
                              f"channels.{ch_name}.visits.territories"))
         for j, intent in enumerate(pool.skills or ()):
             if intent not in sc.intents:
                 add(("technicians", name, "skills", j),
-                    _unknown("intent", intent, sc.intents, "intents"))
+                    unknown_name("intent", intent, sc.intents, "intents"))
         for j, block in enumerate(pool.hours):
             if block.end - block.start < visits.slot - 1e-9:
                 add(("technicians", name, "hours", j),

@@ -24,13 +24,13 @@ come through :mod:`sim.scenario.checks`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.scenario.behaviour import Delay
-from sim.scenario.errors import did_you_mean
+from sim.scenario.errors import unknown_name
 from sim.scenario.units import parse_duration
 
 __all__ = ["AgePriority", "Backlog", "ClosedDemand", "Deflect", "ForecastError", "Interrupt",
@@ -171,12 +171,6 @@ def sl_target_s(sc: Any, channel: str, segment: str | None = None) -> float:
 Add = Callable[[Sequence[str | int], str], None]
 
 
-def _unknown(what: str, name: str, known: Mapping[str, Any], section: str) -> str:
-    if not known:
-        return f"unknown {what} '{name}': no {section} are declared"
-    hint = did_you_mean(name, list(known))
-    return f"unknown {what} '{name}'" + (f"; {hint}" if hint else f" (see '{section}')")
-
 
 def _served_channel(sc: Any, pool: Any, cname: str, at: tuple[str | int, ...], add: Add,
                     why: str = "") -> Any:
@@ -184,7 +178,7 @@ def _served_channel(sc: Any, pool: Any, cname: str, at: tuple[str | int, ...], a
     that it is not declared or that the pool does not serve it (``why`` appended)."""
     on = sc.channels.get(cname)
     if on is None:
-        add(at, _unknown("channel", cname, sc.channels, "channels"))
+        add(at, unknown_name("channel", cname, sc.channels, "channels"))
     elif cname not in pool.channels:
         add(at, f"the pool does not serve '{cname}'{why}")
         return None
@@ -250,7 +244,7 @@ def check_operations(sc: Any, add: Add) -> None:
             at = ("intents", name, "after_call_work_by_channel", cname)
             on = sc.channels.get(cname)
             if on is None:
-                add(at, _unknown("channel", cname, sc.channels, "channels"))
+                add(at, unknown_name("channel", cname, sc.channels, "channels"))
             elif on.kind not in live:
                 add(at, f"after-call work follows a contact an agent handled (voice, chat "
                         f"or email); '{cname}' is {on.kind}")
@@ -267,7 +261,7 @@ def check_operations(sc: Any, add: Add) -> None:
             where = ("channels", name, "closed", "deflect", "to")
             target = sc.channels.get(to)
             if target is None:
-                add(where, _unknown("channel", to, sc.channels, "channels"))
+                add(where, unknown_name("channel", to, sc.channels, "channels"))
             elif target.kind not in DEFLECT_KINDS:
                 add(where, f"customers are deflected to a self-service or bot channel; "
                         f"'{to}' is {target.kind}")
@@ -275,14 +269,14 @@ def check_operations(sc: Any, add: Add) -> None:
         spot: tuple[str | int, ...] = ("initial_backlog", i)
         ch = sc.channels.get(b.channel)
         if ch is None:
-            add((*spot, "channel"), _unknown("channel", b.channel, sc.channels, "channels"))
+            add((*spot, "channel"), unknown_name("channel", b.channel, sc.channels, "channels"))
         elif ch.kind != "email":
             add((*spot, "channel"), f"a backlog at the start is of emails (cases that wait "
                                   f"days); '{b.channel}' is {ch.kind}")
         if b.intent is not None and b.intent not in sc.intents:
-            add((*spot, "intent"), _unknown("intent", b.intent, sc.intents, "intents"))
+            add((*spot, "intent"), unknown_name("intent", b.intent, sc.intents, "intents"))
         if b.segment is not None and b.segment not in sc.segments:
-            add((*spot, "segment"), _unknown("segment", b.segment, sc.segments, "segments"))
+            add((*spot, "segment"), unknown_name("segment", b.segment, sc.segments, "segments"))
     for name, seg in sc.segments.items():
         target = seg.service_level_target
         if isinstance(target, dict):
@@ -290,7 +284,7 @@ def check_operations(sc: Any, add: Add) -> None:
                 path = ("segments", name, "service_level_target", cname)
                 on = sc.channels.get(cname)
                 if on is None:
-                    add(path, _unknown("channel", cname, sc.channels, "channels"))
+                    add(path, unknown_name("channel", cname, sc.channels, "channels"))
                 elif on.kind not in live:
                     add(path, f"a service-level target applies to channels with a queue "
                             f"(voice, chat or email); '{cname}' is {on.kind}")
